@@ -1,0 +1,72 @@
+"""Checks that look across sections after each section parsed on its own."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Phase, PortfolioSettings
+from .problems import Path, Problem, did_you_mean
+from .registry import register_check
+from .yaml_source import Source
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check sees: the sections that parsed, and where every YAML node is."""
+
+    sections: dict[str, Any]
+    source: Source
+
+    def problem(self, path: Path, message: str) -> Problem:
+        return Problem(self.source.locate(path), path, message)
+
+    def unknown_name(self, path: Path, kind: str, name: str, known: Iterable[str]) -> Problem:
+        """The standard error for a reference to something the configuration does not declare."""
+        known = sorted(set(known))
+        hint = did_you_mean(name, known) or (f"; known: {', '.join(known)}" if known else f"; no {kind}s declared")
+        return self.problem(path, f"unknown {kind} '{name}'{hint}")
+
+
+@register_check("portfolio")
+def _portfolio_is_coherent(ctx: CheckContext) -> Iterator[Problem]:
+    portfolio: PortfolioSettings = ctx.sections["portfolio"]
+    if portfolio.phase.source == "field" and portfolio.phase.field not in portfolio.fields:
+        yield ctx.unknown_name(("portfolio", "phase", "field"), "logical field",
+                               portfolio.phase.field or "", portfolio.fields)
+    seen: dict[str, str] = {}
+    for p_index, program in enumerate(portfolio.programs):
+        for k_index, key in enumerate(program.projects):
+            if key in seen:
+                yield ctx.problem(("portfolio", "programs", p_index, "projects", k_index),
+                                  f"project {key} is already in program '{seen[key]}'")
+            seen.setdefault(key, program.key)
+    for name, count in Counter(p.key for p in portfolio.programs).items():
+        if count > 1:
+            index = [p.key for p in portfolio.programs].index(name)
+            yield ctx.problem(("portfolio", "programs", index, "key"), f"program key '{name}' is used twice")
+
+
+@register_check("portfolio", "phases")
+def _phases_are_readable(ctx: CheckContext) -> Iterator[Problem]:
+    portfolio: PortfolioSettings = ctx.sections["portfolio"]
+    phases: list[Phase] = ctx.sections["phases"]
+    attribute = "statuses" if portfolio.phase.source == "status" else "values"
+    owner: dict[str, str] = {}
+    ids: set[str] = set()
+    for index, phase in enumerate(phases):
+        if phase.id in ids:
+            yield ctx.problem(("phases", index, "id"), f"phase id '{phase.id}' is used twice")
+        ids.add(phase.id)
+        names = getattr(phase, attribute)
+        if not names:
+            yield ctx.problem(("phases", index),
+                              f"phase '{phase.id}' lists no {attribute}: the phase is read from the "
+                              f"{portfolio.phase.source}, so say which {attribute} mean '{phase.id}'")
+        for n_index, name in enumerate(names):
+            if name.casefold() in owner:
+                yield ctx.problem(("phases", index, attribute, n_index),
+                                  f"'{name}' already means phase '{owner[name.casefold()]}'")
+            owner.setdefault(name.casefold(), phase.id)

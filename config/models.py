@@ -1,0 +1,220 @@
+"""The typed, frozen core sections of a pmokit configuration."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path as FsPath
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    model_validator,
+)
+
+from .secrets import Secret
+
+
+class Frozen(BaseModel):
+    """Base for every configuration object: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+
+def _check_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _check_cron(value: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"not a valid cron expression ('minute hour day month weekday'): {exc}") from None
+    return value
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+Cron = Annotated[str, AfterValidator(_check_cron)]
+ProjectKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,9}$",
+                                  description="A Jira project key, e.g. SHOP")]
+
+
+class Text(Frozen):
+    """A name shown to people: English, with an optional Simplified Chinese form."""
+
+    en: str
+    zh: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain_string(cls, value: object) -> object:
+        return {"en": value} if isinstance(value, str) else value
+
+    def get(self, language: str) -> str:
+        return (self.zh or self.en) if language == "zh" else self.en
+
+    def __str__(self) -> str:
+        return f"{self.en} ({self.zh})" if self.zh else self.en
+
+
+LocalText = Annotated[Text, WithJsonSchema({
+    "description": "A name: plain text, or {en: ..., zh: ...} for both languages",
+    "anyOf": [
+        {"type": "string"},
+        {"type": "object", "additionalProperties": False, "required": ["en"],
+         "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}},
+    ],
+})]
+
+
+class CloudAuth(Frozen):
+    """Jira or Confluence Cloud: an Atlassian account email and an API token (basic auth)."""
+
+    type: Literal["cloud"]
+    email: str
+    api_token: Secret
+
+
+class TokenAuth(Frozen):
+    """Data Center personal access token (bearer)."""
+
+    type: Literal["pat"]
+    token: Secret
+
+
+class BasicAuth(Frozen):
+    """Username and password (Server/Data Center)."""
+
+    type: Literal["basic"]
+    username: str
+    password: Secret
+
+
+Auth = Annotated[CloudAuth | TokenAuth | BasicAuth, Field(discriminator="type")]
+
+
+class BotAccount(Frozen):
+    """The account pmokit acts as, so the events it causes are recognised and never acted on again."""
+
+    account_id: str | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _one_id(self) -> BotAccount:
+        if not (self.account_id or self.name):
+            raise ValueError("give account_id (Cloud) or name (Data Center)")
+        return self
+
+
+class JiraSettings(Frozen):
+    url: Url
+    auth: Auth
+    flavor: Literal["auto", "cloud", "datacenter"] = "auto"
+    bot: BotAccount | None = None
+    timeout_seconds: float = Field(30.0, gt=0)
+    requests_per_second: float | None = Field(None, gt=0, description="Client-side pacing; unset: none")
+    server_id: str | None = Field(None, description="Jira application link id, for Jira issue macros")
+
+
+class ConfluenceSettings(Frozen):
+    url: Url
+    auth: Auth
+    space: str = Field(min_length=1)
+    parent_page: str | None = Field(None, description="Title of the page the portfolio tree hangs under")
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+class StoreSettings(Frozen):
+    url: str = Field("sqlite:///pmokit.db",
+                     description="SQLAlchemy URL; a relative SQLite path is read beside the config file")
+
+
+class WebhookSettings(Frozen):
+    bind: str = Field("127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
+    path: str = Field("/webhooks/jira", pattern=r"^/\S*$")
+    secret: Secret | None = None
+
+
+class ScheduleSettings(Frozen):
+    timezone: str = "UTC"
+    sync: Cron | None = "*/15 * * * *"
+    reconcile: Cron | None = "0 * * * *"
+    reports: dict[str, Cron] = Field(default_factory=dict)
+
+
+class Program(Frozen):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: LocalText
+    manager: str | None = None
+    projects: list[ProjectKey] = Field(min_length=1)
+
+
+class PhaseSource(Frozen):
+    """Where an issue's phase is read from: its status, or a field (by logical name)."""
+
+    source: Literal["status", "field"] = "status"
+    field: str | None = None
+
+    @model_validator(mode="after")
+    def _field_when_source_field(self) -> PhaseSource:
+        if self.source == "field" and not self.field:
+            raise ValueError("source 'field' needs 'field': the logical name of the phase field")
+        return self
+
+
+class PortfolioSettings(Frozen):
+    name: LocalText
+    project_unit: Literal["jira_project", "epic", "issue_type"] = "jira_project"
+    record_issue_type: str = Field(
+        "Project",
+        description="The issue type of a project's record: the one issue that carries its phase, gates and "
+                    "documents (with project_unit 'issue_type', every issue of this type is a project)")
+    programs: list[Program] = Field(min_length=1)
+    phase: PhaseSource = PhaseSource()
+    fields: dict[str, Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict, description="Logical field name -> Jira field name or id")
+
+    @property
+    def project_keys(self) -> list[str]:
+        return [key for program in self.programs for key in program.projects]
+
+
+class Phase(Frozen):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: LocalText
+    statuses: list[str] = Field(default_factory=list, description="Statuses that mean this phase")
+    values: list[str] = Field(default_factory=list, description="Phase field values that mean this phase")
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+class Settings(Frozen):
+    """A whole pmokit configuration. Extension sections are added by :func:`config.loader.settings_model`."""
+
+    version: Literal[1] = 1
+    language: Annotated[Literal["en", "zh"], BeforeValidator(_lower)] = "en"
+    jira: JiraSettings
+    confluence: ConfluenceSettings | None = None
+    store: StoreSettings = StoreSettings()
+    webhooks: WebhookSettings = WebhookSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    portfolio: PortfolioSettings
+    phases: list[Phase] = Field(min_length=1)
+
+    # The directory of the first configuration file: relative paths in it are read from there.
+    _base_dir: FsPath | None = PrivateAttr(None)
+
+    @property
+    def base_dir(self) -> FsPath:
+        return self._base_dir or FsPath.cwd()

@@ -1,0 +1,198 @@
+"""Read YAML into plain data while remembering where every node came from.
+
+PyYAML's composer gives nodes with start marks; we build plain Python data from them and a map from
+each YAML path to its file, line and column, so that any later check can point at the line.
+Files can be combined with ``include:`` (files or directories, relative to the including file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from .problems import Location, Path, Problem
+
+YAML_SUFFIXES = (".yaml", ".yml")
+# Key locations are kept beside value locations, under the path with this marker appended.
+KEY = "\0key"
+
+
+@dataclass
+class Source:
+    """Merged plain data of one or more files, with a location for every path."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    locations: dict[Path, Location] = field(default_factory=dict)
+    files: list[FsPath] = field(default_factory=list)
+
+    def locate(self, path: Path) -> Location | None:
+        """Where the value at ``path`` starts, or its nearest ancestor's value."""
+        path = tuple(path)
+        while True:
+            if path in self.locations:
+                return self.locations[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def locate_key(self, path: Path) -> Location | None:
+        """Where the key of ``path`` is written (list items: the item), else as :meth:`locate`."""
+        return self.locations.get((*path, KEY)) or self.locate(path)
+
+    def base_dir(self) -> FsPath:
+        return self.files[0].parent if self.files else FsPath.cwd()
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe loader that rejects duplicate keys instead of silently keeping the last one."""
+
+
+def _node_to_data(node: yaml.Node, path: Path, file: str, locations: dict[Path, Location],
+                  problems: list[Problem], loader: _StrictLoader) -> Any:
+    locations.setdefault(path, _location(node, file))
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                problems.append(Problem(_location(key_node, file), path, "mapping keys must be plain text"))
+                continue
+            key = str(key)
+            child = (*path, key)
+            if key in result:
+                problems.append(Problem(_location(key_node, file), child,
+                                        f"duplicate key '{key}' (first at line {locations[(*child, KEY)].line})"))
+                continue
+            locations[(*child, KEY)] = _location(key_node, file)
+            result[key] = _node_to_data(value_node, child, file, locations, problems, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_node_to_data(item, (*path, i), file, locations, problems, loader)
+                for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def _location(node: yaml.Node, file: str) -> Location:
+    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def load_file(path: FsPath, display: str | None = None) -> tuple[Any, dict[Path, Location], list[Problem]]:
+    """Parse one YAML file into plain data, its locations and any problems found."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, {}, [Problem(Location(name, 1, 1), (), "file not found")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, {}, [Problem(Location(name, 1, 1), (), f"cannot read file: {exc}")]
+    loader = _StrictLoader(text)
+    problems: list[Problem] = []
+    locations: dict[Path, Location] = {}
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, {(): Location(name, 1, 1)}, []
+        data = _node_to_data(node, (), name, locations, problems, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = exc.problem or str(exc)
+        if exc.context:
+            message = f"{exc.context}; {message}"
+        return None, {}, [Problem(Location(name, line, col), (), f"YAML syntax error: {message}")]
+    except yaml.YAMLError as exc:
+        return None, {}, [Problem(Location(name, 1, 1), (), f"YAML error: {exc}")]
+    finally:
+        loader.dispose()
+    return data, locations, problems
+
+
+def expand_paths(paths: list[FsPath]) -> list[FsPath]:
+    """Files named, and the YAML files of directories named, in a stable order."""
+    out: list[FsPath] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+def load_sources(paths: list[FsPath]) -> tuple[Source, list[Problem]]:
+    """Load and merge the given files (and directories), following ``include:`` lists."""
+    source = Source()
+    problems: list[Problem] = []
+    seen: set[FsPath] = set()
+
+    def visit(file: FsPath) -> None:
+        resolved = file.resolve()
+        if resolved in seen:
+            return
+        seen.add(resolved)
+        data, locations, file_problems = load_file(file, _display(file))
+        problems.extend(file_problems)
+        if data is None:
+            return
+        if not isinstance(data, dict):
+            problems.append(Problem(locations.get(()), (), "the top level must be a mapping of sections"))
+            return
+        source.files.append(file)
+        includes = data.pop("include", None)
+        if includes is not None:
+            items = [includes] if isinstance(includes, str) else includes
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                problems.append(Problem(locations.get(("include", KEY)), ("include",),
+                                        "include must be a file or directory path or a list of them"))
+                items = []
+        _merge(source.data, source.locations, data, locations, (), problems)
+        for index, item in enumerate(items if includes is not None else []):
+            target = (file.parent / item)
+            where = locations.get(("include", index), locations.get(("include", KEY)))
+            if not target.exists():
+                problems.append(Problem(where, ("include", index), f"included path not found: {item}"))
+                continue
+            for included in expand_paths([target]):
+                visit(included)
+
+    for file in expand_paths(paths):
+        visit(file)
+    return source, problems
+
+
+def _display(file: FsPath) -> str:
+    try:
+        return str(file.resolve().relative_to(FsPath.cwd()))
+    except ValueError:
+        return str(file)
+
+
+def _merge(into: dict[str, Any], into_locs: dict[Path, Location], new: dict[str, Any],
+           new_locs: dict[Path, Location], base: Path, problems: list[Problem]) -> None:
+    """Merge ``new`` into ``into``: mappings merge key by key, lists concatenate, scalars may not clash."""
+    for path in (base, (*base, KEY)):
+        if path in new_locs:
+            into_locs.setdefault(path, new_locs[path])
+    for key, value in new.items():
+        path = (*base, key)
+        if key not in into:
+            into[key] = value
+            for p, loc in new_locs.items():
+                if p[: len(path)] == path:
+                    into_locs[p] = loc
+        elif isinstance(into[key], dict) and isinstance(value, dict):
+            _merge(into[key], into_locs, value, new_locs, path, problems)
+        elif isinstance(into[key], list) and isinstance(value, list):
+            offset = len(into[key])
+            into[key].extend(value)
+            for p, loc in new_locs.items():
+                if p[: len(path)] == path and len(p) > len(path) and isinstance(p[len(path)], int):
+                    into_locs[(*path, p[len(path)] + offset, *p[len(path) + 1:])] = loc
+        else:
+            first = into_locs.get((*path, KEY))
+            problems.append(Problem(new_locs.get((*path, KEY)), path,
+                                    f"'{key}' is already set" + (f" at {first}" if first else "")
+                                    + "; combined files may not set the same value twice"))

@@ -1,0 +1,3 @@
+from pmokit.cli import main
+
+main()

@@ -1,0 +1,53 @@
+"""The ``pmokit`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pmokit import __version__, logs
+
+from .context import CliState
+from .errors import UserError
+
+
+class PmokitGroup(click.Group):
+    """Turns every user error into a clear message and exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            click.echo(f"error: {logs.redact(str(exc))}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=PmokitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pmokit")
+@click.option("--config", "config_paths", multiple=True, type=click.Path(path_type=str), envvar="PMOKIT_CONFIG",
+              help="Configuration file or directory (repeatable; default: $PMOKIT_CONFIG, ./pmokit.yaml, "
+                   "else the embedded example standard).")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Log lines as text or as one JSON object each.")
+@click.pass_context
+def cli(ctx: click.Context, config_paths: tuple[str, ...], verbose: int, log_format: str) -> None:
+    """pmokit: a Project Management Office on top of Jira and Confluence."""
+    logs.configure(verbose, log_format)
+    ctx.obj = CliState(config_paths=list(config_paths), verbosity=verbose, log_format=log_format)
+
+
+def _register_commands() -> None:
+    from .config_cmd import config_group
+    from .db_cmd import db_group
+
+    cli.add_command(config_group)
+    cli.add_command(db_group)
+
+
+_register_commands()
+
+
+def main() -> None:
+    cli(prog_name="pmokit")

@@ -1,0 +1,30 @@
+"""What every command shares: the chosen configuration and how to load it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+from config import ConfigError, Settings, load_settings, resolve_config_paths
+
+from .errors import UsageError
+
+
+@dataclass
+class CliState:
+    config_paths: list[str] = field(default_factory=list)
+    verbosity: int = 0
+    log_format: str = "text"
+
+    def settings(self, *, require_secrets: bool = True) -> Settings:
+        """The configuration for a command; every problem printed and exit 2 when it cannot be used."""
+        try:
+            return load_settings(resolve_config_paths(self.config_paths), require_secrets=require_secrets)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(problem.format(), err=True)
+            raise UsageError(f"the configuration has {len(exc.problems)} problem(s)") from None
+
+
+pass_state = click.make_pass_decorator(CliState)

@@ -1,0 +1,73 @@
+"""The store's tables. Schema changes go through Alembic migrations in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SyncCursor(Base):
+    """How far a sync of one scope (a set of projects) has safely got."""
+
+    __tablename__ = "sync_cursor"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_full_sync: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_reconcile: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IssueSnapshot(Base):
+    """The latest copy of one Jira issue as read from Jira (raw fields, for re-translation)."""
+
+    __tablename__ = "issue_snapshot"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    project_key: Mapped[str] = mapped_column(String(32), index=True)
+    issue_type: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(200))
+    updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    fields: Mapped[dict] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChangelogItem(Base):
+    """One item of one changelog history of an issue."""
+
+    __tablename__ = "changelog_item"
+    __table_args__ = (
+        Index("ix_changelog_item_issue_created", "issue_id", "created"),
+        Index("uq_changelog_item_history", "issue_id", "history_id", "item_index", unique=True),
+    )
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    issue_id: Mapped[str] = mapped_column(String(32))
+    history_id: Mapped[str] = mapped_column(String(32))
+    item_index: Mapped[int] = mapped_column(Integer)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    author_id: Mapped[str | None] = mapped_column(String(128))
+    field: Mapped[str] = mapped_column(String(200))
+    field_id: Mapped[str | None] = mapped_column(String(100))
+    from_value: Mapped[str | None] = mapped_column(Text)
+    from_string: Mapped[str | None] = mapped_column(Text)
+    to_value: Mapped[str | None] = mapped_column(Text)
+    to_string: Mapped[str | None] = mapped_column(Text)
+

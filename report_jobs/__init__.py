@@ -1,0 +1,1 @@
+"""Scheduled jobs: sync, reconcile, roll-ups, rendering and publishing of portfolio pages."""

@@ -1,0 +1,1 @@
+"""The PMO's rules, evaluated purely: records in, explained results out."""

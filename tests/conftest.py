@@ -1,0 +1,76 @@
+"""Shared test helpers: the CLI runner, fixture paths and store URLs (SQLite always, PostgreSQL when set)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pmokit.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WEBHOOK_FIXTURES = FIXTURES / "jira-webhooks" / "mattermost-plugin-jira"
+PG_ENV = "PMOKIT_TEST_DATABASE_URL"
+
+
+@pytest.fixture
+def run_cli(monkeypatch):
+    """Run ``pmokit ARGS`` in-process; the environment starts without PMOKIT_CONFIG."""
+    monkeypatch.delenv("PMOKIT_CONFIG", raising=False)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    return run
+
+
+def load_fixture(name: str) -> dict:
+    return json.loads((WEBHOOK_FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def write_yaml(tmp_path):
+    """Write a YAML file under tmp_path and return its path."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    import sqlalchemy as sa
+
+    from pmokit.store import resolve_url
+
+    admin_url = resolve_url(os.environ[PG_ENV])
+    name = f"pmokit_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> Iterator[str]:
+    """Each store test runs on SQLite, and on PostgreSQL when PMOKIT_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pmokit.db'}"
+        return
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL store tests need a server (.ci/run sets it)")
+    yield from _postgres_database()

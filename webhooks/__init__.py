@@ -1,0 +1,1 @@
+"""The Jira webhook receiver: verify, classify, persist, acknowledge."""
