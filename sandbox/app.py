@@ -1,0 +1,143 @@
+"""The sandbox's WSGI application: Jira under /rest, Confluence under /wiki, controls under /_sandbox."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import time
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .site import Site
+
+log = logging.getLogger(__name__)
+CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_]+)>")
+PUBLIC = {"GET /rest/api/{version}/serverInfo", "GET /status", "GET /wiki/spaces/{key}/pages/{page_id}",
+          "GET /wiki/spaces/{key}/pages/{page_id}/{title}", "GET /wiki/spaces/{key}/overview"}
+
+
+def route_template() -> str:
+    """``"METHOD /route/template"`` of the current request, in Atlassian's ``{name}`` style."""
+    rule = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
+    template = CONVERTER.sub(lambda m: "{" + m.group(1) + "}", rule)
+    return f"{request.method} {template}"
+
+
+def site() -> Site:
+    return g.site
+
+
+def is_confluence() -> bool:
+    return request.path.startswith("/wiki/")
+
+
+def error(status: int, message: str, **errors: str) -> Response:
+    """An error in the shape of the product the path belongs to."""
+    if request.path.startswith("/wiki/api/v2/"):
+        body: dict[str, Any] = {"errors": [{"status": status, "code": _code(status), "title": message,
+                                            "detail": None}]}
+    elif is_confluence():
+        body = {"statusCode": status, "data": {"authorized": status not in (401, 403), "valid": status != 400,
+                                               "errors": [], "successful": False}, "message": message}
+    else:
+        body = {"errorMessages": [message] if message else [], "errors": dict(errors)}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _code(status: int) -> str:
+    return {400: "INVALID_REQUEST_PARAMETER", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+            409: "CONFLICT", 413: "REQUEST_ENTITY_TOO_LARGE"}.get(status, "ERROR")
+
+
+def authenticate(site_: Site) -> str | None:
+    """The account id of the caller, from Basic (email or username + token) or Bearer (Data Center PAT)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    users = site_.state.users.values()
+    if scheme.lower() == "basic":
+        try:
+            login, _, secret = base64.b64decode(value).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        for user in users:
+            if login in (user.email, user.name) and secret == user.token and user.active:
+                # Cloud takes the email; Data Center the username (and also the email).
+                if site_.cloud and login != user.email:
+                    return None
+                return user.account_id
+    elif scheme.lower() == "bearer" and not site_.cloud:
+        for user in users:
+            if value == user.token and user.active:
+                return user.account_id
+    return None
+
+
+def create_app(site_: Site) -> Flask:
+    from .confluence_api import blueprint as confluence
+    from .control import blueprint as control
+    from .jira_read import blueprint as jira_read
+    from .jira_write import blueprint as jira_write
+    from .webhook_api import blueprint as webhook_api
+
+    app = Flask("pmokit-sandbox")
+    app.config.update(MAX_CONTENT_LENGTH=64 * 1024 * 1024, JSON_SORT_KEYS=False)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions["sandbox"] = site_
+    for bp in (control, jira_read, jira_write, webhook_api, confluence):
+        app.register_blueprint(bp)
+
+    @app.before_request
+    def _before() -> Response | None:
+        g.site = site_
+        g.started = time.monotonic()
+        route = route_template()
+        g.route = route
+        if request.path.startswith("/_sandbox/"):
+            return None
+        site_.stats.request(route)
+        delay = site_.faults.latency(route)
+        if delay:
+            time.sleep(delay)
+        decision = site_.faults.check(route, request.method)
+        if decision is not None:
+            if "Retry-After" in decision.headers:
+                site_.stats.retry_after(decision.wait)
+            response = error(decision.status, decision.body["errorMessages"][0])
+            response.headers.update(decision.headers)
+            return response
+        g.user = authenticate(site_)
+        if g.user is None and route not in PUBLIC:
+            response = error(401, "You are not authenticated. Authentication required to perform this operation."
+                             if not is_confluence() else "Authentication required")
+            response.headers["WWW-Authenticate"] = 'Basic realm="protected-area"'
+            response.headers["X-Seraph-LoginReason"] = "AUTHENTICATED_FAILED"
+            return response
+        return None
+
+    @app.after_request
+    def _after(response: Response) -> Response:
+        if not request.path.startswith("/_sandbox/"):
+            site_.stats.response(response.status_code)
+        response.headers.setdefault("X-AREQUESTID", f"{int(time.time() * 1000) % 100000000}")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        if exc.code == 405:
+            return error(405, f"Method {request.method} is not allowed for this resource")
+        if exc.code == 404:
+            return error(404, "Null for uri: " + request.url if not is_confluence() else "Not found")
+        return error(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("sandbox error on %s %s", request.method, request.path)
+        return error(500, f"Internal server error: {exc.__class__.__name__}")
+
+    return app

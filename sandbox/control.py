@@ -1,0 +1,61 @@
+"""Controls under ``/_sandbox/``: stats, faults, and a small index page. Never under an Atlassian path."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from .app import error, site
+
+blueprint = Blueprint("control", __name__)
+
+
+@blueprint.get("/_sandbox/stats")
+def stats() -> Response:
+    return jsonify(site().stats.snapshot())
+
+
+@blueprint.post("/_sandbox/reset-stats")
+def reset_stats() -> Response:
+    site().stats.reset()
+    return jsonify({"reset": True})
+
+
+@blueprint.get("/_sandbox/faults")
+def get_faults() -> Response:
+    return jsonify(site().faults.describe())
+
+
+@blueprint.post("/_sandbox/faults")
+def set_faults() -> Response:
+    spec = request.get_json(silent=True)
+    if not isinstance(spec, dict):
+        return error(400, "POST a JSON object of faults (an empty object clears them)")
+    try:
+        site().faults.configure(spec)
+    except (TypeError, ValueError) as exc:
+        return error(400, f"bad faults: {exc}")
+    return jsonify(site().faults.describe())
+
+
+@blueprint.post("/_sandbox/flush-webhooks")
+def flush_webhooks() -> Response:
+    done = site().dispatcher.flush(float(request.args.get("timeout", 30)))
+    return jsonify({"flushed": done})
+
+
+@blueprint.get("/_sandbox/")
+def index() -> Response:
+    state = site().state
+    pages = "".join(f'<li><a href="/wiki/spaces/{p.space_key}/pages/{p.id}">{_esc(p.title)}</a></li>'
+                    for p in state.pages.values() if p.status == "current")
+    html = (f"<!doctype html><meta charset=utf-8><title>pmokit sandbox</title><h1>pmokit sandbox</h1>"
+            f"<p>Flavour: {state.flavor}. Issues: {len(state.live_issues())}. Projects: {len(state.projects)}.</p>"
+            f"<p><a href='/_sandbox/stats'>stats</a> · <a href='/_sandbox/faults'>faults</a></p>"
+            f"<h2>Confluence pages</h2><ul>{pages}</ul>")
+    return Response(html, mimetype="text/html")
+
+
+def _esc(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))

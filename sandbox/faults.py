@@ -1,0 +1,167 @@
+"""Misbehaviour on purpose: latency, rate limits (429 with every Retry-After form), 503 bursts, an hourly
+points quota, Confluence 409s and webhook delivery failures. Set at start or through ``/_sandbox/faults``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+RETRY_AFTER_FORMS = ("seconds", "http-date", "zero", "missing")
+
+
+@dataclass
+class RateLimit:
+    """A token bucket for the requests whose ``"METHOD /route"`` matches ``match`` (shell-style)."""
+
+    match: str = "*"
+    rate: float = 5.0  # tokens per second
+    burst: float = 5.0
+    retry_after: str = "seconds"  # seconds | http-date | zero | missing
+    reason: str = "jira-burst-based"
+    tokens: float = field(default=-1.0, repr=False)
+    stamp: float = field(default=0.0, repr=False)
+
+    def take(self, now: float) -> float:
+        """0 when a token was available, else the seconds until one will be."""
+        if self.tokens < 0:
+            self.tokens, self.stamp = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class Decision:
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+    wait: float = 0.0
+
+
+class Faults:
+    def __init__(self, spec: dict[str, Any] | None = None):
+        self._lock = threading.Lock()
+        self.configure(spec or {})
+
+    def configure(self, spec: dict[str, Any]) -> None:
+        """Replace every fault with those in ``spec`` (see docs/sandbox.md for the keys)."""
+        unknown = set(spec) - {"latency_ms", "route_latency_ms", "rate_limits", "unavailable", "quota",
+                               "confluence_conflicts", "webhook_failures"}
+        if unknown:
+            raise ValueError(f"unknown fault keys: {', '.join(sorted(unknown))}")
+        limits = []
+        for item in spec.get("rate_limits") or []:
+            limit = RateLimit(**{k: v for k, v in item.items() if k in ("match", "rate", "burst", "retry_after",
+                                                                         "reason")})
+            if limit.retry_after not in RETRY_AFTER_FORMS:
+                raise ValueError(f"retry_after must be one of {', '.join(RETRY_AFTER_FORMS)}")
+            if limit.rate <= 0 or limit.burst < 1:
+                raise ValueError("a rate limit needs rate > 0 and burst >= 1")
+            limits.append(limit)
+        unavailable = dict(spec.get("unavailable") or {})
+        quota = dict(spec.get("quota") or {})
+        with self._lock:
+            self.spec = spec
+            self.latency_ms = float(spec.get("latency_ms") or 0)
+            self.route_latency = {str(k): float(v) for k, v in (spec.get("route_latency_ms") or {}).items()}
+            self.rate_limits = limits
+            # 503 bursts: `count` answers in a row, every `every` matching requests (or once).
+            self.unavailable_match = unavailable.get("match", "*")
+            self.unavailable_count = int(unavailable.get("count", 0))
+            self.unavailable_every = int(unavailable.get("every", 0))
+            self.unavailable_seen = 0
+            self.quota_points = int(quota.get("points_per_hour", 0))
+            self.quota_costs = {"GET": 1, "POST": 2, "PUT": 2, "DELETE": 2} | dict(quota.get("costs") or {})
+            self.quota_used = 0
+            self.quota_hour = self._hour()
+            self.conflicts = int(spec.get("confluence_conflicts", 0))
+            self.webhook_failures = int(spec.get("webhook_failures", 0))
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {**self.spec, "remaining": {"confluence_conflicts": self.conflicts,
+                                               "webhook_failures": self.webhook_failures,
+                                               "quota_points_used": self.quota_used}}
+
+    @staticmethod
+    def _hour() -> datetime:
+        return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+    def latency(self, route: str) -> float:
+        for pattern, ms in self.route_latency.items():
+            if fnmatch.fnmatchcase(route, pattern):
+                return ms / 1000
+        return self.latency_ms / 1000
+
+    def check(self, route: str, method: str) -> Decision | None:
+        """A refusal to send instead of the real answer, or None to go ahead."""
+        with self._lock:
+            if self.unavailable_count and fnmatch.fnmatchcase(route, self.unavailable_match):
+                self.unavailable_seen += 1
+                period = self.unavailable_every or 0
+                position = (self.unavailable_seen - 1) % period if period else self.unavailable_seen - 1
+                if position < self.unavailable_count:
+                    return Decision(503, {"Retry-After": "1"}, {"errorMessages": ["Service Unavailable"]}, 1.0)
+            if self.quota_points:
+                hour = self._hour()
+                if hour != self.quota_hour:
+                    self.quota_hour, self.quota_used = hour, 0
+                cost = int(self.quota_costs.get(method, 1))
+                if self.quota_used + cost > self.quota_points:
+                    reset = hour + timedelta(hours=1)
+                    wait = max((reset - datetime.now(UTC)).total_seconds(), 1)
+                    return Decision(429, {"Retry-After": str(math.ceil(wait)),
+                                          "RateLimit-Reason": "jira-quota-global-based",
+                                          "X-RateLimit-Reset": reset.isoformat().replace("+00:00", "Z"),
+                                          "X-RateLimit-Limit": str(self.quota_points),
+                                          "X-RateLimit-Remaining": "0"},
+                                    {"errorMessages": ["Rate limit exceeded."]}, wait)
+                self.quota_used += cost
+            now = time.monotonic()
+            for limit in self.rate_limits:
+                if not fnmatch.fnmatchcase(route, limit.match):
+                    continue
+                wait = limit.take(now)
+                if wait > 0:
+                    return Decision(429, self._retry_headers(limit, wait),
+                                    {"errorMessages": ["Rate limit exceeded."]}, wait)
+        return None
+
+    @staticmethod
+    def _retry_headers(limit: RateLimit, wait: float) -> dict[str, str]:
+        reset = datetime.now(UTC) + timedelta(seconds=wait)
+        headers = {"RateLimit-Reason": limit.reason,
+                   "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                   "X-RateLimit-Limit": str(int(limit.burst)), "X-RateLimit-Remaining": "0"}
+        if limit.retry_after == "seconds":
+            headers["Retry-After"] = str(math.ceil(wait))
+        elif limit.retry_after == "http-date":
+            # HTTP dates have whole seconds: round up so a client that honours it is never early.
+            headers["Retry-After"] = format_datetime(reset.replace(microsecond=0) + timedelta(seconds=1), usegmt=True)
+        elif limit.retry_after == "zero":
+            headers["Retry-After"] = "0"
+        return headers
+
+    def take_conflict(self) -> bool:
+        with self._lock:
+            if self.conflicts > 0:
+                self.conflicts -= 1
+                return True
+            return False
+
+    def take_webhook_failure(self) -> bool:
+        with self._lock:
+            if self.webhook_failures > 0:
+                self.webhook_failures -= 1
+                return True
+            return False

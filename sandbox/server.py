@@ -1,0 +1,148 @@
+"""Run a sandbox: on loopback, in a background thread (tests, the demo) or in the foreground (the CLI)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import requests
+from waitress.server import create_server
+
+from .app import create_app
+from .faults import Faults
+from .model import SiteState
+from .seed import SeedOptions, build
+from .site import Site, load_state
+from .webhooks import Dispatcher
+
+log = logging.getLogger(__name__)
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_TOKEN = "sandbox"
+BOT_EMAIL = "pmokit-bot@example.com"
+BOT_NAME = "pmokit-bot"
+BOT_TOKEN = "sandbox-pmokit-bot"
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    host: str = "127.0.0.1"
+    port: int = 8765  # 0: any free port
+    seed: str = "demo"  # demo | empty | path to a seed file
+    issues: int = 3000
+    flavor: str = "cloud"  # cloud | datacenter
+    latency_ms: float = 0.0
+    state_path: Path | None = None
+    faults: dict[str, Any] = field(default_factory=dict)
+    seed_options: SeedOptions | None = None
+    anchor: date | None = None
+    threads: int = 16
+    webhook_backoff: float = 0.5
+    webhook_attempts: int = 5
+    dc_max_results: int = 1000
+
+
+class Sandbox:
+    """A running sandbox. ``with Sandbox.start(...) as sb:`` stops it on exit."""
+
+    def __init__(self, options: SandboxOptions):
+        if options.flavor not in ("cloud", "datacenter"):
+            raise ValueError("flavor must be 'cloud' or 'datacenter'")
+        self.options = options
+        state = load_state(options.state_path) if options.state_path else None
+        if state is None:
+            seed_options = options.seed_options or SeedOptions(issues=options.issues, anchor=options.anchor)
+            state = build(options.seed if options.seed in ("demo", "empty") else Path(options.seed), options.flavor,
+                          seed_options)
+        state.flavor = options.flavor
+        faults = dict(options.faults)
+        if options.latency_ms:
+            faults.setdefault("latency_ms", options.latency_ms)
+        self.site = Site(state=state, faults=Faults(faults), state_path=options.state_path,
+                         dc_max_results=options.dc_max_results)
+        self.app = create_app(self.site)
+        # waitress: keep-alive, TCP_NODELAY by default; enough threads that latency faults overlap.
+        self._server = create_server(self.app, host=options.host, port=options.port, threads=options.threads,
+                                     channel_timeout=120, connection_limit=1000, ident="pmokit-sandbox")
+        self.port = int(self._server.effective_port)
+        self.url = f"http://{options.host}:{self.port}"
+        self.site.base_url = self.url
+        self.site.dispatcher = Dispatcher(self.site, backoff=options.webhook_backoff,
+                                          max_attempts=options.webhook_attempts)
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, **kwargs: Any) -> Sandbox:
+        """Start one in a background thread; ``port`` defaults to any free port."""
+        kwargs.setdefault("port", 0)
+        sandbox = cls(SandboxOptions(**kwargs))
+        sandbox._thread = threading.Thread(target=sandbox._server.run, name="pmokit-sandbox", daemon=True)
+        sandbox._thread.start()
+        return sandbox
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.run()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.site.dispatcher.stop()
+        self._server.close()
+        if self.site.state_path is not None:
+            self.site.save()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- conveniences for tests and benchmarks -------------------------------------------------------
+    @property
+    def state(self) -> SiteState:
+        return self.site.state
+
+    @property
+    def wiki_url(self) -> str:
+        return f"{self.url}/wiki"
+
+    def stats(self) -> dict[str, Any]:
+        return self.site.stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self.site.stats.reset()
+
+    def set_faults(self, **spec: Any) -> None:
+        self.site.faults.configure(spec)
+
+    def flush_webhooks(self, timeout: float = 30.0) -> bool:
+        return self.site.dispatcher.flush(timeout)
+
+    def session(self, email: str = ADMIN_EMAIL, token: str = ADMIN_TOKEN) -> requests.Session:
+        """A requests session authenticated as a sandbox user (the admin by default)."""
+        session = requests.Session()
+        if self.options.flavor == "cloud":
+            session.auth = (email, token)
+        else:
+            session.headers["Authorization"] = f"Bearer {token}"
+        session.headers["Accept"] = "application/json"
+        return session
+
+    def with_options(self, **changes: Any) -> SandboxOptions:
+        return replace(self.options, **changes)
+
+
+def startup_line(sandbox: Sandbox) -> str:
+    auth = (f"email {ADMIN_EMAIL} with API token '{ADMIN_TOKEN}'" if sandbox.options.flavor == "cloud"
+            else f"bearer token '{ADMIN_TOKEN}' (or user admin, password '{ADMIN_TOKEN}')")
+    state = sandbox.state
+    return (f"pmokit sandbox ({sandbox.options.flavor}) at {sandbox.url} — Jira {sandbox.url}/rest, Confluence "
+            f"{sandbox.wiki_url}; {len(state.live_issues())} issues in {len(state.projects)} projects; "
+            f"admin: {auth}; pmokit's bot: {BOT_EMAIL} / '{BOT_TOKEN}'; controls: {sandbox.url}/_sandbox/")

@@ -1,0 +1,58 @@
+"""A running sandbox site: its state, faults, stats, webhook dispatcher, and how its state is kept."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .faults import Faults
+from .model import SiteState
+from .stats import Stats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Site:
+    state: SiteState
+    faults: Faults = field(default_factory=Faults)
+    stats: Stats = field(default_factory=Stats)
+    base_url: str = "http://127.0.0.1:8765"
+    state_path: Path | None = None
+    dispatcher: Any = None  # sandbox.webhooks.Dispatcher, set by the server
+    dc_max_results: int = 1000  # Data Center caps maxResults of /search server-side
+    _saver: threading.Timer | None = field(default=None, repr=False)
+
+    @property
+    def cloud(self) -> bool:
+        return self.state.flavor == "cloud"
+
+    def changed(self) -> None:
+        """Call after every write: bumps the version and schedules a save when state is kept on disk."""
+        self.state.touch()
+        if self.state_path is not None and self._saver is None:
+            self._saver = threading.Timer(1.0, self.save)
+            self._saver.daemon = True
+            self._saver.start()
+
+    def save(self) -> None:
+        self._saver = None
+        if self.state_path is None:
+            return
+        with self.state.lock:
+            data = pickle.dumps(self.state, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp = self.state_path.with_suffix(self.state_path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(self.state_path)
+        log.debug("sandbox state saved to %s", self.state_path)
+
+
+def load_state(path: Path) -> SiteState | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return pickle.load(handle)  # the sandbox's own file, written by Site.save

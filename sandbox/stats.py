@@ -1,0 +1,61 @@
+"""What the sandbox was asked and what it answered, for tests and benchmarks (``GET /_sandbox/stats``)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+
+class Stats:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests: Counter[str] = Counter()
+            self.responses: Counter[str] = Counter()
+            self.writes: Counter[str] = Counter()
+            self.deliveries: Counter[str] = Counter()
+            self.throttled = 0
+            self.unavailable = 0
+            self.retry_after_sent: list[float] = []
+
+    def request(self, route: str) -> None:
+        with self._lock:
+            self.requests[route] += 1
+
+    def response(self, status: int) -> None:
+        with self._lock:
+            self.responses[str(status)] += 1
+            if status == 429:
+                self.throttled += 1
+            elif status == 503:
+                self.unavailable += 1
+
+    def retry_after(self, seconds: float) -> None:
+        with self._lock:
+            self.retry_after_sent.append(seconds)
+
+    def write(self, kind: str, count: int = 1) -> None:
+        with self._lock:
+            self.writes[kind] += count
+
+    def delivery(self, outcome: str) -> None:
+        with self._lock:
+            self.deliveries[outcome] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": dict(self.requests),
+                "requests_total": sum(self.requests.values()),
+                "responses": dict(self.responses),
+                "throttled_429": self.throttled,
+                "unavailable_503": self.unavailable,
+                "retry_after_seconds": list(self.retry_after_sent),
+                "writes": dict(self.writes),
+                "writes_total": sum(self.writes.values()),
+                "webhook_deliveries": dict(self.deliveries),
+            }
