@@ -43,7 +43,8 @@ CUSTOM_FIELDS = [
     (BUDGET, "Budget (CNY)", "number", ()), (ACTUAL_COST, "Actual Cost (CNY)", "number", ()),
     (FORECAST_COST, "Forecast Cost (CNY)", "number", ()), (SPONSOR, "Sponsor", "string", ()),
     (BASELINE_START, "Baseline Start", "date", ()), (BASELINE_END, "Baseline End", "date", ()),
-    (PAYMENT_AMOUNT, "Payment Amount (CNY)", "number", ()), (PAYMENT_STATUS, "Payment Status", "option", PAYMENT_STATES),
+    (PAYMENT_AMOUNT, "Payment Amount (CNY)", "number", ()),
+    (PAYMENT_STATUS, "Payment Status", "option", PAYMENT_STATES),
     (RISK_PROBABILITY, "Risk Probability", "number", ()), (RISK_IMPACT, "Risk Impact", "number", ()),
     (PMO_PHASE, "PMO Phase", "option", tuple(p for p, _ in PHASES)),
 ]

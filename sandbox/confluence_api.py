@@ -83,7 +83,8 @@ def _content_v1(page: SPage, expand: set[str]) -> dict[str, Any]:
         "space": _space_v1(space),
         "version": {"by": _user_v1(page.author), "when": _iso(page.updated), "number": page.version,
                     "minorEdit": page.minor_edit, "message": ""},
-        "_expandable": {"children": f"/rest/api/content/{page.id}/child", "history": f"/rest/api/content/{page.id}/history"},
+        "_expandable": {"children": f"/rest/api/content/{page.id}/child",
+                        "history": f"/rest/api/content/{page.id}/history"},
         "_links": {"webui": f"/spaces/{space.key}/pages/{page.id}/{quote(page.title)}",
                    "self": f"{_wiki()}/rest/api/content/{page.id}", "base": _wiki(),
                    "tinyui": f"/x/{base64.urlsafe_b64encode(page.id.encode()).decode().rstrip('=')}"},
@@ -120,7 +121,8 @@ def _array(results: list[dict[str, Any]], start: int, limit: int, total: int) ->
 
 def _paging(default_limit: int = 25) -> tuple[int, int]:
     try:
-        return max(int(request.args.get("start", 0)), 0), min(max(int(request.args.get("limit", default_limit)), 1), 250)
+        start = max(int(request.args.get("start", 0)), 0)
+        return start, min(max(int(request.args.get("limit", default_limit)), 1), 250)
     except ValueError:
         return 0, default_limit
 
@@ -406,7 +408,7 @@ def upload_attachment_v1(page_id: str) -> Response:
         stored = _store_upload(page, existing)
         if isinstance(stored, Response):
             return stored
-        return jsonify({"results": [_attachment_v1(page, stored)], "size": 1})
+        return jsonify(_array([_attachment_v1(page, stored)], 0, 1, 1))
 
 
 @blueprint.post(f"{V1}/content/<page_id>/child/attachment/<attachment_id>/data")
@@ -459,8 +461,7 @@ def _page_v2(page: SPage, body_format: str | None) -> dict[str, Any]:
     space = site().state.spaces[page.space_key]
     data: dict[str, Any] = {
         "id": page.id, "status": page.status, "title": page.title, "spaceId": space.id,
-        "parentId": page.parent_id, "parentType": "page" if page.parent_id else None, "position": None,
-        "authorId": page.author, "ownerId": page.author, "lastOwnerId": None, "createdAt": _iso(page.created),
+        "position": None, "authorId": page.author, "ownerId": page.author, "createdAt": _iso(page.created),
         "version": {"createdAt": _iso(page.updated), "message": "", "number": page.version,
                     "minorEdit": page.minor_edit, "authorId": page.author},
         "body": {},
@@ -468,6 +469,8 @@ def _page_v2(page: SPage, body_format: str | None) -> dict[str, Any]:
                    "editui": f"/pages/resumedraft.action?draftId={page.id}",
                    "tinyui": f"/x/{page.id}"},
     }
+    if page.parent_id:  # a top-level page has no parent fields at all
+        data["parentId"], data["parentType"] = page.parent_id, "page"
     if body_format == "storage":
         data["body"] = {"storage": {"representation": "storage", "value": page.body}}
     return data

@@ -7,6 +7,7 @@ path ends at the current status, and a milestone's due-date changes end at its c
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -48,7 +49,7 @@ def _generate(issue_id: int, seed: int, count: int, created: datetime, updated: 
     if due_history and due is not None:
         chain = [*due_history, due]
         slips = [[_item("duedate", "jira", "duedate", a.isoformat(), a.isoformat(), b.isoformat(), b.isoformat())]
-                 for a, b in zip(chain, chain[1:], strict=False)]
+                 for a, b in itertools.pairwise(chain)]
     status_changes = [[_item("status", "jira", "status", status_ids[i], status_path[i], status_ids[i + 1],
                              status_path[i + 1])] for i in range(len(status_path) - 1)]
     fillers = count - len(status_changes) - len(slips)

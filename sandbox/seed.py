@@ -21,12 +21,18 @@ from . import catalog as c
 from .model import SIssue, SiteState, SPage, SProject, SSpace
 
 PROGRAMS = {
-    "storefront": [("SHOP", "Storefront Revamp 店铺改版", "Execution"), ("MOB", "Mobile App 3.0 移动应用", "Planning"),
-                   ("SRCH", "Search Relevance 搜索优化", "Acceptance"), ("CMS", "Content Platform 内容平台", "Closure")],
-    "fulfilment": [("WMS", "Warehouse Management 仓储管理", "Execution"), ("OMS", "Order Management 订单管理", "Initiation"),
-                   ("LOG", "Last-mile Logistics 末端物流", "Execution"), ("RET", "Returns Portal 退货门户", "Planning")],
-    "payments": [("PAY", "Payment Gateway 支付网关", "Acceptance"), ("RISK", "Fraud Detection 风控反欺诈", "Execution"),
-                 ("FIN", "Finance Reconciliation 财务对账", "Initiation"), ("LOY", "Loyalty Program 会员积分", "Closure")],
+    "storefront": [("SHOP", "Storefront Revamp 店铺改版", "Execution"),
+                   ("MOB", "Mobile App 3.0 移动应用", "Planning"),
+                   ("SRCH", "Search Relevance 搜索优化", "Acceptance"),
+                   ("CMS", "Content Platform 内容平台", "Closure")],
+    "fulfilment": [("WMS", "Warehouse Management 仓储管理", "Execution"),
+                   ("OMS", "Order Management 订单管理", "Initiation"),
+                   ("LOG", "Last-mile Logistics 末端物流", "Execution"),
+                   ("RET", "Returns Portal 退货门户", "Planning")],
+    "payments": [("PAY", "Payment Gateway 支付网关", "Acceptance"),
+                 ("RISK", "Fraud Detection 风控反欺诈", "Execution"),
+                 ("FIN", "Finance Reconciliation 财务对账", "Initiation"),
+                 ("LOY", "Loyalty Program 会员积分", "Closure")],
 }
 PHASE_NAMES = [p for p, _ in c.PHASES]
 

@@ -122,7 +122,8 @@ def _macro(element: ET.Element, attachment_url, jira_url: str) -> str:
         href = f"{jira_url}/browse/{key}" if jira_url else "#"
         return f'<a class="jira-issue-macro" href="{html.escape(href)}">{html.escape(key)}</a>'
     if name == "code":
-        return f"<pre class=\"code-macro\"><code>{html.escape(''.join(plain.itertext()) if plain is not None else '')}</code></pre>"
+        code = "".join(plain.itertext()) if plain is not None else ""
+        return f'<pre class="code-macro"><code>{html.escape(code)}</code></pre>'
     if name == "toc":
         return '<div class="toc-macro"></div>'
     return f'<div class="macro macro-{html.escape(name)}">{body}</div>'

@@ -74,3 +74,34 @@ def store_url(request, tmp_path) -> Iterator[str]:
     if not os.environ.get(PG_ENV):
         pytest.skip(f"{PG_ENV} is not set: PostgreSQL store tests need a server (.ci/run sets it)")
     yield from _postgres_database()
+
+
+# -- the sandbox ---------------------------------------------------------------------------------------
+ANCHOR = __import__("datetime").date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """A Cloud sandbox with the demo portfolio, shared by the tests of one module."""
+    from sandbox import Sandbox
+
+    with Sandbox.start(seed="demo", anchor=ANCHOR) as sb:
+        yield sb
+
+
+@pytest.fixture
+def fresh_sandbox():
+    """A Cloud sandbox of its own for a test that writes."""
+    from sandbox import Sandbox
+
+    with Sandbox.start(seed="demo", anchor=ANCHOR, webhook_backoff=0.05) as sb:
+        yield sb
+
+
+@pytest.fixture
+def dc_sandbox():
+    """A Data Center sandbox of its own."""
+    from sandbox import Sandbox
+
+    with Sandbox.start(seed="demo", flavor="datacenter", anchor=ANCHOR, webhook_backoff=0.05) as sb:
+        yield sb

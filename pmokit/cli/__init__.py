@@ -41,9 +41,11 @@ def cli(ctx: click.Context, config_paths: tuple[str, ...], verbose: int, log_for
 def _register_commands() -> None:
     from .config_cmd import config_group
     from .db_cmd import db_group
+    from .sandbox_cmd import sandbox_group
 
     cli.add_command(config_group)
     cli.add_command(db_group)
+    cli.add_command(sandbox_group)
 
 
 _register_commands()

@@ -1,0 +1,65 @@
+"""``pmokit sandbox``: a local Jira and Confluence to try pmokit on, and a configuration pointing at it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .errors import UsageError
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """A local Jira and Confluence that speak Atlassian's REST API."""
+
+
+@sandbox_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--seed", default="demo", show_default=True, help="demo, empty, or a seed file (YAML or JSON).")
+@click.option("--issues", default=3000, show_default=True, type=click.IntRange(20, 2_000_000),
+              help="Scale the demo seed to about this many issues.")
+@click.option("--flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True)
+@click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0, 60_000),
+              help="Latency added to every request.")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep the sandbox's state in this file across restarts.")
+@click.option("--faults", "faults_json", help="Faults as JSON (the body /_sandbox/faults takes).")
+def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, latency_ms: float,
+                  state_path: Path | None, faults_json: str | None) -> None:
+    """Serve Jira under /rest and Confluence under /wiki until interrupted."""
+    from sandbox import Sandbox, SandboxOptions
+    from sandbox.server import startup_line
+
+    if seed not in ("demo", "empty") and not Path(seed).is_file():
+        raise UsageError(f"--seed: '{seed}' is neither 'demo', 'empty' nor a seed file")
+    faults = {}
+    if faults_json:
+        try:
+            faults = json.loads(faults_json)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--faults is not JSON: {exc}") from None
+    try:
+        sandbox = Sandbox(SandboxOptions(host=host, port=port, seed=seed, issues=issues, flavor=flavor,
+                                         latency_ms=latency_ms, state_path=state_path, faults=faults))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot start the sandbox: {exc}") from None
+    click.echo(startup_line(sandbox), err=True)
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("sandbox stopped", err=True)
+
+
+@sandbox_group.command("config")
+@click.option("--url", default="http://127.0.0.1:8765", show_default=True, help="The sandbox's base URL.")
+@click.option("--webhook-secret", default="sandbox", show_default=True)
+@click.option("--flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True)
+@click.option("--store", default="sqlite:///pmokit.db", show_default=True, help="Store URL for this configuration.")
+def config_command(url: str, webhook_secret: str, flavor: str, store: str) -> None:
+    """Print a complete configuration: the example PMO standard, pointed at a sandbox."""
+    from sandbox.config_text import sandbox_config
+
+    click.echo(sandbox_config(url.rstrip("/"), webhook_secret, flavor, store), nl=False)

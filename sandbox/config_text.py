@@ -1,0 +1,40 @@
+"""A complete pmokit configuration pointed at a sandbox: the example standard with the sandbox's credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from config import DEFAULT_CONFIG
+from config.yaml_source import load_sources
+
+from .catalog import BOT
+from .server import BOT_EMAIL, BOT_NAME, BOT_TOKEN
+
+
+def sandbox_config(url: str, webhook_secret: str = "sandbox", flavor: str = "cloud",
+                   store: str = "sqlite:///pmokit.db") -> str:
+    """YAML text; secrets are references with the sandbox's values as defaults, so it works at once."""
+    source, problems = load_sources([Path(DEFAULT_CONFIG)])
+    if problems:
+        raise RuntimeError("the embedded example configuration does not load: " + problems[0].format())
+    data = dict(source.data)
+    if flavor == "cloud":
+        jira_auth = {"type": "cloud", "email": BOT_EMAIL, "api_token": f"${{PMOKIT_SANDBOX_TOKEN:-{BOT_TOKEN}}}"}
+        bot = {"account_id": BOT.account_id}
+    else:
+        jira_auth = {"type": "pat", "token": f"${{PMOKIT_SANDBOX_TOKEN:-{BOT_TOKEN}}}"}
+        bot = {"name": BOT_NAME}
+    data["jira"] = {**data["jira"], "url": url, "flavor": flavor, "auth": jira_auth, "bot": bot}
+    data["jira"].pop("requests_per_second", None)
+    data["confluence"] = {**data["confluence"], "url": f"{url}/wiki",
+                          "auth": {"type": "cloud", "email": BOT_EMAIL,
+                                   "api_token": f"${{PMOKIT_SANDBOX_TOKEN:-{BOT_TOKEN}}}"}}
+    data["store"] = {"url": store}
+    data["webhooks"] = {**data["webhooks"], "bind": "127.0.0.1:8080",
+                        "secret": f"${{PMOKIT_WEBHOOK_SECRET:-{webhook_secret}}}"}
+    header = (f"# yaml-language-server: $schema={(Path(DEFAULT_CONFIG).parent.parent / 'schema.json').as_uri()}\n"
+              f"# pmokit configuration for the sandbox at {url}: the example PMO standard, with the sandbox's\n"
+              f"# credentials as defaults (set PMOKIT_SANDBOX_TOKEN / PMOKIT_WEBHOOK_SECRET to override).\n")
+    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
