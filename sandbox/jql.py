@@ -205,7 +205,7 @@ class _Parser:
             raise JqlError(f"The operator '{op}' does not support the value EMPTY.")
         value = self.value(field, kind)
         if kind == "date":
-            return _compare_dates(getter, op, value)
+            return _compare_dates(getter, op, value, self.zone)
         if op in ("=", "!="):
             def equal(issue: SIssue) -> bool:
                 return _matches_any(getter(issue), [value])
@@ -416,16 +416,31 @@ def _as_instant(value: Any) -> datetime | None:
     return None
 
 
-def _compare_dates(getter: Callable[[SIssue], Any], op: str, bound: datetime) -> Predicate:
+def _compare_dates(getter: Callable[[SIssue], Any], op: str, bound: datetime, zone: ZoneInfo | Any) -> Predicate:
+    """Timestamps compare as instants; date-only fields (due dates) as days in the user's time zone."""
     compare = _OPERATORS.get(op)
     if compare is None:
         raise JqlError(f"The operator '{op}' is not supported by date fields.")
+    bound_day = bound.astimezone(zone).date()
 
     def predicate(issue: SIssue) -> bool:
-        value = _as_instant(getter(issue))
-        return value is not None and compare(value, bound)
+        value = getter(issue)
+        if isinstance(value, str):
+            value = _as_day(value)
+        if value is None:
+            return False
+        if isinstance(value, datetime):
+            return compare(value, bound)
+        return compare(value, bound_day)
 
     return predicate
+
+
+def _as_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
 
 
 def _compare_ordered(getter: Callable[[SIssue], Any], op: str, bound: Any, kind: str) -> Predicate:

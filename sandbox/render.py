@@ -246,7 +246,9 @@ class Renderer:
     def webhook_issue(self, issue: SIssue) -> dict[str, Any]:
         """The issue inside a webhook body: v2 form, every field."""
         v2 = Renderer(self.state, self.base, 2)
-        return v2.issue(issue, v2.field_ids(["*navigable"]))
+        data = v2.issue(issue, v2.field_ids(["*navigable"]))
+        data.pop("expand", None)
+        return data
 
     def trimmed_issue(self, issue: SIssue) -> dict[str, Any]:
         """Cloud comment events carry the issue with six fields only."""

@@ -92,11 +92,19 @@ class Sandbox:
 
     def close(self) -> None:
         self.site.dispatcher.stop()
-        self._server.close()
+        self._stop_server()
         if self.site.state_path is not None:
             self.site.save()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _stop_server(self) -> None:
+        """Close the listening socket and every channel, so waitress's loop ends at once."""
+        server = self._server
+        server.close()
+        for channel in list(server._map.values()):
+            channel.handle_close()
+        server.task_dispatcher.shutdown(timeout=2)
 
     def __enter__(self) -> Sandbox:
         return self

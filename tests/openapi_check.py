@@ -55,9 +55,10 @@ def _operation(name: str, request: RequestsOpenAPIRequest) -> dict[str, Any]:
     actual = request.path.removeprefix(prefix).split("/")
     for template, operations in paths.items():
         parts = template.split("/")
-        if len(parts) == len(actual) and all(p == a or p.startswith("{") for p, a in zip(parts, actual, strict=True)):
-            if request.method.lower() in operations:
-                return operations[request.method.lower()]
+        same_shape = len(parts) == len(actual) and all(
+            p == a or p.startswith("{") for p, a in zip(parts, actual, strict=True))
+        if same_shape and request.method.lower() in operations:
+            return operations[request.method.lower()]
     raise AssertionError(f"{request.method.upper()} {request.path} is not a documented operation")
 
 
