@@ -16,14 +16,9 @@ class RedactSecrets(logging.Filter):
     """Replaces every secret value pmokit has revealed with ``***`` in the final message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = revealed_values()
-        if not secrets:
+        if not revealed_values():
             return True
-        message = record.getMessage()
-        for secret in secrets:
-            if secret in message:
-                message = message.replace(secret, REDACTED)
-        record.msg, record.args = message, None
+        record.msg, record.args = redact(record.getMessage()), None
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
@@ -31,7 +26,8 @@ class RedactSecrets(logging.Filter):
 
 
 def redact(text: str) -> str:
-    for secret in revealed_values():
+    # Longest first, so a short secret inside a longer one cannot leave part of the longer one readable.
+    for secret in sorted(revealed_values(), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
 

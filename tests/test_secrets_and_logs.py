@@ -32,6 +32,11 @@ def test_secret_from_file_relative_to_config(write_yaml, tmp_path):
 def test_revealed_secrets_are_redacted_in_text_and_json_logs(write_yaml, monkeypatch):
     monkeypatch.setenv("PMOKIT_TEST_TOKEN", SECRET)
     load_settings([write_yaml("pmokit.yaml", GOOD)]).jira.auth.api_token.reveal()
+    # A shorter secret that is part of the longer one must not leave the rest of it readable.
+    monkeypatch.setenv("PMOKIT_SHORT", SECRET[:3])
+    from config import SecretRef
+
+    SecretRef("PMOKIT_SHORT").reveal()
     for fmt in ("text", "json"):
         stream = io.StringIO()
         logs.configure(1, fmt, stream)
