@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field, replace
@@ -95,16 +96,40 @@ class Sandbox:
         self._stop_server()
         if self.site.state_path is not None:
             self.site.save()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def _stop_server(self) -> None:
-        """Close the listening socket and every channel, so waitress's loop ends at once."""
+        """Stop accepting, let running requests finish, then close every channel from the loop's own thread."""
         server = self._server
-        server.close()
-        for channel in list(server._map.values()):
-            channel.handle_close()
+
+        def close_listener() -> None:
+            server.close()
+
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                try:
+                    # The trigger closes quietly; connections through their own handler.
+                    channel.close() if channel is server.trigger else channel.handle_close()
+                except OSError:  # a connection the client already dropped
+                    channel.del_channel()
+
+        pull = server.trigger._physical_pull
+
+        def pull_unless_closed() -> None:
+            # A request finishing after the trigger closed: nothing is left to wake.
+            with contextlib.suppress(OSError):
+                pull()
+
+        server.trigger._physical_pull = pull_unless_closed
+        running = self._thread is not None and self._thread.is_alive()
+        if running:
+            server.trigger.pull_trigger(close_listener)
         server.task_dispatcher.shutdown(timeout=2)
+        if running:
+            server.trigger.pull_trigger(close_all)
+            self._thread.join(timeout=5)
+        else:
+            close_listener()
+            close_all()
 
     def __enter__(self) -> Sandbox:
         return self
