@@ -1,1 +1,38 @@
 """The only door between pmokit and Atlassian: Jira and Confluence clients and the translation layer."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import AtlassianError, AuthenticationError, GaveUp, NotFound
+from .retry import RetryPolicy
+from .transport import Accounting, Gate, PolicyAdapter
+
+__all__ = ["AtlassianError", "AuthenticationError", "GaveUp", "NotFound", "Transport", "jira_connector"]
+
+
+@dataclass
+class Transport:
+    """One retry policy, pacing gate and accounting per Atlassian site, shared by every client of it."""
+
+    policy: RetryPolicy
+    gate: Gate
+    accounting: Accounting
+
+    @classmethod
+    def create(cls, requests_per_second: float | None = None, policy: RetryPolicy | None = None) -> Transport:
+        return cls(policy or RetryPolicy(), Gate(requests_per_second), Accounting())
+
+    def adapter(self) -> PolicyAdapter:
+        return PolicyAdapter(self.policy, self.gate, self.accounting)
+
+
+def jira_connector(settings: Any, transport: Transport | None = None,
+                   cache: MutableMapping[str, Any] | None = None):
+    """A :class:`connector.jira_client.JiraConnector` for ``settings.jira``."""
+    from .jira_client import JiraConnector
+
+    transport = transport or Transport.create(settings.jira.requests_per_second)
+    return JiraConnector(settings.jira, transport.adapter(), cache)

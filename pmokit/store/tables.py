@@ -44,6 +44,7 @@ class IssueSnapshot(Base):
     status: Mapped[str] = mapped_column(String(200))
     updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     fields: Mapped[dict] = mapped_column(JSON)
+    remote_links: Mapped[list | None] = mapped_column(JSON, nullable=True)  # read for project records only
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -71,3 +72,39 @@ class ChangelogItem(Base):
     to_value: Mapped[str | None] = mapped_column(Text)
     to_string: Mapped[str | None] = mapped_column(Text)
 
+
+
+class ConnectorCache(Base):
+    """Per-site facts the connector would otherwise look up every run (flavour, account, field list)."""
+
+    __tablename__ = "connector_cache"
+
+    site: Mapped[str] = mapped_column(String(300), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PublishedPage(Base):
+    """A Confluence page pmokit publishes: where it is and what was last written to it."""
+
+    __tablename__ = "published_page"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # the report's stable name for the page
+    page_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PublishedAttachment(Base):
+    """An attachment pmokit uploaded, with the hash of its bytes, so unchanged charts are not sent again."""
+
+    __tablename__ = "published_attachment"
+
+    page_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300), primary_key=True)
+    attachment_id: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,9 +17,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "changelog_item",
-        sa.Column(
-            "pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("issue_id", sa.String(length=32), nullable=False),
         sa.Column("history_id", sa.String(length=32), nullable=False),
         sa.Column("item_index", sa.Integer(), nullable=False),
@@ -35,9 +33,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("changelog_item", schema=None) as batch_op:
         batch_op.create_index("ix_changelog_item_issue_created", ["issue_id", "created"], unique=False)
-        batch_op.create_index(
-            "uq_changelog_item_history", ["issue_id", "history_id", "item_index"], unique=True
-        )
+        batch_op.create_index("uq_changelog_item_history", ["issue_id", "history_id", "item_index"], unique=True)
 
     op.create_table(
         "issue_snapshot",

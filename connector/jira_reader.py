@@ -1,0 +1,185 @@
+"""Reading Jira completely with the fewest requests the API allows.
+
+Cloud: ids through ``search/jql`` (5,000 a page), issues through ``issue/bulkfetch`` (100 a request, with the
+inline changelog), and ``changelog/bulkfetch`` (1,000 issues a request, 10,000 histories a page) only for
+issues whose inline changelog was cut and does not reach back to histories already stored.
+Data Center: ``search`` pages with fields and the inline changelog, and the whole changelog of an issue only
+where the inline one was cut. Inline changelogs are never trusted alone: completeness is always checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .jira_client import JiraConnector
+
+ID_PAGE = 5000
+ISSUE_PAGE = 100
+CHANGELOG_ISSUES = 1000
+CHANGELOG_PAGE = 10000
+DC_PAGE = 1000
+
+KnownHistories = Callable[[str], set[str]]
+
+
+ALL = "all"  # histories is the whole changelog
+TAIL = "tail"  # histories are the newest ones; every older one is already stored
+NONE = "none"  # the inline changelog was cut: the whole changelog must be fetched
+
+
+@dataclass
+class FetchedIssue:
+    raw: dict[str, Any]  # the issue as Jira returned it, without its changelog
+    histories: list[dict[str, Any]] = field(default_factory=list)  # oldest first
+    coverage: str = NONE
+
+    @property
+    def id(self) -> str:
+        return str(self.raw["id"])
+
+    @property
+    def updated(self) -> str | None:
+        return (self.raw.get("fields") or {}).get("updated")
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _oldest_first(histories: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(histories, key=lambda h: (h.get("created") or "", str(h.get("id"))))
+
+
+def _inline(issue: dict[str, Any], known: KnownHistories | None) -> FetchedIssue:
+    """The issue with what its inline changelog proves: all of it, the new tail, or nothing."""
+    changelog = issue.pop("changelog", None) or {}
+    histories = _oldest_first(changelog.get("histories") or [])
+    total = int(changelog.get("total", len(histories)) or 0)
+    if total <= len(histories):
+        return FetchedIssue(issue, histories, ALL)
+    if histories and known is not None:
+        # Cut, but enough when its oldest history is one already stored: everything older is stored too.
+        stored = known(str(issue["id"]))
+        if str(histories[0].get("id")) in stored:
+            return FetchedIssue(issue, [h for h in histories if str(h.get("id")) not in stored], TAIL)
+    return FetchedIssue(issue, [], NONE)
+
+
+class JiraReader:
+    def __init__(self, jira: JiraConnector):
+        self.jira = jira
+
+    # -- ids --------------------------------------------------------------------------------------------
+    def ids(self, jql: str) -> list[str]:
+        """Every issue id matching ``jql``: 5,000 a request on Cloud, as many as Data Center allows there."""
+        if self.jira.cloud:
+            out: list[str] = []
+            token: str | None = None
+            while True:
+                body: dict[str, Any] = {"jql": jql, "maxResults": ID_PAGE, "fields": ["id"]}
+                if token:
+                    body["nextPageToken"] = token
+                page = self.jira.post("search/jql", body)
+                out.extend(str(i["id"]) for i in page.get("issues") or [])
+                token = page.get("nextPageToken")
+                if not token or page.get("isLast"):
+                    return out
+        return [str(i["id"]) for i in self._dc_pages(jql, ["id"], expand=None)]
+
+    # -- issues with complete changelogs ---------------------------------------------------------------------
+    def fetch(self, jql: str, field_ids: list[str], known: KnownHistories | None = None,
+              batch: int = 1000, ids: list[str] | None = None) -> Iterator[list[FetchedIssue]]:
+        """Batches of issues matching ``jql`` (or the given ``ids``), each with its complete changelog."""
+        if self.jira.cloud:
+            yield from self._fetch_cloud(ids if ids is not None else self.ids(jql), field_ids, known, batch)
+        else:
+            yield from self._fetch_dc(jql if ids is None else _id_jql(ids), field_ids, known, batch)
+
+    def _fetch_cloud(self, ids: list[str], field_ids: list[str], known: KnownHistories | None,
+                     batch: int) -> Iterator[list[FetchedIssue]]:
+        ready: list[FetchedIssue] = []
+        pending: list[FetchedIssue] = []  # cut changelogs, fetched together 1,000 at a time
+        for chunk in _chunks(ids, ISSUE_PAGE):
+            page = self.jira.post("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": field_ids,
+                                                      "expand": ["changelog"]})
+            for issue in page.get("issues") or []:
+                fetched = _inline(issue, known)
+                (pending if fetched.coverage == NONE else ready).append(fetched)
+            if len(pending) >= CHANGELOG_ISSUES:
+                ready.extend(self._complete(pending[:CHANGELOG_ISSUES]))
+                pending = pending[CHANGELOG_ISSUES:]
+            while len(ready) >= batch:
+                yield ready[:batch]
+                ready = ready[batch:]
+        if pending:
+            ready.extend(self._complete(pending))
+        for start in range(0, len(ready), batch):
+            yield ready[start:start + batch]
+
+    def _complete(self, issues: list[FetchedIssue]) -> list[FetchedIssue]:
+        logs = self.changelogs([i.id for i in issues])
+        for issue in issues:
+            issue.histories, issue.coverage = logs.get(issue.id, []), ALL
+        return issues
+
+    def changelogs(self, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Whole changelogs of up to any number of issues, 1,000 issues and 10,000 histories a request."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for chunk in _chunks(list(ids), CHANGELOG_ISSUES):
+            token: str | None = None
+            while True:
+                body: dict[str, Any] = {"issueIdsOrKeys": chunk, "maxResults": CHANGELOG_PAGE}
+                if token:
+                    body["nextPageToken"] = token
+                page = self.jira.post("changelog/bulkfetch", body)
+                for log in page.get("issueChangeLogs") or []:
+                    out.setdefault(str(log["issueId"]), []).extend(log.get("changeHistories") or [])
+                token = page.get("nextPageToken")
+                if not token:
+                    break
+        return {issue_id: _oldest_first(histories) for issue_id, histories in out.items()}
+
+    # -- Data Center ----------------------------------------------------------------------------------------
+    def _dc_pages(self, jql: str, field_ids: list[str], expand: str | None) -> Iterator[dict[str, Any]]:
+        start = 0
+        while True:
+            params: dict[str, Any] = {"jql": jql, "startAt": start, "maxResults": DC_PAGE,
+                                      "fields": ",".join(field_ids)}
+            if expand:
+                params["expand"] = expand
+            page = self.jira.get("search", params=params, api="2")
+            issues = page.get("issues") or []
+            yield from issues
+            # The server may cap maxResults below what was asked: advance by what came back.
+            start += len(issues)
+            if not issues or start >= int(page.get("total", 0)):
+                return
+
+    def _fetch_dc(self, jql: str, field_ids: list[str], known: KnownHistories | None,
+                  batch: int) -> Iterator[list[FetchedIssue]]:
+        ready: list[FetchedIssue] = []
+        for issue in self._dc_pages(jql, field_ids, "changelog"):
+            fetched = _inline(issue, known)
+            if fetched.coverage == NONE:
+                # Data Center returns the whole changelog of a single issue.
+                full = self.jira.get(f"issue/{fetched.id}", params={"expand": "changelog", "fields": "updated"},
+                                     api="2")
+                fetched.histories = _oldest_first((full.get("changelog") or {}).get("histories") or [])
+                fetched.coverage = ALL
+            ready.append(fetched)
+            if len(ready) >= batch:
+                yield ready
+                ready = []
+        if ready:
+            yield ready
+
+    # -- what bulk reads do not carry -------------------------------------------------------------------
+    def remote_links(self, key: str) -> list[dict[str, Any]]:
+        return self.jira.get(f"issue/{key}/remotelink") or []
+
+
+def _id_jql(ids: list[str]) -> str:
+    return f"id in ({', '.join(ids)})" if ids else "id = -1"
