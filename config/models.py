@@ -122,6 +122,8 @@ class JiraSettings(Frozen):
     bot: BotAccount | None = None
     timeout_seconds: float = Field(30.0, gt=0)
     requests_per_second: float | None = Field(None, gt=0, description="Client-side pacing; unset: none")
+    give_up_after_seconds: float = Field(
+        120.0, gt=0, description="Retries of 429s, 5xx and connection errors stop after this long")
     server_id: str | None = Field(None, description="Jira application link id, for Jira issue macros")
 
 
@@ -131,6 +133,7 @@ class ConfluenceSettings(Frozen):
     space: str = Field(min_length=1)
     parent_page: str | None = Field(None, description="Title of the page the portfolio tree hangs under")
     timeout_seconds: float = Field(30.0, gt=0)
+    give_up_after_seconds: float = Field(120.0, gt=0)
 
 
 class StoreSettings(Frozen):

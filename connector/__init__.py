@@ -10,7 +10,8 @@ from .errors import AtlassianError, AuthenticationError, GaveUp, NotFound
 from .retry import RetryPolicy
 from .transport import Accounting, Gate, PolicyAdapter
 
-__all__ = ["AtlassianError", "AuthenticationError", "GaveUp", "NotFound", "Transport", "jira_connector"]
+__all__ = ["AtlassianError", "AuthenticationError", "GaveUp", "NotFound", "RetryPolicy", "Transport",
+           "jira_connector"]
 
 
 @dataclass

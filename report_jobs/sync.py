@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +49,26 @@ class SyncSummary:
                 f"{self.deleted} removed, {self.requests} requests, {self.throttled} 429s, {self.seconds:.1f}s")
 
 
+class _StoredUpdated(Mapping[str, "datetime | None"]):
+    """``updated`` of stored issues, read as asked (Data Center: ids are not known before the fetch)."""
+
+    def __init__(self, sessions: sessionmaker[Session]):
+        self.sessions = sessions
+
+    def __getitem__(self, issue_id: str) -> datetime | None:
+        with self.sessions() as session:
+            found = store.stored_updated(session, [issue_id])
+        if issue_id not in found:
+            raise KeyError(issue_id)
+        return found[issue_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
 class Syncer:
     def __init__(self, settings: Settings, jira: JiraConnector, sessions: sessionmaker[Session],
                  accounting: Accounting, *, overlap: timedelta = timedelta(minutes=2),
@@ -86,10 +106,17 @@ class Syncer:
     def full(self, only: Sequence[str] | None = None) -> SyncSummary:
         projects = self.projects(only)
         summary = self._start("full", projects)
-        ids = self.reader.ids(self.scope_jql(projects))
-        newest = self._fetch_and_save(ids, None, summary, expected=len(ids))
+        jql = self.scope_jql(projects)
+        seen: set[str] = set()
+        if self.jira.cloud:
+            ids = self.reader.ids(jql)
+            newest = self._save(self.reader.fetch("", self.field_ids(), None, self.batch, ids=ids), summary,
+                                len(ids), seen=seen)
+        else:
+            # Data Center: one pass of search pages carries fields and inline changelogs.
+            newest = self._save(self.reader.fetch(jql, self.field_ids(), None, self.batch), summary, None, seen=seen)
         with self.sessions.begin() as session:
-            gone = store.live_ids(session, projects) - set(ids)
+            gone = store.live_ids(session, projects) - seen
             summary.deleted = store.mark_deleted(session, gone)
             store.set_cursor(session, summary.scope, last_updated=newest, full=True, reconciled=True)
         return self._finish(summary)
@@ -106,13 +133,18 @@ class Syncer:
         summary = self._start("incremental", projects)
         window = self.jql_minute(since - self.overlap)
         jql = f'{self.scope_jql(projects)} AND updated >= "{window}" ORDER BY updated ASC'
-        ids = self.reader.ids(jql)
-        if not ids:
-            return self._finish(summary)
-        with self.sessions() as session:
-            known = store.history_ids(session, ids)
-            stored = store.stored_updated(session, ids)
-        newest = self._fetch_and_save(ids, known, summary, expected=len(ids), stored=stored)
+        if self.jira.cloud:
+            ids = self.reader.ids(jql)
+            if not ids:
+                return self._finish(summary)
+            with self.sessions() as session:
+                known = store.history_ids(session, ids)
+                stored = store.stored_updated(session, ids)
+            batches = self.reader.fetch("", self.field_ids(), lambda i: known.get(i, set()), self.batch, ids=ids)
+            newest = self._save(batches, summary, len(ids), stored=stored)
+        else:
+            batches = self.reader.fetch(jql, self.field_ids(), self._known_from_store, self.batch)
+            newest = self._save(batches, summary, None, stored=_StoredUpdated(self.sessions))
         with self.sessions.begin() as session:
             store.set_cursor(session, scope, last_updated=newest)
         return self._finish(summary)
@@ -126,7 +158,7 @@ class Syncer:
             stored = store.live_ids(session, projects)
         missing = sorted(ids - stored, key=int)
         if missing:
-            self._fetch_and_save(missing, None, summary, expected=len(missing))
+            self._save(self.reader.fetch("", self.field_ids(), None, self.batch, ids=missing), summary, len(missing))
         with self.sessions.begin() as session:
             summary.deleted = store.mark_deleted(session, stored - ids)
             store.set_cursor(session, summary.scope, reconciled=True)
@@ -158,15 +190,21 @@ class Syncer:
         log.info(summary.line())
         return summary
 
-    def _fetch_and_save(self, ids: list[str], known: dict[str, set[str]] | None, summary: SyncSummary,
-                        expected: int, stored: dict[str, datetime | None] | None = None) -> datetime | None:
+    def _known_from_store(self, issue_id: str) -> set[str]:
+        with self.sessions() as session:
+            return store.history_ids(session, [issue_id])[issue_id]
+
+    def _save(self, batches: Iterator[list[FetchedIssue]], summary: SyncSummary, expected: int | None,
+              stored: Mapping[str, datetime | None] | None = None, seen: set[str] | None = None) -> datetime | None:
+        """Store each batch in its own transaction; the newest ``updated`` seen, for the cursor."""
         newest: datetime | None = None
         done = 0
-        lookup = (lambda issue_id: known.get(issue_id, set())) if known is not None else None
         record_type = self.settings.portfolio.record_issue_type
-        for batch in self.reader.fetch("", self.field_ids(), lookup, self.batch, ids=ids):
+        for batch in batches:
             changed: list[FetchedIssue] = []
             for issue in batch:
+                if seen is not None:
+                    seen.add(issue.id)
                 updated = parse_datetime(issue.updated)
                 if updated and (newest is None or updated > newest):
                     newest = updated
@@ -183,4 +221,7 @@ class Syncer:
             done += len(batch)
             if self.progress:
                 self.progress(done, expected)
-        return newest.astimezone(UTC) if newest else None
+        if newest is None:
+            return None
+        # A timestamp from the future (a skewed clock, bad data) must not carry the cursor past today.
+        return min(newest.astimezone(UTC), datetime.now(UTC))

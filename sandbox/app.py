@@ -101,13 +101,15 @@ def create_app(site_: Site) -> Flask:
         if request.path.startswith("/_sandbox/"):
             return None
         site_.stats.request(route)
+        site_.stats.arrival(g.started)
         delay = site_.faults.latency(route)
         if delay:
             time.sleep(delay)
         decision = site_.faults.check(route, request.method)
         if decision is not None:
             if "Retry-After" in decision.headers:
-                site_.stats.retry_after(decision.wait)
+                allowed = decision.allowed_after()
+                site_.stats.retry_after(decision.wait, time.monotonic() + allowed if allowed is not None else None)
             response = error(decision.status, decision.body["errorMessages"][0])
             response.headers.update(decision.headers)
             return response

@@ -47,6 +47,17 @@ class Decision:
     body: dict[str, Any]
     wait: float = 0.0
 
+    def allowed_after(self) -> float | None:
+        """Seconds until the Retry-After sent allows the next request (None: it allows any time)."""
+        value = self.headers.get("Retry-After")
+        if value is None or value == "0":
+            return None
+        if value.isdigit():
+            return float(value)
+        from email.utils import parsedate_to_datetime
+
+        return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
+
 
 class Faults:
     def __init__(self, spec: dict[str, Any] | None = None):

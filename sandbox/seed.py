@@ -121,8 +121,11 @@ class _Demo:
             if issue_type not in ("Project", "Epic") and self.rng.random() < self.options.long_history_share:
                 low, high = self.options.long_history
             history_count = self.rng.randint(low, high)
+        # Nothing happens after the seed's "today".
+        latest = _at(self.state.anchor, 21)
+        created = min(created, latest - timedelta(days=1))
         issue = SIssue(id=issue_id, key=key, project_key=project.key, issue_type=issue_type, summary=summary,
-                       status=status_obj.id, created=created, updated=max(updated, created),
+                       status=status_obj.id, created=created, updated=min(max(updated, created), latest),
                        reporter=kwargs.pop("reporter", project.lead), history_seed=self.rng.getrandbits(32),
                        seeded_histories=history_count, **kwargs)
         if status_obj.category == "done" and issue.resolutiondate is None:

@@ -98,20 +98,8 @@ class Sandbox:
             self.site.save()
 
     def _stop_server(self) -> None:
-        """Stop accepting, let running requests finish, then close every channel from the loop's own thread."""
+        """Let running requests finish, then close every connection and the server from the loop's thread."""
         server = self._server
-
-        def close_listener() -> None:
-            server.close()
-
-        def close_all() -> None:
-            for channel in list(server._map.values()):
-                try:
-                    # The trigger closes quietly; connections through their own handler.
-                    channel.close() if channel is server.trigger else channel.handle_close()
-                except OSError:  # a connection the client already dropped
-                    channel.del_channel()
-
         pull = server.trigger._physical_pull
 
         def pull_unless_closed() -> None:
@@ -120,16 +108,22 @@ class Sandbox:
                 pull()
 
         server.trigger._physical_pull = pull_unless_closed
-        running = self._thread is not None and self._thread.is_alive()
-        if running:
-            server.trigger.pull_trigger(close_listener)
         server.task_dispatcher.shutdown(timeout=2)
-        if running:
-            server.trigger.pull_trigger(close_all)
+
+        def close_everything() -> None:
+            for channel in list(server._map.values()):
+                if channel is not server and channel is not server.trigger:
+                    try:
+                        channel.handle_close()
+                    except OSError:  # a connection the client already dropped
+                        channel.del_channel()
+            server.close()  # the listener, and the trigger with it: the loop ends with an empty map
+
+        if self._thread is not None and self._thread.is_alive():
+            server.trigger.pull_trigger(close_everything)
             self._thread.join(timeout=5)
         else:
-            close_listener()
-            close_all()
+            close_everything()
 
     def __enter__(self) -> Sandbox:
         return self

@@ -21,6 +21,8 @@ class Stats:
             self.throttled = 0
             self.unavailable = 0
             self.retry_after_sent: list[float] = []
+            self.not_before = 0.0  # monotonic time before which a 429's Retry-After forbids requests
+            self.early = 0  # requests that came before a Retry-After allowed them
 
     def request(self, route: str) -> None:
         with self._lock:
@@ -34,9 +36,16 @@ class Stats:
             elif status == 503:
                 self.unavailable += 1
 
-    def retry_after(self, seconds: float) -> None:
+    def retry_after(self, seconds: float, allowed_at: float | None = None) -> None:
         with self._lock:
             self.retry_after_sent.append(seconds)
+            if allowed_at is not None:
+                self.not_before = max(self.not_before, allowed_at)
+
+    def arrival(self, now: float) -> None:
+        with self._lock:
+            if now < self.not_before:
+                self.early += 1
 
     def write(self, kind: str, count: int = 1) -> None:
         with self._lock:
@@ -55,6 +64,7 @@ class Stats:
                 "throttled_429": self.throttled,
                 "unavailable_503": self.unavailable,
                 "retry_after_seconds": list(self.retry_after_sent),
+                "early_requests": self.early,
                 "writes": dict(self.writes),
                 "writes_total": sum(self.writes.values()),
                 "webhook_deliveries": dict(self.deliveries),

@@ -42,10 +42,12 @@ def _register_commands() -> None:
     from .config_cmd import config_group
     from .db_cmd import db_group
     from .sandbox_cmd import sandbox_group
+    from .sync_cmd import sync_command
 
     cli.add_command(config_group)
     cli.add_command(db_group)
     cli.add_command(sandbox_group)
+    cli.add_command(sync_command)
 
 
 _register_commands()

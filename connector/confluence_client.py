@@ -1,0 +1,63 @@
+"""The Confluence side of the connector: the v1 content API through atlassian-python-api's session."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from atlassian import Confluence
+
+from config.models import BasicAuth, CloudAuth, ConfluenceSettings, TokenAuth
+
+from .errors import AtlassianError, AuthenticationError, BadRequest, Conflict, GaveUp, NotFound, PermissionDenied
+from .transport import PolicyAdapter, install
+
+log = logging.getLogger(__name__)
+
+
+class ConfluenceConnector:
+    def __init__(self, settings: ConfluenceSettings, adapter: PolicyAdapter):
+        self.settings = settings
+        auth = settings.auth
+        kwargs: dict[str, Any] = {}
+        if isinstance(auth, CloudAuth):
+            kwargs.update(username=auth.email, password=auth.api_token.reveal())
+            self.login = auth.email
+        elif isinstance(auth, BasicAuth):
+            kwargs.update(username=auth.username, password=auth.password.reveal())
+            self.login = auth.username
+        elif isinstance(auth, TokenAuth):
+            kwargs.update(token=auth.token.reveal())
+            self.login = "personal access token"
+        # api_version=1: the content API, whose page and attachment semantics pmokit relies on.
+        self.client = Confluence(url=settings.url, cloud=True, api_version=1, backoff_and_retry=False,
+                                 timeout=settings.timeout_seconds, **kwargs)
+        install(self.client._session, adapter)
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
+                files: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
+        """JSON from one call under ``/rest/api``; errors become :mod:`connector.errors`."""
+        url_path = f"rest/api/{path}"
+        if files is not None:
+            headers = {"X-Atlassian-Token": "no-check", "Accept": "application/json", **(headers or {})}
+        try:
+            response = self.client.request(method, url_path, data=body,
+                                           params=params, headers=headers, files=files, advanced_mode=True)
+        except GaveUp:
+            raise
+        if response.status_code >= 400:
+            raise self._error(method, f"{self.settings.url}/{url_path}", response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def _error(self, method: str, url: str, response: Any) -> AtlassianError:
+        status = response.status_code
+        try:
+            detail = response.json().get("message") or ""
+        except ValueError:
+            detail = response.text[:300]
+        kinds = {401: AuthenticationError, 403: PermissionDenied, 404: NotFound, 400: BadRequest, 409: Conflict}
+        return kinds.get(status, AtlassianError)(
+            f"Confluence answered {status}: {method} {url.split('?', 1)[0]} as {self.login}"
+            + (f": {detail}" if detail else ""), status=status, url=url)

@@ -1,0 +1,63 @@
+"""Wiring: from settings to a store, connectors and their shared transport. Built once per process."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.models import Settings
+from connector import RetryPolicy, Transport
+from connector.confluence_client import ConfluenceConnector
+from connector.jira_client import JiraConnector
+from connector.jira_writer import JiraWriter
+from connector.publisher import Publisher
+
+from .store import make_engine, session_factory, upgrade
+from .store.cache import StoreCache
+from .store.published import StorePageMemory
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    jira_transport: Transport
+    confluence_transport: Transport
+
+    @functools.cached_property
+    def jira(self) -> JiraConnector:
+        return JiraConnector(self.settings.jira, self.jira_transport.adapter(),
+                             StoreCache(self.sessions, self.settings.jira.url))
+
+    @functools.cached_property
+    def writer(self) -> JiraWriter:
+        return JiraWriter(self.jira)
+
+    @functools.cached_property
+    def confluence(self) -> ConfluenceConnector:
+        if self.settings.confluence is None:
+            raise ValueError("the configuration has no 'confluence' section")
+        return ConfluenceConnector(self.settings.confluence, self.confluence_transport.adapter())
+
+    @functools.cached_property
+    def publisher(self) -> Publisher:
+        return Publisher(self.confluence, StorePageMemory(self.sessions))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+    """The store (migrated to the newest revision: migrations only add) and lazily built connectors."""
+    engine = make_engine(settings.store.url, settings.base_dir)
+    if migrate:
+        upgrade(engine)
+    jira = Transport.create(settings.jira.requests_per_second,
+                            RetryPolicy(max_elapsed=settings.jira.give_up_after_seconds))
+    wiki = Transport.create(None, RetryPolicy(max_elapsed=settings.confluence.give_up_after_seconds
+                                              if settings.confluence else 120.0))
+    return Runtime(settings, engine, session_factory(engine), jira, wiki)

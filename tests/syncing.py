@@ -1,0 +1,48 @@
+"""Helpers for tests that sync from a sandbox into a store."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from config import load_settings
+from pmokit.runtime import Runtime, open_runtime
+from report_jobs.sync import Syncer
+from sandbox import Sandbox
+from sandbox.config_text import sandbox_config
+from sandbox.histories import all_histories
+
+
+def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps: float | None = None,
+                give_up_after: float | None = None) -> Runtime:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "pmokit.yaml"
+    text = sandbox_config(sb.url, flavor=sb.options.flavor, store=store_url or f"sqlite:///{directory / 'store.db'}")
+    if rps:
+        text = text.replace("  bot:\n", f"  requests_per_second: {rps}\n  bot:\n", 1)
+    if give_up_after:
+        text = text.replace("  bot:\n", f"  give_up_after_seconds: {give_up_after}\n  bot:\n", 1)
+    path.write_text(text, encoding="utf-8")
+    return open_runtime(load_settings([path]))
+
+
+def syncer(runtime: Runtime, **kwargs) -> Syncer:
+    return Syncer(runtime.settings, runtime.jira, runtime.sessions, runtime.jira_transport.accounting, **kwargs)
+
+
+def truth(sb: Sandbox) -> dict[str, int]:
+    """Issue id -> number of histories, as the sandbox holds them."""
+    return {str(i.id): len(all_histories(sb.state, i)) for i in sb.state.live_issues()}
+
+
+def ideal_cloud_plan(sb: Sandbox, records: int = 12, lookups: int = 1) -> int:
+    """id pages + bulk issue pages + bulk changelog pages for the cut changelogs + a constant.
+
+    The constant is the per-run lookups (the field list; account and flavour are not needed by a full sync)
+    and one remote-link read per project record (Jira has no bulk read for remote links).
+    """
+    issues = sorted(sb.state.live_issues(), key=lambda i: (i.project_key, i.number))
+    n = len(issues)
+    cut = [len(all_histories(sb.state, i)) for i in issues if len(all_histories(sb.state, i)) > 40]
+    changelog_pages = sum(math.ceil(sum(cut[g:g + 1000]) / 10000) for g in range(0, len(cut), 1000))
+    return math.ceil(n / 5000) + math.ceil(n / 100) + changelog_pages + lookups + records

@@ -1,0 +1,239 @@
+"""Sync from the sandbox into the store: complete, with the fewest requests, and never skipping a change."""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from pmokit.store import issues as store_issues
+from pmokit.store.tables import ChangelogItem, IssueSnapshot, SyncCursor
+from sandbox import Sandbox
+from sandbox.seed import SeedOptions
+from tests.conftest import ANCHOR
+from tests.syncing import ideal_cloud_plan, runtime_for, syncer, truth
+
+BENCH_SEED = SeedOptions(issues=1200, long_history_share=0.1, long_history=(150, 150), short_history=(8, 8),
+                         anchor=ANCHOR)
+
+
+def stored_histories(runtime) -> dict[str, int]:
+    with runtime.sessions() as session:
+        return store_issues.history_count_by_issue(session)
+
+
+def live(runtime) -> set[str]:
+    with runtime.sessions() as session:
+        return store_issues.live_ids(session)
+
+
+@pytest.fixture
+def cloud(tmp_path):
+    with Sandbox.start(seed="demo", seed_options=BENCH_SEED) as sb:
+        runtime = runtime_for(sb, tmp_path)
+        yield sb, runtime
+        runtime.close()
+
+
+def test_full_sync_is_complete_with_the_ideal_plan(cloud):
+    sb, runtime = cloud
+    sb.reset_stats()
+    summary = syncer(runtime).full()
+    expected = truth(sb)
+    assert live(runtime) == set(expected)
+    assert stored_histories(runtime) == {k: v for k, v in expected.items() if v}
+    assert summary.issues == len(expected) and summary.histories == sum(expected.values())
+    requests = sb.stats()["requests"]
+    assert summary.requests == sum(requests.values()) == ideal_cloud_plan(sb)
+    # Never the inline changelog alone, and never one changelog request per issue.
+    assert "GET /rest/api/{version}/issue/{id_or_key}/changelog" not in requests
+    assert requests["POST /rest/api/{version}/changelog/bulkfetch"] >= 1
+
+
+def test_incremental_with_nothing_changed_needs_at_most_three_requests(cloud):
+    sb, runtime = cloud
+    syncer(runtime).full()
+    sb.reset_stats()
+    first = syncer(runtime).incremental()
+    assert first.issues == 0 and sb.stats()["requests_total"] <= 3
+    sb.reset_stats()
+    syncer(runtime).incremental()
+    assert sb.stats()["requests_total"] <= 3
+
+
+@pytest.mark.parametrize("changed", [7, 150])
+def test_incremental_with_changes_stays_within_its_plan(cloud, changed):
+    sb, runtime = cloud
+    syncer(runtime).full()
+    session = sb.session()
+    keys = [i.key for i in sb.state.live_issues()][:changed]
+    for key in keys:
+        assert session.put(f"{sb.url}/rest/api/2/issue/{key}", json={"update": {"labels": [{"add": "moved"}]}}
+                           ).status_code == 204
+    sb.reset_stats()
+    summary = syncer(runtime).incremental()
+    assert summary.issues == changed
+    assert sb.stats()["requests_total"] <= 3 + math.ceil(changed / 100) + math.ceil(changed / 1000)
+    with runtime.sessions() as s:
+        labels = {row.key: row.fields["labels"] for row in s.scalars(sa.select(IssueSnapshot)
+                                                                     .where(IssueSnapshot.key.in_(keys)))}
+    assert all("moved" in labels[k] for k in keys)
+    assert stored_histories(runtime) == {k: v for k, v in truth(sb).items() if v}
+
+
+def test_incremental_completes_a_long_changelog_that_grew_past_the_inline_cut(cloud):
+    sb, runtime = cloud
+    syncer(runtime).full()
+    session = sb.session()
+    long_one = next(i for i in sb.state.live_issues() if i.seeded_histories == 150)
+    short_one = next(i for i in sb.state.live_issues() if i.seeded_histories == 8)
+    for n in range(45):  # more new histories than the 40 an inline changelog shows
+        session.put(f"{sb.url}/rest/api/2/issue/{long_one.key}", json={"fields": {"summary": f"renamed {n}"}})
+    session.put(f"{sb.url}/rest/api/2/issue/{short_one.key}", json={"fields": {"summary": "renamed"}})
+    sb.reset_stats()
+    syncer(runtime).incremental()
+    assert stored_histories(runtime) == {k: v for k, v in truth(sb).items() if v}
+    assert sb.stats()["requests"]["POST /rest/api/{version}/changelog/bulkfetch"] == 1
+
+
+def test_reconcile_marks_deleted_issues_with_few_requests(cloud):
+    sb, runtime = cloud
+    syncer(runtime).full()
+    session = sb.session()
+    gone = [i for i in sb.state.live_issues()][5:8]
+    for issue in gone:
+        assert session.delete(f"{sb.url}/rest/api/2/issue/{issue.key}").status_code == 204
+    sb.reset_stats()
+    summary = syncer(runtime).reconcile()
+    n = len(sb.state.live_issues())
+    assert summary.deleted == 3 and sb.stats()["requests_total"] <= math.ceil(n / 5000) + 1
+    assert live(runtime) == set(truth(sb))
+    # Deletions never match `updated >=`: an incremental sync alone would have left ghosts.
+    with runtime.sessions() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(IssueSnapshot).where(IssueSnapshot.deleted)) == 3
+
+
+def test_a_deletion_event_marks_the_issue_at_once(cloud):
+    sb, runtime = cloud
+    job = syncer(runtime)
+    job.full()
+    victim = str(next(iter(sb.state.live_issues())).id)
+    job.forget(victim)
+    assert victim not in live(runtime)
+
+
+def test_a_crash_between_fetch_and_commit_loses_nothing(cloud, monkeypatch):
+    sb, runtime = cloud
+    syncer(runtime).full()
+    with runtime.sessions() as s:
+        cursor_before = s.get(SyncCursor, syncer(runtime).scope_key(runtime.settings.portfolio.project_keys))
+        cursor_before = cursor_before.last_updated
+    session = sb.session()
+    keys = [i.key for i in sb.state.live_issues()][:120]
+    for key in keys:
+        session.put(f"{sb.url}/rest/api/2/issue/{key}", json={"update": {"labels": [{"add": "crash"}]}})
+    real_save = store_issues.save_issues
+    calls = {"n": 0}
+
+    def crash_on_second_batch(session_, issues, links=None):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("the process died here")
+        return real_save(session_, issues, links)
+
+    monkeypatch.setattr(store_issues, "save_issues", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        syncer(runtime, batch=50).incremental()
+    with runtime.sessions() as s:
+        cursor = s.get(SyncCursor, syncer(runtime).scope_key(runtime.settings.portfolio.project_keys))
+        assert cursor.last_updated == cursor_before  # the cursor did not move past uncommitted changes
+    monkeypatch.setattr(store_issues, "save_issues", real_save)
+    syncer(runtime, batch=50).incremental()
+    with runtime.sessions() as s:
+        labels = {row.key: row.fields["labels"] for row in s.scalars(sa.select(IssueSnapshot)
+                                                                     .where(IssueSnapshot.key.in_(keys)))}
+    assert all("crash" in labels[k] for k in keys)
+    assert stored_histories(runtime) == {k: v for k, v in truth(sb).items() if v}
+
+
+def test_data_center_full_and_incremental_sync(tmp_path):
+    with Sandbox.start(seed="demo", flavor="datacenter", seed_options=BENCH_SEED) as sb:
+        runtime = runtime_for(sb, tmp_path)
+        summary = syncer(runtime).full()
+        expected = truth(sb)
+        assert live(runtime) == set(expected)
+        assert stored_histories(runtime) == {k: v for k, v in expected.items() if v}
+        # Whole changelogs fetched one by one only where the inline one (100) was cut.
+        long_ones = sum(1 for v in expected.values() if v > 100)
+        requests = sb.stats()["requests"]
+        assert requests["GET /rest/api/{version}/issue/{id_or_key}"] == long_ones
+        assert requests["GET /rest/api/{version}/search"] == math.ceil(len(expected) / 1000)
+        assert summary.requests == sum(requests.values())
+        key = next(iter(sb.state.live_issues())).key
+        sb.session().put(f"{sb.url}/rest/api/2/issue/{key}", json={"fields": {"labels": ["dc"]}})
+        sb.reset_stats()
+        assert syncer(runtime).incremental().issues == 1
+        assert sb.stats()["requests_total"] <= 3
+        runtime.close()
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date", "zero", "missing"])
+def test_rate_limited_sync_never_retries_early_and_completes(tmp_path, form):
+    with Sandbox.start(seed="demo", issues=300, anchor=ANCHOR) as sb:
+        runtime = runtime_for(sb, tmp_path)
+        sb.set_faults(rate_limits=[{"match": "*", "rate": 3, "burst": 2, "retry_after": form}])
+        summary = syncer(runtime).full(["SHOP"])
+        stats = sb.stats()
+        assert stats["throttled_429"] > 0 and summary.throttled == stats["throttled_429"]
+        assert stats["early_requests"] == 0
+        assert live(runtime) == {str(i.id) for i in sb.state.live_issues() if i.project_key == "SHOP"}
+        runtime.close()
+
+
+def test_pacing_draws_almost_no_429s(tmp_path):
+    with Sandbox.start(seed="demo", issues=300, anchor=ANCHOR) as sb:
+        sb.set_faults(rate_limits=[{"match": "*", "rate": 5, "burst": 2}])
+        unpaced = runtime_for(sb, tmp_path / "unpaced")
+        syncer(unpaced).full(["SHOP", "MOB", "SRCH"])
+        assert sb.stats()["throttled_429"] > 0
+        unpaced.close()
+        time.sleep(0.3)
+        sb.reset_stats()
+        runtime = runtime_for(sb, tmp_path / "paced", rps=5)
+        syncer(runtime).full(["SHOP", "MOB", "SRCH"])
+        assert sb.stats()["throttled_429"] == 0
+        runtime.close()
+
+
+def test_sync_command_prints_a_summary(sandbox, tmp_path, run_cli):
+    runtime_for(sandbox, tmp_path).close()
+    result = run_cli("--config", str(tmp_path / "pmokit.yaml"), "sync", "--project", "SHOP")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("full sync of projects:SHOP: 250 issues, ")
+    assert "synced 250 of 250 issues" in result.stderr  # progress, as plain lines when not on a terminal
+    again = run_cli("--config", str(tmp_path / "pmokit.yaml"), "sync", "--project", "SHOP")
+    assert again.stdout.startswith("incremental sync of projects:SHOP: ")
+    wrong = run_cli("--config", str(tmp_path / "pmokit.yaml"), "sync", "--project", "NOPE")
+    assert wrong.exit_code == 1 and "not in the portfolio: NOPE" in wrong.output
+
+
+def test_sync_against_an_unreachable_jira_is_a_clear_error(tmp_path, run_cli):
+    with Sandbox.start(seed="empty", anchor=date(2026, 1, 1)) as sb:
+        runtime_for(sb, tmp_path, give_up_after=1.5).close()
+    result = run_cli("--config", str(tmp_path / "pmokit.yaml"), "sync")
+    assert result.exit_code == 1
+    assert "sync failed: POST http://127.0.0.1:" in result.output and "ConnectionError" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_changelog_rows_keep_every_item(cloud):
+    sb, runtime = cloud
+    syncer(runtime).full()
+    with runtime.sessions() as s:
+        items = s.scalar(sa.select(sa.func.count()).select_from(ChangelogItem))
+    from sandbox.histories import all_histories
+
+    assert items == sum(len(h["items"]) for i in sb.state.live_issues() for h in all_histories(sb.state, i))
