@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from atlassian import Confluence
@@ -29,9 +30,12 @@ class ConfluenceConnector:
         elif isinstance(auth, TokenAuth):
             kwargs.update(token=auth.token.reveal())
             self.login = "personal access token"
-        # api_version=1: the content API, whose page and attachment semantics pmokit relies on.
-        self.client = Confluence(url=settings.url, cloud=True, api_version=1, backoff_and_retry=False,
-                                 timeout=settings.timeout_seconds, **kwargs)
+        # api_version=1: the content API, whose page and attachment semantics pmokit relies on. The client
+        # warns that its own v1 helper methods are deprecated; pmokit calls the REST paths itself.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.client = Confluence(url=settings.url, cloud=True, api_version=1, backoff_and_retry=False,
+                                     timeout=settings.timeout_seconds, **kwargs)
         install(self.client._session, adapter)
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,

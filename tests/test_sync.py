@@ -237,3 +237,16 @@ def test_changelog_rows_keep_every_item(cloud):
     from sandbox.histories import all_histories
 
     assert items == sum(len(h["items"]) for i in sb.state.live_issues() for h in all_histories(sb.state, i))
+
+
+def test_sync_on_each_store(store_url, tmp_path):
+    """Full and incremental sync on SQLite, and on PostgreSQL when it is configured."""
+    with Sandbox.start(seed="demo", issues=300, anchor=ANCHOR) as sb:
+        runtime = runtime_for(sb, tmp_path, store_url=store_url)
+        syncer(runtime).full()
+        sb.session().put(f"{sb.url}/rest/api/2/issue/SHOP-3", json={"update": {"labels": [{"add": "pg"}]}})
+        syncer(runtime).incremental()
+        syncer(runtime).full()  # a second full sync replaces changelogs instead of doubling them
+        assert live(runtime) == set(truth(sb))
+        assert stored_histories(runtime) == {k: v for k, v in truth(sb).items() if v}
+        runtime.close()
