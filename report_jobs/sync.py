@@ -49,6 +49,16 @@ class SyncSummary:
                 f"{self.deleted} removed, {self.requests} requests, {self.throttled} 429s, {self.seconds:.1f}s")
 
 
+def _issue_type(issue: FetchedIssue) -> str:
+    return ((issue.raw.get("fields") or {}).get("issuetype") or {}).get("name", "")
+
+
+def _links_changed(issue: FetchedIssue, known: set[str]) -> bool:
+    """Jira records remote (web) link changes in the history: only then are the links read again."""
+    return any(item.get("field") == "RemoteIssueLink" for history in issue.histories
+               if str(history.get("id")) not in known for item in history.get("items") or [])
+
+
 class _StoredUpdated(Mapping[str, "datetime | None"]):
     """``updated`` of stored issues, read as asked (Data Center: ids are not known before the fetch)."""
 
@@ -140,11 +150,13 @@ class Syncer:
             with self.sessions() as session:
                 known = store.history_ids(session, ids)
                 stored = store.stored_updated(session, ids)
-            batches = self.reader.fetch("", self.field_ids(), lambda i: known.get(i, set()), self.batch, ids=ids)
-            newest = self._save(batches, summary, len(ids), stored=stored)
+            lookup = lambda i: known.get(i, set())  # noqa: E731
+            batches = self.reader.fetch("", self.field_ids(), lookup, self.batch, ids=ids)
+            newest = self._save(batches, summary, len(ids), stored=stored, known=lookup)
         else:
             batches = self.reader.fetch(jql, self.field_ids(), self._known_from_store, self.batch)
-            newest = self._save(batches, summary, None, stored=_StoredUpdated(self.sessions))
+            newest = self._save(batches, summary, None, stored=_StoredUpdated(self.sessions),
+                                known=self._known_from_store)
         with self.sessions.begin() as session:
             store.set_cursor(session, scope, last_updated=newest)
         return self._finish(summary)
@@ -195,8 +207,10 @@ class Syncer:
             return store.history_ids(session, [issue_id])[issue_id]
 
     def _save(self, batches: Iterator[list[FetchedIssue]], summary: SyncSummary, expected: int | None,
-              stored: Mapping[str, datetime | None] | None = None, seen: set[str] | None = None) -> datetime | None:
+              stored: Mapping[str, datetime | None] | None = None, seen: set[str] | None = None,
+              known: Callable[[str], set[str]] | None = None) -> datetime | None:
         """Store each batch in its own transaction; the newest ``updated`` seen, for the cursor."""
+        known_ids = known or (lambda issue_id: set())
         newest: datetime | None = None
         done = 0
         record_type = self.settings.portfolio.record_issue_type
@@ -213,8 +227,11 @@ class Syncer:
                     summary.unchanged += 1
                     continue
                 changed.append(issue)
+            # Project records carry their documents as remote links, which bulk reads do not include: read
+            # them on a full sync, for a record new to the store, or when its history shows a link change.
             links = {i.id: self.reader.remote_links(i.raw["key"]) for i in changed
-                     if ((i.raw.get("fields") or {}).get("issuetype") or {}).get("name") == record_type}
+                     if _issue_type(i) == record_type and (stored is None or i.id not in stored
+                                                           or _links_changed(i, known_ids(i.id)))}
             with self.sessions.begin() as session:
                 summary.histories += store.save_issues(session, changed, links)
             summary.issues += len(changed)

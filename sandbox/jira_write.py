@@ -363,9 +363,15 @@ def add_remote_link(version: str, id_or_key: str) -> Response:
                 link["globalId"] = global_id
             issue.remote_links.append(link)
             status = 201
-        issue.updated = _now()
+        now = _now()
+        # Jira records a web link in the issue's history, as field RemoteIssueLink.
+        item = make_item("RemoteIssueLink", "RemoteIssueLink", None, None, str(link["id"]),
+                         f'This issue links to "{link["title"]}"')
+        history = new_history(state, issue, g.user, now, [item])
+        issue.updated = now
         site().changed()
         site().stats.write("remotelink")
+        _emit_update(version, issue, [item], history["id"])
         r = renderer(version)
         response = jsonify({"id": link["id"], "self": f"{r.rest}/issue/{issue.key}/remotelink/{link['id']}"})
     response.status_code = status

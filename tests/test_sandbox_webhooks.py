@@ -65,7 +65,8 @@ def test_cloud_deliveries_have_the_real_shapes_and_verify(fresh_sandbox, receive
         assert set(delivery.json) == keys_of(fixture), event
         assert set(delivery.json["issue"]) == set(load_fixture(fixture)["issue"]), event
     updates = receiver.events("jira:issue_updated")
-    assert [u.json["issue_event_type_name"] for u in updates] == ["issue_updated", "issue_generic"]
+    # Deliveries run in parallel, so their order is not guaranteed (nor is it by Jira).
+    assert sorted(u.json["issue_event_type_name"] for u in updates) == ["issue_generic", "issue_updated"]
     for update in updates:
         assert set(update.json) == keys_of("webhook-issue-updated-labels.json")
     # Cloud comment events carry a trimmed issue, as the fixture does.

@@ -57,7 +57,13 @@ def save_issues(session: Session, issues: Sequence[Any], remote_links: dict[str,
     """Store fetched issues (``connector.jira_reader.FetchedIssue``); returns the histories written."""
     now = _now()
     links = remote_links or {}
-    upsert(session, IssueSnapshot.__table__, [snapshot_row(i.raw, now, links.get(i.id)) for i in issues], ["id"])
+    # Remote links are written only where they were read; elsewhere the stored ones stay.
+    with_links = [snapshot_row(i.raw, now, links[i.id]) for i in issues if i.id in links]
+    without = [snapshot_row(i.raw, now) for i in issues if i.id not in links]
+    for row in without:
+        del row["remote_links"]
+    upsert(session, IssueSnapshot.__table__, with_links, ["id"])
+    upsert(session, IssueSnapshot.__table__, without, ["id"])
     whole = [i.id for i in issues if i.coverage == "all"]
     for start in range(0, len(whole), BATCH):
         session.execute(delete(ChangelogItem).where(ChangelogItem.issue_id.in_(whole[start:start + BATCH])))
