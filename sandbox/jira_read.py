@@ -13,6 +13,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from . import jql
 from .app import error, site
 from .histories import all_histories
+from .model import SIssue
 from .render import Renderer, timestamp
 from .requests_util import int_param, param, param_list
 
@@ -222,17 +223,23 @@ def _issue_page(version: str, ids: list[int], field_ids: list[str], expand: list
         return out
 
 
-@blueprint.route(f"{API}/search/jql", methods=["GET", "POST"])
-def search_jql(version: str) -> Response:
-    if not site().cloud:
-        return error(404, "Null for uri: " + request.url)
+def _cloud_query() -> tuple[str, Response | None]:
+    """The JQL of a Cloud search, or the error Jira gives: 404 on Data Center, 400 when invalid or unbounded."""
     text = str(param("jql") or "")
+    if not site().cloud:
+        return text, error(404, "Null for uri: " + request.url)
     try:
         query = jql.parse(site().state, text, me())
     except jql.JqlError as exc:
-        return error(400, str(exc))
-    if not query.bounded:
-        return error(400, UNBOUNDED)
+        return text, error(400, str(exc))
+    return text, None if query.bounded else error(400, UNBOUNDED)
+
+
+@blueprint.route(f"{API}/search/jql", methods=["GET", "POST"])
+def search_jql(version: str) -> Response:
+    text, refusal = _cloud_query()
+    if refusal is not None:
+        return refusal
     requested = param_list("fields") or ["id"]
     expand = param_list("expand") or []
     field_ids = renderer(version).field_ids(requested, "id")
@@ -267,15 +274,9 @@ def search_jql(version: str) -> Response:
 
 @blueprint.post(f"{API}/search/approximate-count")
 def approximate_count(version: str) -> Response:
-    if not site().cloud:
-        return error(404, "Null for uri: " + request.url)
-    text = str(param("jql") or "")
-    try:
-        query = jql.parse(site().state, text, me())
-    except jql.JqlError as exc:
-        return error(400, str(exc))
-    if not query.bounded:
-        return error(400, UNBOUNDED)
+    text, refusal = _cloud_query()
+    if refusal is not None:
+        return refusal
     return jsonify({"count": len(_run_jql(text))})
 
 
@@ -431,17 +432,24 @@ def comments(version: str, id_or_key: str) -> Response:
                         "comments": [r.comment(issue, c) for c in page]})
 
 
+def find_comment(id_or_key: str, comment_id: str) -> tuple[SIssue, dict[str, Any]] | Response:
+    """The issue and one of its comments, or Jira's 404 for whichever is missing (call under the lock)."""
+    issue = find_issue(id_or_key)
+    if issue is None:
+        return not_found_issue()
+    found = next((c for c in issue.comments if c["id"] == comment_id), None)
+    if found is None:
+        return error(404, "Can not find a comment for the id: " + comment_id)
+    return issue, found
+
+
 @blueprint.get(f"{API}/issue/<id_or_key>/comment/<comment_id>")
 def comment(version: str, id_or_key: str, comment_id: str) -> Response:
-    state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        found = next((c for c in issue.comments if c["id"] == comment_id), None)
-        if found is None:
-            return error(404, "Can not find a comment for the id: " + comment_id)
-        return jsonify(renderer(version).comment(issue, found))
+    with site().state.lock:
+        found = find_comment(id_or_key, comment_id)
+        if isinstance(found, Response):
+            return found
+        return jsonify(renderer(version).comment(*found))
 
 
 @blueprint.get(f"{API}/issue/<id_or_key>/remotelink")

@@ -13,7 +13,7 @@ from connector import adf
 from . import webhooks
 from .app import error, site
 from .histories import make_item, new_history
-from .jira_read import find_issue, not_found_issue, renderer
+from .jira_read import find_comment, find_issue, not_found_issue, renderer
 from .model import SIssue
 from .render import LINK_TYPES
 from .requests_util import body
@@ -301,14 +301,11 @@ def add_comment(version: str, id_or_key: str) -> Response:
 
 @blueprint.put(f"{API}/issue/<id_or_key>/comment/<comment_id>")
 def update_comment(version: str, id_or_key: str, comment_id: str) -> Response:
-    state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        comment = next((c for c in issue.comments if c["id"] == comment_id), None)
-        if comment is None:
-            return error(404, "Can not find a comment for the id: " + comment_id)
+    with site().state.lock:
+        found = find_comment(id_or_key, comment_id)
+        if isinstance(found, Response):
+            return found
+        issue, comment = found
         text = _comment_body(version)
         if isinstance(text, Response):
             return text
@@ -324,14 +321,11 @@ def update_comment(version: str, id_or_key: str, comment_id: str) -> Response:
 
 @blueprint.delete(f"{API}/issue/<id_or_key>/comment/<comment_id>")
 def delete_comment(version: str, id_or_key: str, comment_id: str) -> Response:
-    state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        comment = next((c for c in issue.comments if c["id"] == comment_id), None)
-        if comment is None:
-            return error(404, "Can not find a comment for the id: " + comment_id)
+    with site().state.lock:
+        found = find_comment(id_or_key, comment_id)
+        if isinstance(found, Response):
+            return found
+        issue, comment = found
         issue.comments.remove(comment)
         issue.updated = _now()
         site().changed()
