@@ -142,6 +142,9 @@ def _problems_from(exc: ValidationError, prefix: Path, annotation: Any, source: 
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
         data_path = _data_path(source.data, prefix, loc)
+        if error["type"] == "union_tag_invalid":
+            # Point at the discriminating key itself (e.g. `kind:`), not at the mapping holding it.
+            data_path = (*data_path, str((error.get("ctx") or {}).get("discriminator", "type")).strip("'"))
         message = _message(error, annotation, loc)
         if error["type"] in ("missing", "extra_forbidden"):
             where = source.locate_key(data_path if error["type"] == "extra_forbidden" else data_path[:-1])

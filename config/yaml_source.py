@@ -52,7 +52,10 @@ class _StrictLoader(yaml.SafeLoader):
 
 def _node_to_data(node: yaml.Node, path: Path, file: str, locations: dict[Path, Location],
                   problems: list[Problem], loader: _StrictLoader) -> Any:
-    locations.setdefault(path, _location(node, file))
+    where = _location(node, file)
+    if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"'):
+        where = Location(file, where.line, where.column + 1)  # the text, not its opening quote
+    locations.setdefault(path, where)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[str, Any] = {}

@@ -1,0 +1,78 @@
+"""The ``rules`` section of the configuration: a list of rules of the registered kinds, and its checks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Annotated, Any, Union
+
+from pydantic import Field
+
+from config.checks import CheckContext
+from config.problems import Problem
+from config.registry import register_check, register_section
+
+from .expr import ExpressionError, compile_expression
+from .facts import known_names
+from .registry import kinds
+
+
+def _rule_union() -> Any:
+    specs = tuple(kind.spec for kind in kinds().values())
+    return Annotated[Union[specs], Field(discriminator="kind")]  # noqa: UP007 — built at run time
+
+
+register_section("rules", list[_rule_union()], default=[],
+                 description="PMO rules: templates and gates, each of a registered kind")
+
+
+@register_check("rules", "portfolio", "phases")
+def _rules_refer_to_what_exists(ctx: CheckContext) -> Iterator[Problem]:
+    rules = ctx.sections["rules"]
+    portfolio = ctx.sections["portfolio"]
+    phases = {p.id for p in ctx.sections["phases"]}
+    names = known_names(portfolio.fields)
+    for rule_id, count in Counter(r.id for r in rules).items():
+        if count > 1:
+            index = max(i for i, r in enumerate(rules) if r.id == rule_id)
+            yield ctx.problem(("rules", index, "id"), f"rule id '{rule_id}' is used {count} times; ids must be unique")
+    programs = {p.key for p in portfolio.programs}
+    for index, rule in enumerate(rules):
+        base = ("rules", index)
+        for n, phase in enumerate(rule.scope.phases):
+            if phase not in phases:
+                yield ctx.unknown_name((*base, "scope", "phases", n), "phase", phase, phases)
+        for n, project in enumerate(rule.scope.projects):
+            if project not in portfolio.project_keys:
+                yield ctx.unknown_name((*base, "scope", "projects", n), "project", project, portfolio.project_keys)
+        for n, program in enumerate(rule.scope.programs):
+            if program not in programs:
+                yield ctx.unknown_name((*base, "scope", "programs", n), "program", program, programs)
+        for n, field in enumerate(getattr(rule, "fields", None) or []):
+            if field not in names:
+                yield ctx.unknown_name((*base, "fields", n), "field", field, names)
+        window = getattr(rule, "window", None)
+        for n, field in enumerate(window or ()):
+            if field not in portfolio.fields:
+                yield ctx.unknown_name((*base, "window", n), "logical field", field, portfolio.fields)
+        yield from _expressions(ctx, rule, base, names)
+
+
+def _expressions(ctx: CheckContext, rule: Any, base: tuple, names: set[str]) -> Iterator[Problem]:
+    found: list[tuple[tuple, str]] = []
+    if rule.scope.where:
+        found.append(((*base, "scope", "where"), rule.scope.where))
+    for n, child in enumerate(getattr(rule, "children", None) or []):
+        if child.where:
+            found.append(((*base, "children", n, "where"), child.where))
+    for path, text in found:
+        try:
+            compile_expression(text, names)
+        except ExpressionError as exc:
+            where = ctx.source.locate(path)
+            problem = ctx.problem(path, f"{exc.message} (column {exc.column} of the condition)")
+            if where is not None:
+                # The value's location is where its text starts: add the column within the expression.
+                problem = Problem(type(where)(where.file, where.line, where.column + exc.column - 1), path,
+                                  problem.message)
+            yield problem

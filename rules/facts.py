@@ -1,0 +1,100 @@
+"""The records a rule looks at, indexed once: issues by key, children by parent, comments, changes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pmokit.records import Change, Comment, Issue
+
+
+@dataclass
+class Facts:
+    issues: dict[str, Issue] = field(default_factory=dict)
+    children: dict[str, list[Issue]] = field(default_factory=dict)  # parent or epic key -> issues
+    comments: dict[str, list[Comment]] = field(default_factory=dict)  # issue id -> comments
+    changes: dict[str, list[Change]] = field(default_factory=dict)  # issue id -> changes, oldest first
+    program_of: dict[str, str] = field(default_factory=dict)  # project key -> program key
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)  # group -> user ids
+    documents: dict[str, list[str]] = field(default_factory=dict)  # issue key -> labels of its Confluence pages
+
+    @classmethod
+    def build(cls, issues: Iterable[Issue], *, comments: Iterable[Comment] = (), changes: Iterable[Change] = (),
+              program_of: Mapping[str, str] | None = None, groups: Mapping[str, Iterable[str]] | None = None,
+              documents: Mapping[str, list[str]] | None = None) -> Facts:
+        facts = cls(program_of=dict(program_of or {}),
+                    groups={g: frozenset(m) for g, m in (groups or {}).items()},
+                    documents=dict(documents or {}))
+        children: defaultdict[str, list[Issue]] = defaultdict(list)
+        for issue in issues:
+            facts.issues[issue.key] = issue
+            for parent in {issue.parent_key, issue.epic_key} - {None}:
+                children[parent].append(issue)  # type: ignore[index]
+        facts.children = dict(children)
+        by_issue: defaultdict[str, list[Comment]] = defaultdict(list)
+        for comment in comments:
+            by_issue[comment.issue_id].append(comment)
+        facts.comments = {k: sorted(v, key=lambda c: c.created or datetime.min.replace(tzinfo=UTC))
+                          for k, v in by_issue.items()}
+        history: defaultdict[str, list[Change]] = defaultdict(list)
+        for change in changes:
+            history[change.issue_id].append(change)
+        facts.changes = {k: sorted(v, key=lambda c: c.created) for k, v in history.items()}
+        return facts
+
+    def children_of(self, issue: Issue) -> list[Issue]:
+        return self.children.get(issue.key, [])
+
+    def parent_of(self, issue: Issue) -> Issue | None:
+        key = issue.parent_key or issue.epic_key
+        return self.issues.get(key) if key else None
+
+
+BUILTIN_FIELDS = {
+    "key": lambda i: i.key, "id": lambda i: i.id, "project": lambda i: i.project_key,
+    "type": lambda i: i.issue_type, "issuetype": lambda i: i.issue_type, "summary": lambda i: i.summary,
+    "description": lambda i: i.description, "status": lambda i: i.status,
+    "category": lambda i: i.status_category.value, "phase": lambda i: i.phase,
+    "assignee": lambda i: i.assignee.id if i.assignee else None,
+    "reporter": lambda i: i.reporter.id if i.reporter else None,
+    "created": lambda i: i.created, "updated": lambda i: i.updated, "due": lambda i: i.due,
+    "resolved": lambda i: i.resolved, "priority": lambda i: i.priority, "story_points": lambda i: i.story_points,
+    "labels": lambda i: list(i.labels), "components": lambda i: list(i.components),
+    "fix_versions": lambda i: list(i.fix_versions), "parent": lambda i: i.parent_key, "epic": lambda i: i.epic_key,
+    "attachments": lambda i: [a.filename for a in i.attachments],
+    "links": lambda i: [link.url for link in i.remote_links],
+    "done": lambda i: i.is_done,
+}
+RELATIONS = {"parent", "epic", "children"}
+
+
+class IssueScope:
+    """An issue as an expression sees it: built-in names, logical fields, ``parent.x`` and ``children``."""
+
+    __slots__ = ("facts", "issue", "now")
+
+    def __init__(self, issue: Issue, facts: Facts, now: datetime):
+        self.issue, self.facts, self.now = issue, facts, now
+
+    def value(self, path: str) -> Any:
+        head, _, rest = path.partition(".")
+        if rest:
+            if head in ("parent", "epic"):
+                related = self.facts.parent_of(self.issue) if head == "parent" else self.facts.issues.get(
+                    self.issue.epic_key or "")
+                return IssueScope(related, self.facts, self.now).value(rest) if related else None
+            return None
+        if head == "children":
+            return self.facts.children_of(self.issue)
+        if head == "program":
+            return self.facts.program_of.get(self.issue.project_key)
+        getter = BUILTIN_FIELDS.get(head)
+        return getter(self.issue) if getter else self.issue.custom.get(head)
+
+
+def known_names(logical_fields: Iterable[str]) -> set[str]:
+    """Every name an expression may start a path with."""
+    return set(BUILTIN_FIELDS) | RELATIONS | {"program"} | set(logical_fields)

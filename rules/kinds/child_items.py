@@ -1,0 +1,51 @@
+"""child_items: the issue must have children of given types (e.g. a risk register item, five milestones)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from config.models import Frozen, LocalText
+
+from ..facts import IssueScope
+from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
+from ..results import Outcome, State
+from ..spec import RuleSpec, compiled
+
+
+class ChildRequirement(Frozen):
+    type: str = Field(description="issue type of the child, e.g. Risk")
+    min: int = Field(1, ge=1)
+    statuses: list[str] = Field(default_factory=list, description="count only children in these statuses")
+    where: str | None = Field(None, description="count only children for which this holds")
+    name: LocalText | None = None
+
+
+class ChildItems(RuleSpec):
+    kind: Literal["child_items"]
+    children: list[ChildRequirement] = Field(min_length=1)
+
+
+def check(spec: ChildItems, scope: IssueScope, ctx: CheckContext) -> Outcome:
+    kids = ctx.facts.children_of(scope.issue)
+    evidence, missing = [], []
+    for need in spec.children:
+        matching = [k for k in kids if k.issue_type.casefold() == need.type.casefold()
+                    and (not need.statuses or k.status.casefold() in {s.casefold() for s in need.statuses})
+                    and (not need.where or compiled(need.where)(IssueScope(k, ctx.facts, ctx.now)))]
+        label = need.name.get(ctx.language) if need.name else need.type
+        evidence.append(f"{label}: {len(matching)} ({', '.join(k.key for k in matching[:5])})" if matching
+                        else f"{label}: 0")
+        if len(matching) < need.min:
+            missing.append(f"{label} ×{need.min - len(matching)}")
+    if not missing:
+        return Outcome(State.PASS, ctx.t("every required child item exists", "所需子项齐全"), tuple(evidence))
+    names = ", ".join(missing)
+    return Outcome(State.FAIL, ctx.t(f"missing child items: {names}", f"缺少子项：{names}"), tuple(evidence),
+                   tuple(missing), ctx.t(f"Create {names} under {scope.issue.key}.",
+                                         f"请在 {scope.issue.key} 下创建：{names}。"))
+
+
+KIND = register(Kind("child_items", ChildItems, check, frozenset({CREATED, FIELD_CHANGE, LINK, SCHEDULED}),
+                     "child items an issue must have"))

@@ -1,0 +1,45 @@
+"""description_sections: the description must have each listed heading (English or Chinese name)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field
+
+from config.models import LocalText
+
+from ..facts import IssueScope
+from ..registry import CREATED, FIELD_CHANGE, CheckContext, Kind, register
+from ..results import Outcome, State
+from ..spec import RuleSpec
+
+# Jira wiki headings (h1. … h6.), Markdown headings, and a line in bold are all headings to a reader.
+HEADING = re.compile(r"^\s*(?:h[1-6]\.\s+|#{1,6}\s+|\*)(?P<title>[^*\n]+?)\*?\s*:?\s*$", re.MULTILINE)
+
+
+class DescriptionSections(RuleSpec):
+    kind: Literal["description_sections"]
+    sections: list[LocalText] = Field(min_length=1, description="headings, e.g. {en: Scope, zh: 范围}")
+
+
+def headings(text: str) -> set[str]:
+    return {m["title"].strip().casefold() for m in HEADING.finditer(text or "")}
+
+
+def check(spec: DescriptionSections, scope: IssueScope, ctx: CheckContext) -> Outcome:
+    found = headings(scope.issue.description)
+    missing = tuple(s.get(ctx.language) for s in spec.sections
+                    if not ({s.en.casefold(), (s.zh or "").casefold()} & found))
+    evidence = tuple(sorted(found))
+    if not missing:
+        return Outcome(State.PASS, ctx.t("the description has every section", "描述包含所有章节"), evidence)
+    names = ", ".join(missing)
+    return Outcome(State.FAIL, ctx.t(f"the description lacks sections: {names}", f"描述缺少章节：{names}"),
+                   evidence, missing,
+                   ctx.t(f"Add headings {names} to the description of {scope.issue.key}.",
+                         f"请在 {scope.issue.key} 的描述中添加章节：{names}。"))
+
+
+KIND = register(Kind("description_sections", DescriptionSections, check, frozenset({CREATED, FIELD_CHANGE}),
+                     "headings the description must have"))

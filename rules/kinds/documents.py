@@ -1,0 +1,78 @@
+"""documents: required documents, as an attachment, a remote link, or a labelled Confluence page."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from config.models import Frozen, LocalText
+
+from ..facts import IssueScope
+from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
+from ..results import Outcome, State
+from ..spec import RuleSpec
+
+
+class DocumentRequirement(Frozen):
+    name: LocalText
+    attachment: str | None = Field(None, description="regular expression on attachment file names")
+    link: str | None = Field(None, description="regular expression on remote link titles and URLs")
+    confluence_label: str | None = Field(None, description="a label on a Confluence page of the project")
+
+    @field_validator("attachment", "link")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value, re.IGNORECASE)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _some_evidence(self) -> DocumentRequirement:
+        if not (self.attachment or self.link or self.confluence_label):
+            raise ValueError("say how the document is found: attachment, link or confluence_label")
+        return self
+
+
+class Documents(RuleSpec):
+    kind: Literal["documents"]
+    documents: list[DocumentRequirement] = Field(min_length=1)
+
+
+def _found(need: DocumentRequirement, scope: IssueScope, ctx: CheckContext) -> str | None:
+    issue = scope.issue
+    if need.attachment:
+        for attachment in issue.attachments:
+            if re.search(need.attachment, attachment.filename, re.IGNORECASE):
+                return attachment.filename
+    if need.link:
+        for link in issue.remote_links:
+            if re.search(need.link, f"{link.title} {link.url}", re.IGNORECASE):
+                return link.title or link.url
+    if need.confluence_label and need.confluence_label in ctx.facts.documents.get(issue.key, []):
+        return f"Confluence page labelled {need.confluence_label}"
+    return None
+
+
+def check(spec: Documents, scope: IssueScope, ctx: CheckContext) -> Outcome:
+    evidence, missing = [], []
+    for need in spec.documents:
+        where = _found(need, scope, ctx)
+        if where:
+            evidence.append(f"{need.name.get(ctx.language)}: {where}")
+        else:
+            missing.append(need.name.get(ctx.language))
+    if not missing:
+        return Outcome(State.PASS, ctx.t("every required document is there", "所需文档齐全"), tuple(evidence))
+    names = ", ".join(missing)
+    return Outcome(State.FAIL, ctx.t(f"missing documents: {names}", f"缺少文档：{names}"), tuple(evidence),
+                   tuple(missing), ctx.t(f"Attach or link {names} on {scope.issue.key}.",
+                                         f"请在 {scope.issue.key} 上附加或链接：{names}。"))
+
+
+KIND = register(Kind("documents", Documents, check, frozenset({CREATED, FIELD_CHANGE, LINK, SCHEDULED}),
+                     "documents as attachments, links or Confluence pages"))

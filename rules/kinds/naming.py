@@ -1,0 +1,45 @@
+"""naming: the summary (or key) must match a pattern, e.g. ``^\\[[A-Z]+\\] `` for a "[TEAM] " prefix."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from config.models import LocalText
+
+from ..facts import IssueScope
+from ..registry import CREATED, FIELD_CHANGE, CheckContext, Kind, register
+from ..results import Outcome, State
+from ..spec import RuleSpec
+
+
+class Naming(RuleSpec):
+    kind: Literal["naming"]
+    field: Literal["summary", "key"] = "summary"
+    pattern: str = Field(description="a regular expression the value must match (searched, use ^ to anchor)")
+    example: LocalText | None = Field(None, description="a valid value, shown in the fix")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+
+def check(spec: Naming, scope: IssueScope, ctx: CheckContext) -> Outcome:
+    value = scope.value(spec.field) or ""
+    if re.search(spec.pattern, value):
+        return Outcome(State.PASS, ctx.t(f"the {spec.field} follows the convention", "命名符合规范"), (value,))
+    example = f" e.g. “{spec.example.get(ctx.language)}”" if spec.example else ""
+    message = ctx.t(f"the {spec.field} does not match {spec.pattern}", f"命名不符合规范 {spec.pattern}")
+    return Outcome(State.FAIL, message, (value,), (spec.field,),
+                   ctx.t(f"Rename {scope.issue.key} to match {spec.pattern}{example}.",
+                         f"请按规范 {spec.pattern} 重命名 {scope.issue.key}{example}。"))
+
+
+KIND = register(Kind("naming", Naming, check, frozenset({CREATED, FIELD_CHANGE}), "a pattern on summary or key"))

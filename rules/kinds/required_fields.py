@@ -1,0 +1,33 @@
+"""required_fields: the issue must carry a value in each listed field (logical or built-in names)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..expr import _empty
+from ..facts import IssueScope
+from ..registry import CREATED, FIELD_CHANGE, SCHEDULED, CheckContext, Kind, register
+from ..results import Outcome, State
+from ..spec import RuleSpec
+
+
+class RequiredFields(RuleSpec):
+    kind: Literal["required_fields"]
+    fields: list[str] = Field(min_length=1, description="logical names (portfolio.fields) or built-in ones")
+
+
+def check(spec: RequiredFields, scope: IssueScope, ctx: CheckContext) -> Outcome:
+    missing = tuple(name for name in spec.fields if _empty(scope.value(name)))
+    present = tuple(f"{name} = {scope.value(name)}" for name in spec.fields if name not in missing)
+    if not missing:
+        return Outcome(State.PASS, ctx.t("all required fields are filled in", "必填字段均已填写"), present)
+    names = ", ".join(missing)
+    fix = ctx.t(f"Fill in {names} on {scope.issue.key}.", f"请在 {scope.issue.key} 上填写：{names}。")
+    return Outcome(State.FAIL, ctx.t(f"required fields are empty: {names}", f"必填字段为空：{names}"), present,
+                   missing, fix)
+
+
+KIND = register(Kind("required_fields", RequiredFields, check, frozenset({CREATED, FIELD_CHANGE, SCHEDULED}),
+                     "fields that must not be empty", ("fields",)))

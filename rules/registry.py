@@ -1,0 +1,57 @@
+"""Rule kinds, registered in one place (``rules.kinds``): each brings its config schema, check and triggers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .facts import Facts
+from .results import Outcome
+from .spec import RuleSpec
+
+# Events that can change a result. An event re-evaluates only the rules whose kind lists it.
+CREATED, FIELD_CHANGE, TRANSITION, COMMENT, LINK, SCHEDULED = (
+    "created", "field_change", "transition", "comment", "link", "scheduled")
+TRIGGERS = (CREATED, FIELD_CHANGE, TRANSITION, COMMENT, LINK, SCHEDULED)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    facts: Facts
+    now: datetime
+    language: str = "en"
+    settings: Any = None  # config.Settings, for kinds that read the portfolio (record type, fields)
+
+    def t(self, en: str, zh: str) -> str:
+        return zh if self.language == "zh" else en
+
+
+IssueCheck = Callable[[Any, Any, CheckContext], Outcome]  # (spec, issue scope, context) -> outcome
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    spec: type[RuleSpec]
+    check: IssueCheck
+    triggers: frozenset[str]
+    summary: str = ""
+    config_fields: tuple[str, ...] = field(default=())  # spec attributes naming logical fields, for validation
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    if kind.name in KINDS and KINDS[kind.name] is not kind:
+        raise ValueError(f"rule kind '{kind.name}' is registered twice")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kinds() -> dict[str, Kind]:
+    from . import kinds as _builtin  # noqa: F401  (registers the built-in kinds)
+
+    return KINDS

@@ -1,0 +1,67 @@
+"""What evaluating a rule yields: an explanation, never a bare boolean."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class State(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    PENDING = "pending"  # e.g. a gate whose criteria hold but approvals are missing
+    SKIPPED = "skipped"  # the rule does not apply to this issue now
+    ERROR = "error"  # the rule itself failed; the message says why
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    BLOCKER = "blocker"
+
+    @property
+    def weight(self) -> int:
+        return {"info": 1, "warning": 2, "error": 4, "blocker": 8}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a kind's check says about one issue; the engine adds who, which rule and how severe."""
+
+    state: State
+    message: str
+    evidence: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    rule_id: str
+    kind: str
+    issue_key: str
+    project_key: str
+    state: State
+    severity: Severity
+    enforcement: str
+    message: str
+    evidence: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    fix: str = ""
+    in_grace: bool = False  # failing, but inside the rule's grace period: recorded, not enforced
+
+    @property
+    def failing(self) -> bool:
+        return self.state in (State.FAIL, State.PENDING)
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """A project's weighted pass rate and what is missing."""
+
+    project_key: str
+    score: float  # 0..100
+    passed: int
+    failed: int
+    gaps: tuple[Result, ...] = field(default_factory=tuple)

@@ -1,0 +1,169 @@
+"""Each template kind passes and fails for the right reasons; the engine turns a raising rule into an error."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
+
+import pytest
+from pydantic import TypeAdapter
+
+from pmokit.records import Attachment, Change, Issue, RemoteLink, StatusCategory, User
+from rules.config_section import _rule_union
+from rules.engine import affected, compliance, evaluate
+from rules.facts import Facts
+from rules.registry import CheckContext, Kind, register
+from rules.results import Outcome, State
+from rules.spec import RuleSpec
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+RULE = TypeAdapter(_rule_union())
+
+
+def rule(**data):
+    return RULE.validate_python(data)
+
+
+def issue(key="SHOP-1", issue_type="Project", **kwargs) -> Issue:
+    custom = kwargs.pop("custom", {})
+    defaults = dict(id=str(abs(hash(key)) % 10**6), key=key, project_key=key.split("-")[0], issue_type=issue_type,
+                    summary=f"{key} summary", status="Execution", created=NOW - timedelta(days=90),
+                    custom=MappingProxyType(custom))
+    return Issue(**(defaults | kwargs))
+
+
+def run(rules, issues, changes=(), **kwargs):
+    return evaluate(rules if isinstance(rules, list) else [rules], Facts.build(issues, changes=changes), None, NOW,
+                    **kwargs)
+
+
+def test_required_fields():
+    spec = rule(id="r", kind="required_fields", fields=["budget", "sponsor", "due"])
+    [ok] = run(spec, [issue(custom={"budget": 10, "sponsor": "王伟"}, due=date(2026, 12, 1))])
+    assert ok.state is State.PASS and "budget = 10" in ok.evidence
+    [bad] = run(spec, [issue(custom={"budget": 10, "sponsor": ""})])
+    assert bad.state is State.FAIL and bad.missing == ("sponsor", "due")
+    assert bad.message == "required fields are empty: sponsor, due"
+    assert bad.fix == "Fill in sponsor, due on SHOP-1."
+    [zh] = run(spec, [issue()], language="zh")
+    assert zh.message == "必填字段为空：budget, sponsor, due"
+
+
+def test_description_sections_in_either_language_and_markup():
+    spec = rule(id="s", kind="description_sections", sections=[{"en": "Scope", "zh": "范围"}, "Risks"])
+    wiki = issue(description="h2. Scope\nAll of it.\nh3. Risks\nFew.")
+    adf_like = issue(key="SHOP-2", description="## 范围\n全部\n*Risks*")
+    [a, b] = run(spec, [wiki, adf_like])
+    assert a.state is State.PASS and b.state is State.PASS
+    [bad] = run(spec, [issue(description="h2. Background\nScope is mentioned in prose only.")])
+    assert bad.state is State.FAIL and bad.missing == ("Scope", "Risks")
+
+
+def test_naming():
+    spec = rule(id="n", kind="naming", pattern=r"^M\d+ ", example="M2 Planning complete")
+    [ok, bad] = run(spec, [issue(summary="M1 Initiation complete"), issue(key="SHOP-2", summary="Initiation done")])
+    assert ok.state is State.PASS and bad.state is State.FAIL
+    assert "e.g. “M2 Planning complete”" in bad.fix
+
+
+def test_child_items_counts_types_statuses_and_conditions():
+    spec = rule(id="c", kind="child_items", children=[
+        {"type": "Risk", "min": 1, "where": "probability >= 3"}, {"type": "Milestone", "min": 2}])
+    record = issue()
+    kids = [issue("SHOP-2", "Risk", parent_key="SHOP-1", custom={"probability": 4}),
+            issue("SHOP-3", "Milestone", parent_key="SHOP-1"), issue("SHOP-4", "Milestone", parent_key="SHOP-1")]
+    results = {r.issue_key: r for r in run(spec, [record, *kids])}
+    assert results["SHOP-1"].state is State.PASS
+    low_risk = [record, issue("SHOP-2", "Risk", parent_key="SHOP-1", custom={"probability": 1}), kids[1]]
+    bad = {r.issue_key: r for r in run(spec, low_risk)}["SHOP-1"]
+    assert bad.state is State.FAIL and bad.missing == ("Risk ×1", "Milestone ×1")
+
+
+def test_documents_by_attachment_link_or_confluence_label():
+    spec = rule(id="d", kind="documents", documents=[
+        {"name": {"en": "feasibility study", "zh": "可行性研究报告"}, "attachment": "可行性|feasibility"},
+        {"name": "contract", "link": "contract"},
+        {"name": "charter", "confluence_label": "charter"}])
+    complete = issue(attachments=(Attachment("1", "可行性研究报告.pdf"),),
+                     remote_links=(RemoteLink("1", "https://wiki/x", "Signed contract"),))
+    facts_docs = {"SHOP-1": ["charter"]}
+    [ok] = evaluate([spec], Facts.build([complete], documents=facts_docs), None, NOW)
+    assert ok.state is State.PASS and ok.evidence[0] == "feasibility study: 可行性研究报告.pdf"
+    [bad] = run(spec, [issue()], language="zh")
+    assert bad.state is State.FAIL and bad.missing == ("可行性研究报告", "contract", "charter")
+
+
+def test_dates_overdue_window_and_slippage_from_the_changelog():
+    spec = rule(id="t", kind="dates", window=["baseline_start", "baseline_end"], max_slip_days=10)
+    record = issue(custom={"baseline_start": "2026-01-01", "baseline_end": "2026-12-31"})
+    on_time = issue("SHOP-2", "Milestone", due=date(2026, 12, 10))
+    late = issue("SHOP-3", "Milestone", due=date(2026, 11, 1))
+    outside = issue("SHOP-4", "Milestone", due=date(2027, 2, 1))
+    slipped = issue("SHOP-5", "Milestone", due=date(2026, 12, 20))
+    changes = [Change(slipped.id, "9", NOW - timedelta(days=30), "duedate", "duedate", "2026-12-01", "2026-12-01",
+                      "2026-12-20", "2026-12-20")]
+    results = {r.issue_key: r for r in run(spec, [record, on_time, late, outside, slipped], changes)
+               if r.issue_key != "SHOP-1"}
+    assert results["SHOP-2"].state is State.PASS
+    assert results["SHOP-3"].message == "overdue by 19 days"
+    assert results["SHOP-4"].message == "due date outside the project window"
+    assert results["SHOP-5"].message == "slipped 19 days (more than 10)"
+    done_late = issue("SHOP-6", "Milestone", due=date(2026, 11, 1), status_category=StatusCategory.DONE)
+    assert run(rule(id="t2", kind="dates"), [done_late])[0].state is State.PASS
+
+
+def test_scope_filters_and_conditions():
+    spec = rule(id="r", kind="required_fields", fields=["budget"],
+                scope={"issue_types": ["Project"], "projects": ["SHOP"], "phases": ["execution"],
+                       "labels": ["pmo"], "where": "created < now - 30d"})
+    match = issue(phase="execution", labels=("pmo",))
+    others = [issue("PAY-1", phase="execution", labels=("pmo",)), issue("SHOP-2", "Task", phase="execution"),
+              issue("SHOP-3", phase="planning", labels=("pmo",)), issue("SHOP-4", phase="execution"),
+              issue("SHOP-5", phase="execution", labels=("pmo",), created=NOW - timedelta(days=2))]
+    assert [r.issue_key for r in run(spec, [match, *others])] == ["SHOP-1"]
+
+
+def test_grace_period_records_without_enforcing():
+    spec = rule(id="g", kind="required_fields", fields=["budget"], grace="7d")
+    [young, old] = run(spec, [issue(created=NOW - timedelta(days=2)), issue("SHOP-2", created=NOW - timedelta(days=9))])
+    assert young.state is State.FAIL and young.in_grace
+    assert old.state is State.FAIL and not old.in_grace
+
+
+def test_a_rule_that_raises_is_an_error_result_and_the_others_still_run():
+    class Exploding(RuleSpec):
+        kind: str = "exploding"
+
+    def check(spec: RuleSpec, scope, ctx: CheckContext) -> Outcome:
+        raise ZeroDivisionError("division by zero")
+
+    register(Kind("exploding", Exploding, check, frozenset({"scheduled"})))
+    broken = Exploding(id="boom", kind="exploding")
+    fine = rule(id="fine", kind="required_fields", fields=["budget"])
+    results = run([broken, fine], [issue()])
+    assert [(r.rule_id, r.state) for r in results] == [("boom", State.ERROR), ("fine", State.FAIL)]
+    assert results[0].message == "ZeroDivisionError: division by zero"
+
+
+def test_triggers_select_the_rules_an_event_can_change():
+    fields = rule(id="f", kind="required_fields", fields=["budget"])
+    docs = rule(id="d", kind="documents", documents=[{"name": "x", "link": "x"}])
+    naming = rule(id="n", kind="naming", pattern="x")
+    assert [r.id for r in affected([fields, docs, naming], "link")] == ["d"]
+    assert [r.id for r in affected([fields, docs, naming], "field_change")] == ["f", "d", "n"]
+    assert [r.id for r in affected([fields, docs, naming], "comment")] == []
+    assert evaluate([naming], Facts.build([issue()]), "comment", NOW) == []
+
+
+def test_compliance_is_a_weighted_pass_rate_with_gaps():
+    rules_ = [rule(id="a", kind="required_fields", fields=["budget"], severity="blocker"),
+              rule(id="b", kind="required_fields", fields=["sponsor"], severity="info")]
+    [score] = compliance(run(rules_, [issue(custom={"sponsor": "x"})])).values()
+    assert score.project_key == "SHOP" and score.score == pytest.approx(100 * 1 / 9, abs=0.1)
+    assert [g.rule_id for g in score.gaps] == ["a"]
+
+
+def test_user_records_in_expressions():
+    spec = rule(id="o", kind="required_fields", fields=["assignee"], scope={"where": "assignee is empty"})
+    assert run(spec, [issue(assignee=User("u1", "李娜"))]) == []
+    assert run(spec, [issue()])[0].state is State.FAIL
