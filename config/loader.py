@@ -83,7 +83,7 @@ def validate(paths: Sequence[str | FsPath], *, require_secrets: bool = False) ->
         try:
             sections[name] = adapter.validate_python(source.data[name], context=context)
         except ValidationError as exc:
-            result.problems.extend(_problems_from(exc, (name,), info.annotation, source))
+            result.problems.extend(problems_from(exc, (name,), info.annotation, source))
     for key in source.data:
         if key not in model.model_fields:
             result.problems.append(Problem(source.locate_key((key,)), (key,),
@@ -138,7 +138,7 @@ def _first_line(source: Source) -> Location | None:
     return Location(str(source.files[0]), 1, 1) if source.files else None
 
 
-def _problems_from(exc: ValidationError, prefix: Path, annotation: Any, source: Source) -> Iterator[Problem]:
+def problems_from(exc: ValidationError, prefix: Path, annotation: Any, source: Source) -> Iterator[Problem]:
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
         data_path = _data_path(source.data, prefix, loc)
