@@ -57,8 +57,11 @@ def _node_to_data(node: yaml.Node, path: Path, file: str, locations: dict[Path, 
         where = Location(file, where.line, where.column + 1)  # the text, not its opening quote
     locations.setdefault(path, where)
     if isinstance(node, yaml.MappingNode):
+        # Keys written in this mapping; keys brought in by a merge (`<<: *anchor`) may be overridden by them.
+        explicit = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
         loader.flatten_mapping(node)
         result: dict[str, Any] = {}
+        merged: set[str] = set()
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) or key is None:
@@ -66,6 +69,13 @@ def _node_to_data(node: yaml.Node, path: Path, file: str, locations: dict[Path, 
                 continue
             key = str(key)
             child = (*path, key)
+            if id(key_node) not in explicit:
+                merged.add(key)
+            elif key in merged:
+                merged.discard(key)
+                for stale in [p for p in locations if p[: len(child)] == child]:
+                    del locations[stale]
+                result.pop(key)
             if key in result:
                 problems.append(Problem(_location(key_node, file), child,
                                         f"duplicate key '{key}' (first at line {locations[(*child, KEY)].line})"))

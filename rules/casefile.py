@@ -89,6 +89,7 @@ class Case(Frozen):
     issues: list[CaseIssue] = Field(min_length=1)
     changes: list[CaseChange] = Field(default_factory=list)
     comments: list[CaseComment] = Field(default_factory=list)
+    groups: dict[str, list[str]] = Field(default_factory=dict, description="group -> members, for approvers")
     expect: list[Expectation] = Field(min_length=1)
 
     @field_validator("issues")

@@ -56,6 +56,42 @@ def _rules_refer_to_what_exists(ctx: CheckContext) -> Iterator[Problem]:
             if field not in portfolio.fields:
                 yield ctx.unknown_name((*base, "window", n), "logical field", field, portfolio.fields)
         yield from _expressions(ctx, rule, base, names)
+        if rule.kind == "gate":
+            yield from _gate(ctx, rule, base, rules, phases)
+    yield from _gate_cycles(ctx, rules)
+
+
+def _gate(ctx: CheckContext, rule: Any, base: tuple, rules: list[Any], phases: set[str]) -> Iterator[Problem]:
+    order = [p.id for p in ctx.sections["phases"]]
+    for key in ("from_phase", "to_phase"):
+        if getattr(rule, key) not in phases:
+            yield ctx.unknown_name((*base, key), "phase", getattr(rule, key), phases)
+    if rule.from_phase in phases and rule.to_phase in phases and order.index(rule.from_phase) >= order.index(
+            rule.to_phase):
+        yield ctx.problem((*base, "to_phase"), f"a gate leads forward: '{rule.to_phase}' does not come after "
+                                               f"'{rule.from_phase}'")
+    ids = {r.id for r in rules}
+    for n, criterion in enumerate(rule.criteria):
+        if criterion not in ids:
+            yield ctx.unknown_name((*base, "criteria", n), "rule", criterion, ids - {rule.id})
+
+
+def _gate_cycles(ctx: CheckContext, rules: list[Any]) -> Iterator[Problem]:
+    """A gate may require another gate; a chain that comes back to itself can never pass."""
+    gates = {r.id: r for r in rules if r.kind == "gate"}
+    for index, rule in enumerate(rules):
+        if rule.kind != "gate":
+            continue
+        seen, stack = set(), [c for c in rule.criteria if c in gates]
+        while stack:
+            current = stack.pop()
+            if current == rule.id:
+                yield ctx.problem(("rules", index, "criteria"), f"gate {rule.id} depends on itself through its "
+                                                                f"criteria (a cycle of gates)")
+                break
+            if current not in seen:
+                seen.add(current)
+                stack.extend(c for c in gates[current].criteria if c in gates)
 
 
 def _expressions(ctx: CheckContext, rule: Any, base: tuple, names: set[str]) -> Iterator[Problem]:
@@ -65,6 +101,8 @@ def _expressions(ctx: CheckContext, rule: Any, base: tuple, names: set[str]) -> 
     for n, child in enumerate(getattr(rule, "children", None) or []):
         if child.where:
             found.append(((*base, "children", n, "where"), child.where))
+    for n, condition in enumerate(getattr(rule, "conditions", None) or []):
+        found.append(((*base, "conditions", n), condition))
     for path, text in found:
         try:
             compile_expression(text, names)

@@ -8,7 +8,8 @@
 
 Values: numbers, 'text' or "text", true, false, null, durations (``7d``, ``2w``, ``12h``), ``now`` and ``today``,
 field paths by logical name (``budget``, ``parent.status``). Operators: ``= != < <= > >=``, ``in``, ``not in``,
-``contains``, ``matches`` (a regular expression), ``is [not] empty``, ``+``/``-`` on dates and numbers, ``and``,
+``contains``, ``matches`` (a regular expression), ``is [not] empty``, ``+ - * /`` (dates and durations add and
+subtract; division by zero gives nothing), ``and``,
 ``or``, ``not``, parentheses. Functions: ``count(x)``, ``len(text)``, ``lower(text)``, ``days_until(date)``,
 ``days_since(date)``. A comparison with a missing value is false (``= null`` and ``is empty`` excepted).
 """
@@ -32,7 +33,7 @@ TOKEN = re.compile(r"""
   | (?P<duration>\d+(?:\.\d+)?[dhw])\b
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-  | (?P<op>==|!=|<>|<=|>=|=|<|>|\+|-|\(|\)|,)
+  | (?P<op>==|!=|<>|<=|>=|=|<|>|\+|-|\*|/|\(|\)|,)
   | (?P<name>[^\W\d][\w.]*)
 """, re.VERBOSE | re.UNICODE)
 
@@ -210,8 +211,16 @@ class _Parser:
         return lambda s: [item(s) for item in items]
 
     def additive(self) -> Compiled:
-        node = self.unary()
+        node = self.multiplicative()
         while self.peek().kind == "op" and self.peek().text in ("+", "-"):
+            sign = self.take()
+            right = self.multiplicative()
+            node = _arith(sign.text, node, right)
+        return node
+
+    def multiplicative(self) -> Compiled:
+        node = self.unary()
+        while self.peek().kind == "op" and self.peek().text in ("*", "/"):
             sign = self.take()
             right = self.unary()
             node = _arith(sign.text, node, right)
@@ -356,7 +365,13 @@ def _arith(sign: str, left: Compiled, right: Compiled) -> Compiled:
         if a is None or b is None:
             return None
         try:
-            return a + b if sign == "+" else a - b
+            if sign == "+":
+                return a + b
+            if sign == "-":
+                return a - b
+            if sign == "*":
+                return a * b
+            return a / b if b else None
         except TypeError:
             return None
 

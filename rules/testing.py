@@ -27,7 +27,7 @@ def run_case(case: Case, source: str, rules: list[Any], settings: Any) -> CaseRe
     program_of = {k: p.key for p in settings.portfolio.programs for k in p.projects}
     issues = issues_of(case, phase_by_status)
     facts = Facts.build(issues, changes=changes_of(case, issues), comments=comments_of(case, issues),
-                        program_of=program_of)
+                        program_of=program_of, groups=case.groups)
     results = evaluate(rules, facts, None, case_now(case), language=case.language or settings.language,
                        settings=settings)
     by_key: dict[tuple[str, str], Result] = {(r.rule_id, r.issue_key): r for r in results}

@@ -235,3 +235,14 @@ def test_schedule_cron_expressions_are_checked(run_cli, write_yaml, cron, ok):
     assert (result.exit_code == 0) is ok, result.output
     if not ok:
         assert "schedule.sync: not a valid cron expression" in result.output
+
+
+def test_yaml_merge_keys_may_be_overridden(run_cli, write_yaml):
+    text = GOOD.replace("programs:\n    - key: web\n      name: Web\n      projects: [SHOP]\n",
+                        "programs:\n    - &web {key: web, name: Web, projects: [SHOP]}\n"
+                        "    - {<<: *web, key: app, projects: [APP]}\n")
+    result = run_cli("config", "validate", str(write_yaml("m.yaml", text)), env={"PMOKIT_TEST_TOKEN": "x"})
+    assert result.exit_code == 0, result.output
+    twice = text.replace("key: app, projects", "key: app, key: app2, projects")
+    result = run_cli("config", "validate", str(write_yaml("m2.yaml", twice)), env={"PMOKIT_TEST_TOKEN": "x"})
+    assert result.exit_code == 2 and "duplicate key 'key'" in result.output

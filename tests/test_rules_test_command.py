@@ -15,7 +15,7 @@ cases:
     expect:
       - {rule: record-fields, issue: OMS-1, state: pass}
       - {rule: record-fields, issue: OMS-1, state: fail, missing: [sponsor]}
-      - {rule: closing-documents, issue: OMS-1, state: fail}
+      - {rule: acceptance-report, issue: OMS-1, state: fail}
       - {rule: no-such-rule, issue: OMS-1, state: pass}
 """
 
@@ -27,8 +27,8 @@ def test_the_example_standard_passes_its_own_tests(run_cli):
     assert lines[-1] == f"rules: {len(lines) - 1} passed, 0 failed"
     assert all(line.startswith("PASS  ") for line in lines[:-1]) and len(lines) >= 6
     every_rule = {"record-fields", "record-sections", "record-children", "feasibility-study",
-                  "proposal-and-contract", "closing-documents", "milestone-naming", "milestone-dates",
-                  "risk-assessed", "work-has-owner"}
+                  "proposal-and-contract", "acceptance-report", "lessons-learned", "milestone-naming",
+                  "milestone-dates", "risk-assessed", "work-has-owner", "G1", "G2", "G3", "G4"}
     text = "".join(p.read_text(encoding="utf-8") for p in (DEFAULT_CONFIG.parent / "tests").glob("*.yaml"))
     assert every_rule <= set(re.findall(r"rule: ([\w-]+)", text))  # a case for every example rule
 
@@ -41,7 +41,7 @@ def test_a_failing_case_shows_what_differs(run_cli, write_yaml):
     assert "FAIL  expects the wrong thing" in out
     assert "record-fields on OMS-1:\n      state: expected pass, got fail" in out
     assert "missing: expected ['sponsor'], got ['sponsor', 'baseline_start', 'baseline_end']" in out
-    assert "closing-documents on OMS-1: expected fail, but the rule did not apply (check its scope)" in out
+    assert "acceptance-report on OMS-1: expected fail, but the rule did not apply (check its scope)" in out
     assert "no rule with id 'no-such-rule'" in out
     assert out.splitlines()[-1] == "rules: 0 passed, 1 failed"
 

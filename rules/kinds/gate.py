@@ -1,0 +1,143 @@
+"""gate: the passage between two phases — criteria, approvers and a decision.
+
+A gate's state on a project record:
+  skipped (not yet evaluated) — the project has not reached the gate's phase;
+  fail — criteria are not met (each one named), or the decision is reject/hold/recycle/kill;
+  pending — criteria are met and approvals are missing;
+  pass — criteria met and enough authorised approvals (Go or Conditional go with its deadline not passed).
+A project already past the gate is checked too: if it went through without passing, a `revert` rule moves it
+back to the gate's first phase, with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from config.models import Frozen
+
+from .. import commands
+from ..facts import IssueScope
+from ..registry import COMMENT, FIELD_CHANGE, LINK, SCHEDULED, TRANSITION, CheckContext, Kind, register
+from ..results import Outcome, State
+from ..spec import RuleSpec, compiled
+
+
+class Approvers(Frozen):
+    users: list[str] = Field(default_factory=list, description="user ids (account id or name)")
+    groups: list[str] = Field(default_factory=list)
+    required: int = Field(1, ge=1, description="how many distinct approvers must approve")
+    rejection_blocks: bool = True
+
+
+class Gate(RuleSpec):
+    kind: Literal["gate"]
+    from_phase: str
+    to_phase: str
+    criteria: list[str] = Field(default_factory=list, description="ids of rules that must pass on the record")
+    conditions: list[str] = Field(default_factory=list, description="conditions that must hold, e.g. budget > 0")
+    approvers: Approvers = Approvers()
+
+
+def _phase_order(ctx: CheckContext) -> list[str]:
+    phases = getattr(ctx.settings, "phases", None) or []
+    return [p.id for p in phases]
+
+
+def _authorised(author: str, spec: Gate, ctx: CheckContext) -> bool:
+    if author in spec.approvers.users:
+        return True
+    return any(author in ctx.facts.groups.get(group, frozenset()) for group in spec.approvers.groups)
+
+
+def criteria_gaps(spec: Gate, scope: IssueScope, ctx: CheckContext) -> tuple[list[str], list[str]]:
+    """(gaps, evidence) of the gate's criteria rules and conditions on this issue."""
+    from ..registry import kinds
+
+    gaps, evidence = [], []
+    rules = {r.id: r for r in getattr(ctx.settings, "rules", [])}
+    for rule_id in spec.criteria:
+        rule = rules.get(rule_id)
+        if rule is None:
+            gaps.append(f"criterion {rule_id} is not a configured rule")
+            continue
+        outcome = kinds()[rule.kind].check(rule, scope, ctx)  # a criterion applies whatever its own scope
+        name = rule.name.get(ctx.language) if rule.name else rule.id
+        if outcome.state is State.PASS:
+            evidence.append(f"{name}: ok")
+        else:
+            gaps.append(f"{name}: {outcome.message}")
+    for condition in spec.conditions:
+        if compiled(condition)(scope):
+            evidence.append(f"{condition}: holds")
+        else:
+            gaps.append(ctx.t(f"condition does not hold: {condition}", f"条件不满足：{condition}"))
+    return gaps, evidence
+
+
+def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
+    order = _phase_order(ctx)
+    issue = scope.issue
+    label = spec.name.get(ctx.language) if spec.name else spec.id
+    if issue.phase not in order or spec.from_phase not in order:
+        return Outcome(State.SKIPPED, ctx.t(f"{label}: the phase of {issue.key} is unknown", f"{label}：阶段未知"))
+    here, start = order.index(issue.phase), order.index(spec.from_phase)
+    if here < start:
+        return Outcome(State.SKIPPED, ctx.t(f"{label}: not yet evaluated", f"{label}：尚未评审"))
+    gaps, evidence = criteria_gaps(spec, scope, ctx)
+    history = commands.commands(ctx.facts.comments.get(issue.id, []), spec.id)
+    valid = [c for c in history if _authorised(c.author, spec, ctx)]
+    ignored = [c.author for c in history if c not in valid]
+    if ignored:
+        evidence.append(ctx.t(f"ignored commands by non-approvers: {', '.join(sorted(set(ignored)))}",
+                              f"已忽略非审批人的指令：{', '.join(sorted(set(ignored)))}"))
+    final = valid[-1] if valid else None
+    if (final and final.decision in (commands.HOLD, commands.RECYCLE, commands.KILL)) or (
+            final and final.decision == commands.REJECT and spec.approvers.rejection_blocks):
+        reason = f" — {final.reason}" if final.reason else ""
+        message = ctx.t(f"{label}: decision {final.decision} by {final.author}{reason}",
+                        f"{label}：{final.author} 决定 {final.decision}{reason}")
+        return Outcome(State.FAIL, message, tuple(evidence), (final.decision,),
+                       ctx.t("Address the reason, then ask the approvers to decide again.",
+                             "请处理上述原因后，再请审批人重新决策。"))
+    if gaps:
+        past = here > start
+        message = ctx.t(f"{label}: {len(gaps)} criteria not met" + (" — the project went past the gate" if past
+                                                                      else ""),
+                        f"{label}：{len(gaps)} 项准入条件未满足" + ("，项目已越过阶段门" if past else ""))
+        return Outcome(State.FAIL, message, tuple(evidence), tuple(gaps),
+                       ctx.t(f"Meet the criteria of {label} on {issue.key}: {'; '.join(gaps)}.",
+                             f"请在 {issue.key} 上满足 {label} 的准入条件：{'；'.join(gaps)}。"))
+    approvals = {}
+    for command in valid:
+        if command.decision in (commands.GO, commands.CONDITIONAL_GO):
+            approvals[command.author] = command
+        elif command.decision == commands.REJECT:
+            approvals.pop(command.author, None)
+    expired = [c for c in approvals.values() if c.decision == commands.CONDITIONAL_GO and c.deadline
+               and c.deadline < ctx.now.date()]
+    if expired:
+        names = ", ".join(f"{c.author} ({c.conditions or 'conditions'} by {c.deadline})" for c in expired)
+        return Outcome(State.FAIL, ctx.t(f"{label}: conditions of a conditional go have expired: {names}",
+                                         f"{label}：有条件通过的期限已过：{names}"), tuple(evidence), ("conditions",),
+                       ctx.t("Meet the conditions and ask for a new decision.", "请满足条件并申请重新决策。"))
+    given = sorted(approvals)
+    names = ", ".join(given)
+    evidence.append(ctx.t(f"approvals: {len(given)} of {spec.approvers.required}" + (f" ({names})" if given else ""),
+                          f"审批：{len(given)}/{spec.approvers.required}" + (f"（{names}）" if given else "")))
+    if len(given) < spec.approvers.required:
+        need = spec.approvers.required - len(given)
+        who = ", ".join([*spec.approvers.users, *(f"group {g}" for g in spec.approvers.groups)])
+        return Outcome(State.PENDING, ctx.t(f"{label}: criteria met, {need} approval(s) missing",
+                                            f"{label}：准入条件已满足，尚缺 {need} 个审批"), tuple(evidence),
+                       (f"approval ×{need}",),
+                       ctx.t(f"An approver ({who}) comments “/pmo approve {spec.id}” on {issue.key}.",
+                             f"请审批人（{who}）在 {issue.key} 上评论 “/pmo approve {spec.id}”。"))
+    decision = "conditional go" if any(c.decision == commands.CONDITIONAL_GO for c in approvals.values()) else "go"
+    return Outcome(State.PASS, ctx.t(f"{label}: passed ({decision})", f"{label}：已通过（{decision}）"),
+                   tuple(evidence))
+
+
+KIND = register(Kind("gate", Gate, check, frozenset({TRANSITION, COMMENT, FIELD_CHANGE, LINK, SCHEDULED}),
+                     "a stage gate between two phases: criteria, approvers, decision"))
