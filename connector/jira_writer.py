@@ -74,6 +74,17 @@ class JiraWriter:
         self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full)})
         return WriteResult(UPDATED, str(existing["id"]))
 
+    def update_comment_if_present(self, key: str, name: str, text: str) -> WriteResult:
+        """Update pmokit's comment if it exists; never create one (nothing to say on a compliant issue)."""
+        existing = self.find_comment(key, name)
+        if existing is None:
+            return WriteResult(UNCHANGED)
+        full = f"{text.rstrip()}\n{marker_token(name)}"
+        if _normalise(adf.to_text(existing.get("body"))) == _normalise(full):
+            return WriteResult(UNCHANGED, str(existing["id"]))
+        self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full)})
+        return WriteResult(UPDATED, str(existing["id"]))
+
     def delete_comment(self, key: str, name: str) -> WriteResult:
         existing = self.find_comment(key, name)
         if existing is None:

@@ -43,7 +43,8 @@ def evaluate(rules: Sequence[RuleSpec], facts: Facts, trigger: str | None, now: 
             in_grace = bool(grace and outcome.state is State.FAIL and issue.created and now - issue.created < grace)
             fix = rule.fix.get(language) if rule.fix else outcome.fix
             results.append(Result(rule.id, rule.kind, issue.key, issue.project_key, outcome.state, rule.severity,
-                                  rule.enforcement, outcome.message, outcome.evidence, outcome.missing, fix, in_grace))
+                                  rule.enforcement, outcome.message, outcome.evidence, outcome.missing, fix, in_grace,
+                                  outcome.past_gate))
     return results
 
 

@@ -34,6 +34,7 @@ class Outcome:
     evidence: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     fix: str = ""
+    past_gate: bool = False  # a gate the issue went through without passing: a `revert` rule moves it back
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Result:
     missing: tuple[str, ...] = ()
     fix: str = ""
     in_grace: bool = False  # failing, but inside the rule's grace period: recorded, not enforced
+    past_gate: bool = False
 
     @property
     def failing(self) -> bool:

@@ -66,6 +66,9 @@ def criteria_gaps(spec: Gate, scope: IssueScope, ctx: CheckContext) -> tuple[lis
         name = rule.name.get(ctx.language) if rule.name else rule.id
         if outcome.state is State.PASS:
             evidence.append(f"{name}: ok")
+        elif rule.kind == "gate":
+            # An earlier gate is named, not repeated: its own result says what it lacks.
+            gaps.append(ctx.t(f"{rule.id} not passed", f"{rule.id} 未通过"))
         else:
             gaps.append(f"{name}: {outcome.message}")
     for condition in spec.conditions:
@@ -100,7 +103,7 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
                         f"{label}：{final.author} 决定 {final.decision}{reason}")
         return Outcome(State.FAIL, message, tuple(evidence), (final.decision,),
                        ctx.t("Address the reason, then ask the approvers to decide again.",
-                             "请处理上述原因后，再请审批人重新决策。"))
+                             "请处理上述原因后，再请审批人重新决策。"), past_gate=here > start)
     if gaps:
         past = here > start
         message = ctx.t(f"{label}: {len(gaps)} criteria not met" + (" — the project went past the gate" if past
@@ -108,7 +111,7 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
                         f"{label}：{len(gaps)} 项准入条件未满足" + ("，项目已越过阶段门" if past else ""))
         return Outcome(State.FAIL, message, tuple(evidence), tuple(gaps),
                        ctx.t(f"Meet the criteria of {label} on {issue.key}: {'; '.join(gaps)}.",
-                             f"请在 {issue.key} 上满足 {label} 的准入条件：{'；'.join(gaps)}。"))
+                             f"请在 {issue.key} 上满足 {label} 的准入条件：{'；'.join(gaps)}。"), past_gate=past)
     approvals = {}
     for command in valid:
         if command.decision in (commands.GO, commands.CONDITIONAL_GO):
@@ -129,6 +132,14 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
     if len(given) < spec.approvers.required:
         need = spec.approvers.required - len(given)
         who = ", ".join([*spec.approvers.users, *(f"group {g}" for g in spec.approvers.groups)])
+        if here > start:
+            message = ctx.t(f"{label}: the project went past the gate without its approvals ({need} missing)",
+                            f"{label}：项目未经审批越过阶段门（缺 {need} 个审批）")
+            return Outcome(State.FAIL, message, tuple(evidence), (f"approval ×{need}",),
+                           ctx.t(f"An approver ({who}) comments “/pmo approve {spec.id}” on {issue.key}, "
+                                 f"or the project returns to {spec.from_phase}.",
+                                 f"请审批人（{who}）在 {issue.key} 上评论 “/pmo approve {spec.id}”，或项目退回"
+                                 f"{spec.from_phase}。"), past_gate=True)
         return Outcome(State.PENDING, ctx.t(f"{label}: criteria met, {need} approval(s) missing",
                                             f"{label}：准入条件已满足，尚缺 {need} 个审批"), tuple(evidence),
                        (f"approval ×{need}",),

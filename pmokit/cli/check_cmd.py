@@ -1,0 +1,116 @@
+"""``pmokit check``: evaluate issues from the store against the PMO's rules, and enforce (or show) the result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from config.secrets import MissingSecretError
+from connector.errors import AtlassianError
+
+from .context import CliState, pass_state
+from .errors import UsageError, UserError
+
+STATE_MARK = {"pass": "✓", "fail": "✗", "pending": "…", "skipped": "-", "error": "!"}
+
+
+@click.command("check")
+@click.argument("keys", nargs=-1)
+@click.option("--project", "projects", multiple=True, metavar="KEY", help="Every issue of these projects.")
+@click.option("--jql", help="The issues a JQL search finds (run against Jira).")
+@click.option("--dry-run", is_flag=True, help="List the exact actions (comments, labels, transitions); write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--all-results", is_flag=True, help="Show passing and skipped results too.")
+@pass_state
+def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, ...], jql: str | None, dry_run: bool,
+                  fmt: str, all_results: bool) -> None:
+    """Evaluate issues from the store (run `pmokit sync` first) and enforce the PMO's rules on them."""
+    from connector.vocabulary import vocabulary
+    from pmokit.runtime import open_runtime
+    from pmokit.store.facts import load_facts
+    from rules.actions import plan, revert_targets
+    from rules.engine import compliance, evaluate
+
+    if sum(bool(x) for x in (keys, projects, jql)) != 1:
+        raise UsageError("name issues (KEY ...), or give --project or --jql (one of them)")
+    settings = state.settings()
+    runtime = open_runtime(settings)
+    try:
+        program_of = {k: p.key for p in settings.portfolio.programs for k in p.projects}
+        with runtime.sessions() as session:
+            facts = load_facts(session, vocabulary(settings, runtime.jira.fields), program_of)
+        if jql:
+            from connector.jira_reader import JiraReader
+
+            ids = set(JiraReader(runtime.jira).ids(jql))
+            targets = [i.key for i in facts.issues.values() if i.id in ids]
+        elif projects:
+            targets = [i.key for i in facts.issues.values() if i.project_key in {p.upper() for p in projects}]
+        else:
+            targets = [k.upper() for k in keys]
+            unknown = [k for k in targets if k not in facts.issues]
+            if unknown:
+                raise UsageError(f"not in the store: {', '.join(unknown)} (run `pmokit sync`, or check the keys)")
+        if not targets:
+            raise UsageError("no issues to check: the store has none for that selection (run `pmokit sync`)")
+        results = evaluate(list(settings.rules), facts, None, datetime.now(UTC), language=settings.language,
+                           settings=settings, issue_keys=targets)
+        actions = plan(results, targets, language=settings.language, revert_to=revert_targets(settings))
+        applied = [] if dry_run else _apply(runtime, actions)
+    except (AtlassianError, MissingSecretError) as exc:
+        raise UserError(f"check failed: {exc}") from None
+    finally:
+        runtime.close()
+    shown = [r for r in results if all_results or r.state.value in ("fail", "pending", "error")]
+    if fmt == "json":
+        click.echo(json.dumps({
+            "results": [_result_json(r) for r in shown],
+            "compliance": {k: {"score": v.score, "passed": v.passed, "failed": v.failed}
+                           for k, v in compliance(results).items()},
+            "actions": [{"kind": a.kind, "issue": a.issue_key, "text": a.text, "reason": a.reason} for a in actions],
+            "applied": [{"kind": a.action.kind, "issue": a.action.issue_key,
+                         "result": a.result.action if a.result else None, "error": a.error} for a in applied],
+            "dry_run": dry_run}, ensure_ascii=False, indent=2))
+    else:
+        _table(shown, results, actions, applied, dry_run)
+    if any(a.error for a in applied):
+        sys.exit(1)
+
+
+def _apply(runtime, actions):
+    from report_jobs.enforce import apply
+
+    return apply(actions, runtime.writer)
+
+
+def _result_json(result) -> dict:
+    return {"rule": result.rule_id, "kind": result.kind, "issue": result.issue_key, "state": result.state.value,
+            "severity": result.severity.value, "enforcement": result.enforcement, "message": result.message,
+            "evidence": list(result.evidence), "missing": list(result.missing), "fix": result.fix,
+            "in_grace": result.in_grace}
+
+
+def _table(shown, results, actions, applied, dry_run: bool) -> None:
+    for result in sorted(shown, key=lambda r: (r.issue_key, -r.severity.weight, r.rule_id)):
+        grace = " (grace period)" if result.in_grace else ""
+        click.echo(f"{STATE_MARK[result.state.value]} {result.issue_key:<10} {result.rule_id:<22} "
+                   f"{result.severity.value:<8} {result.message}{grace}")
+        if result.state.value != "pass" and result.fix:
+            click.echo(f"  fix: {result.fix}")
+    counts = {s: sum(1 for r in results if r.state.value == s) for s in ("pass", "fail", "pending", "error")}
+    click.echo(f"{len(results)} results: {counts['pass']} pass, {counts['fail']} fail, {counts['pending']} pending, "
+               f"{counts['error']} error")
+    if dry_run:
+        click.echo(f"dry run: {len(actions)} actions, nothing written")
+        for action in actions:
+            click.echo(f"- {action.describe()}")
+    else:
+        changed = sum(1 for a in applied if a.changed)
+        failed = [a for a in applied if a.error]
+        click.echo(f"enforced: {changed} changes written, {len(applied) - changed - len(failed)} already so"
+                   + (f", {len(failed)} failed" if failed else ""))
+        for item in failed:
+            click.echo(f"  failed: {item.action.describe().splitlines()[0]}: {item.error}")

@@ -1,0 +1,73 @@
+"""`pmokit check` against a synced sandbox: explanations, a dry run that writes nothing, idempotent enforcement."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.syncing import runtime_for, syncer
+
+
+@pytest.fixture
+def synced(fresh_sandbox, tmp_path):
+    runtime = runtime_for(fresh_sandbox, tmp_path)
+    syncer(runtime).full(["OMS", "LOG", "SHOP"])
+    runtime.close()
+    return fresh_sandbox, str(tmp_path / "pmokit.yaml")
+
+
+def test_dry_run_explains_and_lists_actions_without_writing(synced, run_cli):
+    sb, config = synced
+    sb.reset_stats()
+    result = run_cli("--config", config, "check", "OMS-1", "LOG-1", "--dry-run")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "✗ OMS-1      record-fields          error    required fields are empty: sponsor" in out
+    assert "  fix: Fill in sponsor on OMS-1." in out
+    assert "dry run: " in out and "nothing written" in out
+    assert "- OMS-1: add label 'pmo-gap'" in out
+    assert "- LOG-1: transition back to 'Planning' (G2:" in out
+    assert "h4. Next gate: G1 Initiation → Planning" in out  # OMS is in initiation: the gate ahead, not a gap
+    assert sb.stats()["writes_total"] == 0
+
+
+def test_enforcement_writes_once_and_then_nothing(synced, run_cli):
+    sb, config = synced
+    first = run_cli("--config", config, "check", "OMS-1", "LOG-1")
+    assert first.exit_code == 0, first.output
+    assert "enforced: " in first.stdout
+    oms = sb.state.issue("OMS-1")
+    [comment] = oms.comments
+    assert "required fields are empty: sponsor" in comment["body"] and "[pmokit:compliance]" in comment["body"]
+    assert "pmo-gap" in oms.labels
+    assert sb.state.statuses[sb.state.issue("LOG-1").status].name == "Planning"  # reverted one phase
+    sb.reset_stats()
+    second = run_cli("--config", config, "check", "OMS-1", "LOG-1")
+    assert "enforced: 0 changes written" in second.stdout
+    assert sb.stats()["writes_total"] == 0
+
+
+def test_a_compliant_issue_gets_no_comment(synced, run_cli):
+    sb, config = synced
+    result = run_cli("--config", config, "check", "SHOP-20", "--all-results")
+    assert result.exit_code == 0
+    assert sb.state.issue("SHOP-20").comments == []
+
+
+def test_json_format(synced, run_cli):
+    _, config = synced
+    result = run_cli("--config", config, "check", "--project", "OMS", "--dry-run", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["dry_run"] is True
+    assert {"rule": "record-fields", "issue": "OMS-1"}.items() <= next(
+        r for r in data["results"] if r["rule"] == "record-fields").items()
+    assert 0 <= data["compliance"]["OMS"]["score"] <= 100
+
+
+def test_selection_errors_are_clear(synced, run_cli):
+    _, config = synced
+    both = run_cli("--config", config, "check", "OMS-1", "--project", "OMS")
+    assert both.exit_code == 2 and "one of them" in both.output
+    unknown = run_cli("--config", config, "check", "NOPE-1")
+    assert unknown.exit_code == 2 and "not in the store: NOPE-1" in unknown.output
