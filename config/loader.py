@@ -97,6 +97,7 @@ def validate(paths: Sequence[str | FsPath], *, require_secrets: bool = False) ->
         return result
     settings = model.model_validate(source.data, context=context)
     settings._base_dir = source.base_dir()
+    settings._files = tuple(source.files)
     severity = Severity.ERROR if require_secrets else Severity.WARNING
     for path, ref in iter_secrets(settings):
         missing = ref.missing()

@@ -217,6 +217,12 @@ class Settings(Frozen):
 
     # The directory of the first configuration file: relative paths in it are read from there.
     _base_dir: FsPath | None = PrivateAttr(None)
+    # Every file the configuration was read from, so decisions can be traced to the exact standard.
+    _files: tuple[FsPath, ...] = PrivateAttr(())
+
+    @property
+    def files(self) -> tuple[FsPath, ...]:
+        return self._files
 
     @property
     def base_dir(self) -> FsPath:

@@ -69,8 +69,9 @@ def clear_text(language: str = "en") -> str:
 
 
 def plan(results: Iterable[Result], issue_keys: Iterable[str], *, language: str = "en",
-         revert_to: dict[str, str] | None = None) -> list[Action]:
+         revert_to: dict[str, str] | None = None, flagged: set[str] | None = None) -> list[Action]:
     """Actions for ``issue_keys`` given their results. ``revert_to``: rule id of a gate -> status to return to.
+    ``flagged``: issues known to carry the gap label (None: unknown, so clearing is planned for every issue).
     Applying an action is idempotent, so a plan may be applied again with no further change."""
     by_issue: defaultdict[str, list[Result]] = defaultdict(list)
     for result in results:
@@ -85,9 +86,12 @@ def plan(results: Iterable[Result], issue_keys: Iterable[str], *, language: str 
         if gaps:
             actions.append(Action("comment", key, comment_text(key, gaps, language, upcoming)))
             actions.append(Action("add_label", key, GAP_LABEL))
-        else:
-            text = comment_text(key, [], language, upcoming) if upcoming else clear_text(language)
-            actions.append(Action("clear_comment" if not upcoming else "comment", key, text))
+        elif upcoming:
+            actions.append(Action("comment", key, comment_text(key, [], language, upcoming)))
+            actions.append(Action("remove_label", key, GAP_LABEL))
+        elif flagged is None or key in flagged:
+            # Compliant now: say so where pmokit said otherwise before; nothing at all on other issues.
+            actions.append(Action("clear_comment", key, clear_text(language)))
             actions.append(Action("remove_label", key, GAP_LABEL))
         # One phase back at a time: to the start of the latest gate the project went past without passing.
         targets = revert_to or {}

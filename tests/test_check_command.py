@@ -71,3 +71,36 @@ def test_selection_errors_are_clear(synced, run_cli):
     assert both.exit_code == 2 and "one of them" in both.output
     unknown = run_cli("--config", config, "check", "NOPE-1")
     assert unknown.exit_code == 2 and "not in the store: NOPE-1" in unknown.output
+
+
+def test_the_audit_records_changed_results_and_actions_once(synced, run_cli):
+    _, config = synced
+    run_cli("--config", config, "check", "OMS-1")
+    first = json.loads(run_cli("--config", config, "audit", "--issue", "OMS-1", "--format", "json").stdout)
+    kinds = {(e["kind"], e["rule"], e["state"]) for e in first}
+    assert ("result", "record-fields", "fail") in kinds
+    assert ("action", None, "created") in kinds  # the comment
+    event = next(e for e in first if e["rule"] == "record-fields")
+    assert event["detail"]["missing"] == ["sponsor"] and len(event["ruleset"]) == 64
+    run_cli("--config", config, "check", "OMS-1")  # nothing changed: nothing new in the audit
+    again = json.loads(run_cli("--config", config, "audit", "--issue", "OMS-1", "--format", "json").stdout)
+    assert len(again) == len(first)
+    table = run_cli("--config", config, "audit", "--project", "OMS").stdout
+    assert "record-fields → fail" in table and table.rstrip().endswith("event(s)")
+
+
+def test_a_dry_run_leaves_no_audit(synced, run_cli):
+    _, config = synced
+    run_cli("--config", config, "check", "OMS-1", "--dry-run")
+    assert json.loads(run_cli("--config", config, "audit", "--format", "json").stdout) == []
+
+
+def test_gate_status_shows_criteria_approvals_and_decision(synced, run_cli):
+    _, config = synced
+    result = run_cli("--config", config, "gate", "status", "OMS-1")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("OMS-1 Order Management 订单管理 — project record — phase initiation (Initiation)")
+    assert "G1   failed" in out and "✗ Project record is complete: required fields are empty: sponsor" in out
+    assert "G2   not yet evaluated" in out
+    assert run_cli("--config", config, "gate", "status", "NOPE-1").exit_code == 2

@@ -39,6 +39,7 @@ def cli(ctx: click.Context, config_paths: tuple[str, ...], verbose: int, log_for
 
 
 def _register_commands() -> None:
+    from .audit_cmd import audit_command, gate_group
     from .check_cmd import check_command
     from .config_cmd import config_group
     from .db_cmd import db_group
@@ -46,7 +47,9 @@ def _register_commands() -> None:
     from .sandbox_cmd import sandbox_group
     from .sync_cmd import sync_command
 
+    cli.add_command(audit_command)
     cli.add_command(check_command)
+    cli.add_command(gate_group)
     cli.add_command(config_group)
     cli.add_command(db_group)
     cli.add_command(rules_group)

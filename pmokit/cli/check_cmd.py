@@ -31,7 +31,7 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
     from connector.vocabulary import vocabulary
     from pmokit.runtime import open_runtime
     from pmokit.store.facts import load_facts
-    from rules.actions import plan, revert_targets
+    from rules.actions import GAP_LABEL, plan, revert_targets
     from rules.engine import compliance, evaluate
 
     if sum(bool(x) for x in (keys, projects, jql)) != 1:
@@ -58,8 +58,12 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
             raise UsageError("no issues to check: the store has none for that selection (run `pmokit sync`)")
         results = evaluate(list(settings.rules), facts, None, datetime.now(UTC), language=settings.language,
                            settings=settings, issue_keys=targets)
-        actions = plan(results, targets, language=settings.language, revert_to=revert_targets(settings))
+        flagged = {key for key, issue in facts.issues.items() if GAP_LABEL in issue.labels}
+        actions = plan(results, targets, language=settings.language, revert_to=revert_targets(settings),
+                       flagged=flagged)
         applied = [] if dry_run else _apply(runtime, actions)
+        if not dry_run:
+            _audit(runtime, settings, results, applied, facts)
     except (AtlassianError, MissingSecretError) as exc:
         raise UserError(f"check failed: {exc}") from None
     finally:
@@ -84,6 +88,16 @@ def _apply(runtime, actions):
     from report_jobs.enforce import apply
 
     return apply(actions, runtime.writer)
+
+
+def _audit(runtime, settings, results, applied, facts) -> None:
+    from pmokit.store.audit import record_actions, record_results, ruleset_hash
+
+    ruleset = ruleset_hash(settings)
+    project_of = {key: issue.project_key for key, issue in facts.issues.items()}
+    with runtime.sessions.begin() as session:
+        record_results(session, results, trigger="check", ruleset=ruleset)
+        record_actions(session, applied, trigger="check", ruleset=ruleset, project_of=project_of)
 
 
 def _result_json(result) -> dict:

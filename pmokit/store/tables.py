@@ -108,3 +108,34 @@ class PublishedAttachment(Base):
     attachment_id: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RuleState(Base):
+    """The latest result of each rule on each issue, so the audit records only what changed."""
+
+    __tablename__ = "rule_state"
+
+    rule_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    issue_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # hash of state, message and missing
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Every evaluation that changed a result, every action taken and every approval, with its evidence."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_project_at", "project_key", "at"),)
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(20))  # result | action | approval
+    trigger: Mapped[str] = mapped_column(String(40))
+    project_key: Mapped[str] = mapped_column(String(32))
+    issue_key: Mapped[str] = mapped_column(String(64))
+    rule_id: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict] = mapped_column(JSON)  # evidence, missing, fix; or the action and its outcome
+    ruleset_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,91 @@
+"""The audit log: every evaluation that changed a result, every action taken, with evidence and the hash of the
+configuration files that produced it — so a gate decision can be traced to the exact standard of that day."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .tables import AuditEvent, RuleState
+from .upsert import upsert
+
+
+def ruleset_hash(settings: Any) -> str:
+    """SHA-256 over the configuration files (names and bytes), in a stable order."""
+    digest = hashlib.sha256()
+    for path in sorted(getattr(settings, "files", ()), key=lambda p: p.name):
+        digest.update(path.name.encode("utf-8") + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()
+
+
+def _fingerprint(result: Any) -> str:
+    text = "\x1f".join([result.state.value, result.message, *result.missing, str(result.in_grace)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_results(session: Session, results: Sequence[Any], *, trigger: str, ruleset: str,
+                   now: datetime | None = None) -> int:
+    """Audit the results whose state or explanation changed since the last evaluation; returns how many."""
+    now = now or datetime.now(UTC)
+    keys = {(r.rule_id, r.issue_key) for r in results}
+    known = {}
+    issue_keys = sorted({k[1] for k in keys})
+    for start in range(0, len(issue_keys), 500):
+        chunk = issue_keys[start:start + 500]
+        for row in session.scalars(select(RuleState).where(RuleState.issue_key.in_(chunk))):
+            known[(row.rule_id, row.issue_key)] = row.fingerprint
+    changed = [r for r in results if known.get((r.rule_id, r.issue_key)) != _fingerprint(r)]
+    for result in changed:
+        session.add(AuditEvent(
+            at=now, kind="result", trigger=trigger, project_key=result.project_key, issue_key=result.issue_key,
+            rule_id=result.rule_id, state=result.state.value, summary=result.message,
+            detail={"severity": result.severity.value, "enforcement": result.enforcement,
+                    "evidence": list(result.evidence), "missing": list(result.missing), "fix": result.fix,
+                    "in_grace": result.in_grace, "previous": "new" if (result.rule_id, result.issue_key) not in known
+                    else "changed"},
+            ruleset_hash=ruleset))
+    upsert(session, RuleState.__table__, [{"rule_id": r.rule_id, "issue_key": r.issue_key, "state": r.state.value,
+                                           "fingerprint": _fingerprint(r), "updated_at": now} for r in changed],
+           ["rule_id", "issue_key"])
+    return len(changed)
+
+
+def record_actions(session: Session, applied: Iterable[Any], *, trigger: str, ruleset: str,
+                   project_of: dict[str, str], now: datetime | None = None) -> int:
+    """Audit every action that changed something or failed (an action that found things already so is not)."""
+    now = now or datetime.now(UTC)
+    count = 0
+    for item in applied:
+        if not item.changed and not item.error:
+            continue
+        action = item.action
+        outcome = item.error or (item.result.action if item.result else "")
+        session.add(AuditEvent(
+            at=now, kind="action", trigger=trigger, project_key=project_of.get(action.issue_key, ""),
+            issue_key=action.issue_key, rule_id=None, state="failed" if item.error else outcome,
+            summary=action.describe().splitlines()[0],
+            detail={"action": action.kind, "text": action.text, "reason": action.reason, "outcome": outcome},
+            ruleset_hash=ruleset))
+        count += 1
+    return count
+
+
+def events(session: Session, *, project: str | None = None, issue: str | None = None,
+           since: datetime | None = None, limit: int = 200) -> list[AuditEvent]:
+    query = select(AuditEvent)
+    if project:
+        query = query.where(AuditEvent.project_key == project)
+    if issue:
+        query = query.where(AuditEvent.issue_key == issue)
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    return list(session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.pk.desc()).limit(limit)))
