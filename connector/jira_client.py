@@ -119,6 +119,21 @@ class JiraConnector:
             self.cache["fields"] = data
         return FieldCatalog.from_json(data)
 
+    def group_members(self, name: str) -> list[str]:
+        """Ids (account ids on Cloud, names on Data Center) of a group's members; cached with the site facts."""
+        cached = self.cache.get(f"group:{name}")
+        if cached is None:
+            cached, start = [], 0
+            while True:
+                page = self.get("group/member", params={"groupname": name, "startAt": start, "maxResults": 50})
+                members = page.get("values") or []
+                cached.extend(str(m.get("accountId") or m.get("name")) for m in members)
+                start += len(members)
+                if page.get("isLast", True) or not members:
+                    break
+            self.cache[f"group:{name}"] = cached
+        return list(cached)
+
     def forget_site_facts(self) -> None:
         for key in CACHE_KEYS:
             self.cache.pop(key, None)

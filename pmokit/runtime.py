@@ -47,6 +47,20 @@ class Runtime:
     def publisher(self) -> Publisher:
         return Publisher(self.confluence, StorePageMemory(self.sessions))
 
+    def facts(self):
+        """The store's snapshot as the rules see it, with the members of every approver group."""
+        from connector.vocabulary import vocabulary
+
+        from .store.facts import load_facts
+
+        settings = self.settings
+        program_of = {k: p.key for p in settings.portfolio.programs for k in p.projects}
+        names = sorted({g for rule in getattr(settings, "rules", []) if rule.kind == "gate"
+                        for g in rule.approvers.groups})
+        groups = {name: self.jira.group_members(name) for name in names}
+        with self.sessions() as session:
+            return load_facts(session, vocabulary(settings, self.jira.fields), program_of, groups=groups)
+
     def close(self) -> None:
         self.engine.dispose()
 

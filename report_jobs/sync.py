@@ -214,6 +214,7 @@ class Syncer:
         newest: datetime | None = None
         done = 0
         record_type = self.settings.portfolio.record_issue_type
+        records: list[str] = []  # project records that changed: their comments carry the gate decisions
         for batch in batches:
             changed: list[FetchedIssue] = []
             for issue in batch:
@@ -232,12 +233,18 @@ class Syncer:
             links = {i.id: self.reader.remote_links(i.raw["key"]) for i in changed
                      if _issue_type(i) == record_type and (stored is None or i.id not in stored
                                                            or _links_changed(i, known_ids(i.id)))}
+            records.extend(i.id for i in changed if _issue_type(i) == record_type)
             with self.sessions.begin() as session:
                 summary.histories += store.save_issues(session, changed, links)
             summary.issues += len(changed)
             done += len(batch)
             if self.progress:
                 self.progress(done, expected)
+        if records:
+            # Read together at the end: one request per 100 records, whatever the batches.
+            comments = self.reader.comments(records)
+            with self.sessions.begin() as session:
+                store.set_comments(session, comments)
         if newest is None:
             return None
         # A timestamp from the future (a skewed clock, bad data) must not carry the cursor past today.

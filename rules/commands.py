@@ -32,12 +32,14 @@ GO, CONDITIONAL_GO, HOLD, RECYCLE, KILL, REJECT = "go", "conditional-go", "hold"
 class GateCommand:
     gate: str
     decision: str  # go | conditional-go | reject | hold | recycle | kill
-    author: str
+    author: str  # the user id (account id on Cloud, name on Data Center)
     at: datetime | None
     reason: str = ""
     conditions: str = ""
     deadline: date | None = None
     comment_id: str = ""
+    author_name: str = ""
+    author_email: str = ""
 
 
 def parse(comment: Comment) -> list[GateCommand]:
@@ -58,7 +60,9 @@ def parse(comment: Comment) -> list[GateCommand]:
                     deadline = None
                 rest = ""
         out.append(GateCommand(match["gate"].upper(), decision, author, comment.updated or comment.created,
-                               reason=rest, conditions=conditions, deadline=deadline, comment_id=comment.id))
+                               reason=rest, conditions=conditions, deadline=deadline, comment_id=comment.id,
+                               author_name=str(comment.author) if comment.author else author,
+                               author_email=(comment.author.email or "") if comment.author else ""))
     return out
 
 

@@ -161,6 +161,7 @@ class _Demo:
             days=rng.randint(1, 10))), assignee=lead, description=description, custom=record_custom,
             duedate=end, history_count=max(phase_index + 2, 4), labels=["pmo", program])
         self._documents(record, key, phase_index)
+        self._approvals(record, phase_index)
 
         epics = [self._issue(project, "Epic", f"{name.split(' ')[0]} epic {n + 1}",
                              self._work_status(phase_index, 0.5), _at(start + timedelta(days=n * 9)),
@@ -215,6 +216,17 @@ class _Demo:
                         assignee=project.lead, parent=record.id, duedate=due + timedelta(days=14 * slips),
                         due_history=tuple(due + timedelta(days=14 * k) for k in range(slips)),
                         custom=custom, history_count=4 + slips)
+
+    def _approvals(self, record: SIssue, phase_index: int) -> None:
+        """The PMO approved each gate the project has passed (G2 needs two approvers in the example standard)."""
+        pmo = [a for a, u in self.state.users.items() if u.name in c.PMO_MEMBERS]
+        for gate in range(1, phase_index + 1):
+            approvers = pmo[:2] if gate == 2 else [pmo[gate % len(pmo)]]
+            for n, approver in enumerate(approvers):
+                when = min(record.created + timedelta(days=35 * gate + n), _at(self.state.anchor) - timedelta(days=1))
+                record.comments.append({"id": str(self.state.next_id("comment")), "author": approver,
+                                        "body": f"Gate review done.\n/pmo approve G{gate}", "created": when,
+                                        "updated": when})
 
     def _documents(self, record: SIssue, key: str, phase_index: int) -> None:
         for n, (kind, filename, phase) in enumerate(DOCUMENTS):

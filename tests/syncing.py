@@ -38,11 +38,13 @@ def truth(sb: Sandbox) -> dict[str, int]:
 def ideal_cloud_plan(sb: Sandbox, records: int = 12, lookups: int = 1) -> int:
     """id pages + bulk issue pages + bulk changelog pages for the cut changelogs + a constant.
 
-    The constant is the per-run lookups (the field list; account and flavour are not needed by a full sync)
-    and one remote-link read per project record (Jira has no bulk read for remote links).
+    The constant is the per-run lookups (the field list; account and flavour are not needed by a full sync),
+    one remote-link read per project record (Jira has no bulk read for remote links), and one bulk read of the
+    records' comments (they carry the gate decisions), 100 records a request.
     """
     issues = sorted(sb.state.live_issues(), key=lambda i: (i.project_key, i.number))
     n = len(issues)
     cut = [len(all_histories(sb.state, i)) for i in issues if len(all_histories(sb.state, i)) > 40]
     changelog_pages = sum(math.ceil(sum(cut[g:g + 1000]) / 10000) for g in range(0, len(cut), 1000))
-    return math.ceil(n / 5000) + math.ceil(n / 100) + changelog_pages + lookups + records
+    return (math.ceil(n / 5000) + math.ceil(n / 100) + changelog_pages + lookups + records
+            + math.ceil(records / 100))

@@ -57,9 +57,7 @@ def gate_group() -> None:
 @pass_state
 def gate_status_command(state: CliState, key: str) -> None:
     """The gates of a project record: state, criteria, approvals and decision."""
-    from connector.vocabulary import vocabulary
     from pmokit.runtime import open_runtime
-    from pmokit.store.facts import load_facts
     from rules.engine import evaluate
 
     settings = state.settings()
@@ -68,9 +66,7 @@ def gate_status_command(state: CliState, key: str) -> None:
         raise UsageError("the configuration has no gates (rules of kind 'gate')")
     runtime = open_runtime(settings)
     try:
-        program_of = {k: p.key for p in settings.portfolio.programs for k in p.projects}
-        with runtime.sessions() as session:
-            facts = load_facts(session, vocabulary(settings, runtime.jira.fields), program_of)
+        facts = runtime.facts()
     except (AtlassianError, MissingSecretError) as exc:
         raise UserError(f"gate status failed: {exc}") from None
     finally:

@@ -28,9 +28,7 @@ STATE_MARK = {"pass": "✓", "fail": "✗", "pending": "…", "skipped": "-", "e
 def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, ...], jql: str | None, dry_run: bool,
                   fmt: str, all_results: bool) -> None:
     """Evaluate issues from the store (run `pmokit sync` first) and enforce the PMO's rules on them."""
-    from connector.vocabulary import vocabulary
     from pmokit.runtime import open_runtime
-    from pmokit.store.facts import load_facts
     from rules.actions import GAP_LABEL, plan, revert_targets
     from rules.engine import compliance, evaluate
 
@@ -39,9 +37,7 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
     settings = state.settings()
     runtime = open_runtime(settings)
     try:
-        program_of = {k: p.key for p in settings.portfolio.programs for k in p.projects}
-        with runtime.sessions() as session:
-            facts = load_facts(session, vocabulary(settings, runtime.jira.fields), program_of)
+        facts = runtime.facts()
         if jql:
             from connector.jira_reader import JiraReader
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.translate import Vocabulary, issue_from_json
-from pmokit.records import Change, Issue, User
+from connector.translate import Vocabulary, comment_from_json, issue_from_json
+from pmokit.records import Change, Comment, Issue, User
 from rules.facts import Facts
 
 from .tables import ChangelogItem, IssueSnapshot
@@ -31,11 +31,19 @@ def load_changes(session: Session, issue_ids: list[str] | None = None) -> list[C
             for row in session.scalars(query.order_by(ChangelogItem.created, ChangelogItem.history_id))]
 
 
+def load_comments(session: Session) -> list[Comment]:
+    """Comments kept with the issues that carry them (project records: the gate decisions)."""
+    query = select(IssueSnapshot.id, IssueSnapshot.fields).where(IssueSnapshot.deleted.is_(False))
+    return [comment_from_json(issue_id, data) for issue_id, fields in session.execute(query)
+            for data in ((fields or {}).get("comment") or {}).get("comments") or ()]
+
+
 def load_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, str],
-               project_keys: list[str] | None = None) -> Facts:
+               project_keys: list[str] | None = None, groups: dict[str, list[str]] | None = None) -> Facts:
     issues = load_issues(session, vocabulary, project_keys)
     changes = load_changes(session, [i.id for i in issues] if project_keys else None)
-    return Facts.build(issues, changes=changes, program_of=program_of)
+    return Facts.build(issues, changes=changes, comments=load_comments(session), program_of=program_of,
+                       groups=groups)
 
 
 def _aware(moment):

@@ -74,6 +74,12 @@ def save_issues(session: Session, issues: Sequence[Any], remote_links: dict[str,
     return sum(len(i.histories) for i in issues)
 
 
+def set_comments(session: Session, comments: dict[str, dict[str, Any]]) -> None:
+    """Keep each issue's ``comment`` field with its snapshot (project records: the gate decisions)."""
+    for row in session.scalars(select(IssueSnapshot).where(IssueSnapshot.id.in_(list(comments)))):
+        row.fields = {**(row.fields or {}), "comment": comments[row.id]}
+
+
 def history_ids(session: Session, issue_ids: Sequence[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {i: set() for i in issue_ids}
     for start in range(0, len(issue_ids), BATCH):

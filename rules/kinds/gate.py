@@ -45,10 +45,12 @@ def _phase_order(ctx: CheckContext) -> list[str]:
     return [p.id for p in phases]
 
 
-def _authorised(author: str, spec: Gate, ctx: CheckContext) -> bool:
-    if author in spec.approvers.users:
+def _authorised(command: commands.GateCommand, spec: Gate, ctx: CheckContext) -> bool:
+    """An approver named in `users` (by id, e-mail, its name part, or display name) or a member of `groups`."""
+    idents = {command.author, command.author_email, command.author_email.split("@")[0], command.author_name} - {""}
+    if idents & set(spec.approvers.users):
         return True
-    return any(author in ctx.facts.groups.get(group, frozenset()) for group in spec.approvers.groups)
+    return any(command.author in ctx.facts.groups.get(group, frozenset()) for group in spec.approvers.groups)
 
 
 def criteria_gaps(spec: Gate, scope: IssueScope, ctx: CheckContext) -> tuple[list[str], list[str]]:
@@ -90,8 +92,8 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
         return Outcome(State.SKIPPED, ctx.t(f"{label}: not yet evaluated", f"{label}：尚未评审"))
     gaps, evidence = criteria_gaps(spec, scope, ctx)
     history = commands.commands(ctx.facts.comments.get(issue.id, []), spec.id)
-    valid = [c for c in history if _authorised(c.author, spec, ctx)]
-    ignored = [c.author for c in history if c not in valid]
+    valid = [c for c in history if _authorised(c, spec, ctx)]
+    ignored = [c.author_name or c.author for c in history if c not in valid]
     if ignored:
         evidence.append(ctx.t(f"ignored commands by non-approvers: {', '.join(sorted(set(ignored)))}",
                               f"已忽略非审批人的指令：{', '.join(sorted(set(ignored)))}"))
@@ -99,8 +101,9 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
     if (final and final.decision in (commands.HOLD, commands.RECYCLE, commands.KILL)) or (
             final and final.decision == commands.REJECT and spec.approvers.rejection_blocks):
         reason = f" — {final.reason}" if final.reason else ""
-        message = ctx.t(f"{label}: decision {final.decision} by {final.author}{reason}",
-                        f"{label}：{final.author} 决定 {final.decision}{reason}")
+        who = final.author_name or final.author
+        message = ctx.t(f"{label}: decision {final.decision} by {who}{reason}",
+                        f"{label}：{who} 决定 {final.decision}{reason}")
         return Outcome(State.FAIL, message, tuple(evidence), (final.decision,),
                        ctx.t("Address the reason, then ask the approvers to decide again.",
                              "请处理上述原因后，再请审批人重新决策。"), past_gate=here > start)
@@ -121,12 +124,13 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
     expired = [c for c in approvals.values() if c.decision == commands.CONDITIONAL_GO and c.deadline
                and c.deadline < ctx.now.date()]
     if expired:
-        names = ", ".join(f"{c.author} ({c.conditions or 'conditions'} by {c.deadline})" for c in expired)
+        names = ", ".join(f"{c.author_name or c.author} ({c.conditions or 'conditions'} by {c.deadline})"
+                          for c in expired)
         return Outcome(State.FAIL, ctx.t(f"{label}: conditions of a conditional go have expired: {names}",
                                          f"{label}：有条件通过的期限已过：{names}"), tuple(evidence), ("conditions",),
                        ctx.t("Meet the conditions and ask for a new decision.", "请满足条件并申请重新决策。"))
     given = sorted(approvals)
-    names = ", ".join(given)
+    names = ", ".join(approvals[a].author_name or a for a in given)
     evidence.append(ctx.t(f"approvals: {len(given)} of {spec.approvers.required}" + (f" ({names})" if given else ""),
                           f"审批：{len(given)}/{spec.approvers.required}" + (f"（{names}）" if given else "")))
     if len(given) < spec.approvers.required:
