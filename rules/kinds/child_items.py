@@ -10,8 +10,9 @@ from config.models import Frozen, LocalText
 
 from ..facts import IssueScope
 from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
-from ..results import Outcome, State
+from ..results import Outcome
 from ..spec import RuleSpec, compiled
+from ._verdict import verdict
 
 
 class ChildRequirement(Frozen):
@@ -39,12 +40,10 @@ def check(spec: ChildItems, scope: IssueScope, ctx: CheckContext) -> Outcome:
                         else f"{label}: 0")
         if len(matching) < need.min:
             missing.append(f"{label} ×{need.min - len(matching)}")
-    if not missing:
-        return Outcome(State.PASS, ctx.t("every required child item exists", "所需子项齐全"), tuple(evidence))
-    names = ", ".join(missing)
-    return Outcome(State.FAIL, ctx.t(f"missing child items: {names}", f"缺少子项：{names}"), tuple(evidence),
-                   tuple(missing), ctx.t(f"Create {names} under {scope.issue.key}.",
-                                         f"请在 {scope.issue.key} 下创建：{names}。"))
+    key = scope.issue.key
+    return verdict(ctx, evidence, missing, ("every required child item exists", "所需子项齐全"),
+                   ("missing child items: {names}", "缺少子项：{names}"),
+                   (f"Create {{names}} under {key}.", f"请在 {key} 下创建：{{names}}。"))
 
 
 KIND = register(Kind("child_items", ChildItems, check, frozenset({CREATED, FIELD_CHANGE, LINK, SCHEDULED}),

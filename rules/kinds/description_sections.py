@@ -11,8 +11,9 @@ from config.models import LocalText
 
 from ..facts import IssueScope
 from ..registry import CREATED, FIELD_CHANGE, CheckContext, Kind, register
-from ..results import Outcome, State
+from ..results import Outcome
 from ..spec import RuleSpec
+from ._verdict import verdict
 
 # Jira wiki headings (h1. … h6.), Markdown headings, and a line in bold are all headings to a reader.
 HEADING = re.compile(r"^\s*(?:h[1-6]\.\s+|#{1,6}\s+|\*)(?P<title>[^*\n]+?)\*?\s*:?\s*$", re.MULTILINE)
@@ -32,13 +33,11 @@ def check(spec: DescriptionSections, scope: IssueScope, ctx: CheckContext) -> Ou
     missing = tuple(s.get(ctx.language) for s in spec.sections
                     if not ({s.en.casefold(), (s.zh or "").casefold()} & found))
     evidence = tuple(sorted(found))
-    if not missing:
-        return Outcome(State.PASS, ctx.t("the description has every section", "描述包含所有章节"), evidence)
-    names = ", ".join(missing)
-    return Outcome(State.FAIL, ctx.t(f"the description lacks sections: {names}", f"描述缺少章节：{names}"),
-                   evidence, missing,
-                   ctx.t(f"Add headings {names} to the description of {scope.issue.key}.",
-                         f"请在 {scope.issue.key} 的描述中添加章节：{names}。"))
+    key = scope.issue.key
+    return verdict(ctx, evidence, missing, ("the description has every section", "描述包含所有章节"),
+                   ("the description lacks sections: {names}", "描述缺少章节：{names}"),
+                   (f"Add headings {{names}} to the description of {key}.",
+                    f"请在 {key} 的描述中添加章节：{{names}}。"))
 
 
 KIND = register(Kind("description_sections", DescriptionSections, check, frozenset({CREATED, FIELD_CHANGE}),

@@ -11,8 +11,9 @@ from config.models import Frozen, LocalText
 
 from ..facts import IssueScope
 from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
-from ..results import Outcome, State
+from ..results import Outcome
 from ..spec import RuleSpec
+from ._verdict import verdict
 
 
 class DocumentRequirement(Frozen):
@@ -66,12 +67,10 @@ def check(spec: Documents, scope: IssueScope, ctx: CheckContext) -> Outcome:
             evidence.append(f"{need.name.get(ctx.language)}: {where}")
         else:
             missing.append(need.name.get(ctx.language))
-    if not missing:
-        return Outcome(State.PASS, ctx.t("every required document is there", "所需文档齐全"), tuple(evidence))
-    names = ", ".join(missing)
-    return Outcome(State.FAIL, ctx.t(f"missing documents: {names}", f"缺少文档：{names}"), tuple(evidence),
-                   tuple(missing), ctx.t(f"Attach or link {names} on {scope.issue.key}.",
-                                         f"请在 {scope.issue.key} 上附加或链接：{names}。"))
+    key = scope.issue.key
+    return verdict(ctx, evidence, missing, ("every required document is there", "所需文档齐全"),
+                   ("missing documents: {names}", "缺少文档：{names}"),
+                   (f"Attach or link {{names}} on {key}.", f"请在 {key} 上附加或链接：{{names}}。"))
 
 
 KIND = register(Kind("documents", Documents, check, frozenset({CREATED, FIELD_CHANGE, LINK, SCHEDULED}),

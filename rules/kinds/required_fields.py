@@ -9,8 +9,9 @@ from pydantic import Field
 from ..expr import _empty
 from ..facts import IssueScope
 from ..registry import CREATED, FIELD_CHANGE, SCHEDULED, CheckContext, Kind, register
-from ..results import Outcome, State
+from ..results import Outcome
 from ..spec import RuleSpec
+from ._verdict import verdict
 
 
 class RequiredFields(RuleSpec):
@@ -21,12 +22,10 @@ class RequiredFields(RuleSpec):
 def check(spec: RequiredFields, scope: IssueScope, ctx: CheckContext) -> Outcome:
     missing = tuple(name for name in spec.fields if _empty(scope.value(name)))
     present = tuple(f"{name} = {scope.value(name)}" for name in spec.fields if name not in missing)
-    if not missing:
-        return Outcome(State.PASS, ctx.t("all required fields are filled in", "必填字段均已填写"), present)
-    names = ", ".join(missing)
-    fix = ctx.t(f"Fill in {names} on {scope.issue.key}.", f"请在 {scope.issue.key} 上填写：{names}。")
-    return Outcome(State.FAIL, ctx.t(f"required fields are empty: {names}", f"必填字段为空：{names}"), present,
-                   missing, fix)
+    key = scope.issue.key
+    return verdict(ctx, present, missing, ("all required fields are filled in", "必填字段均已填写"),
+                   ("required fields are empty: {names}", "必填字段为空：{names}"),
+                   (f"Fill in {{names}} on {key}.", f"请在 {key} 上填写：{{names}}。"))
 
 
 KIND = register(Kind("required_fields", RequiredFields, check, frozenset({CREATED, FIELD_CHANGE, SCHEDULED}),
