@@ -26,11 +26,17 @@ def evaluate(rules: Sequence[RuleSpec], facts: Facts, trigger: str | None, now: 
     ctx = CheckContext(facts, now, language, settings)
     targets = [facts.issues[k] for k in issue_keys if k in facts.issues] if issue_keys is not None \
         else list(facts.issues.values())
+    by_type: dict[str, list] = {}
+    for issue in targets:
+        by_type.setdefault(issue.issue_type.casefold(), []).append(issue)
     results: list[Result] = []
     for rule in affected(rules, trigger):
         kind = registry[rule.kind]
         grace = rule.grace_period
-        for issue in targets:
+        # Only the issues of the rule's types are candidates: most rules name one or two types.
+        candidates = [i for t in sorted(rule.scope.type_set) for i in by_type.get(t, ())] \
+            if rule.scope.issue_types else targets
+        for issue in candidates:
             scope = IssueScope(issue, facts, now)
             try:
                 if not rule.scope.matches(scope, facts):

@@ -45,6 +45,19 @@ class Facts:
         facts.changes = {k: sorted(v, key=lambda c: c.created) for k, v in history.items()}
         return facts
 
+    def record_of(self, project_key: str, record_type: str) -> Issue | None:
+        """The project record (the issue of ``record_type``) of a Jira project, indexed on first use."""
+        index = self.__dict__.get("_records")
+        if index is None or index[0] != record_type:
+            wanted = record_type.casefold()
+            records: dict[str, Issue] = {}
+            for issue in self.issues.values():
+                if issue.issue_type.casefold() == wanted:
+                    records.setdefault(issue.project_key, issue)
+            index = (record_type, records)
+            self.__dict__["_records"] = index
+        return index[1].get(project_key)
+
     def children_of(self, issue: Issue) -> list[Issue]:
         return self.children.get(issue.key, [])
 

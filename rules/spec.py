@@ -45,17 +45,25 @@ class RuleScope(Frozen):
     labels: list[str] = Field(default_factory=list, description="the issue carries at least one of them")
     where: str | None = Field(None, description="a condition, e.g. \"budget > 1000000\"")
 
+    @functools.cached_property
+    def type_set(self) -> frozenset[str]:
+        return frozenset(t.casefold() for t in self.issue_types)
+
+    @functools.cached_property
+    def status_set(self) -> frozenset[str]:
+        return frozenset(s.casefold() for s in self.statuses)
+
     def matches(self, scope: IssueScope, facts: Facts) -> bool:
         issue = scope.issue
         if self.projects and issue.project_key not in self.projects:
             return False
         if self.programs and facts.program_of.get(issue.project_key) not in self.programs:
             return False
-        if self.issue_types and issue.issue_type.casefold() not in {t.casefold() for t in self.issue_types}:
+        if self.issue_types and issue.issue_type.casefold() not in self.type_set:
             return False
         if self.phases and issue.phase not in self.phases:
             return False
-        if self.statuses and issue.status.casefold() not in {s.casefold() for s in self.statuses}:
+        if self.statuses and issue.status.casefold() not in self.status_set:
             return False
         if self.labels and not set(self.labels) & set(issue.labels):
             return False

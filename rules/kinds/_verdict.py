@@ -14,5 +14,6 @@ def verdict(ctx: CheckContext, evidence: Sequence[str], missing: Sequence[str], 
     if not missing:
         return Outcome(State.PASS, ctx.t(*passed), tuple(evidence))
     names = ", ".join(missing)
-    return Outcome(State.FAIL, ctx.t(*(t.format(names=names) for t in failed)), tuple(evidence), tuple(missing),
-                   ctx.t(*(t.format(names=names) for t in fix)))
+    # Only the chosen language is formatted: this runs once per failing check.
+    return Outcome(State.FAIL, ctx.t(*failed).format(names=names), tuple(evidence), tuple(missing),
+                   ctx.t(*fix).format(names=names))

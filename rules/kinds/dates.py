@@ -48,10 +48,7 @@ def slip_days(scope: IssueScope, ctx: CheckContext) -> int:
 
 def _record(scope: IssueScope, ctx: CheckContext):
     record_type = getattr(getattr(ctx.settings, "portfolio", None), "record_issue_type", "Project")
-    for issue in ctx.facts.issues.values():
-        if issue.project_key == scope.issue.project_key and issue.issue_type == record_type:
-            return issue
-    return None
+    return ctx.facts.record_of(scope.issue.project_key, record_type)
 
 
 def check(spec: Dates, scope: IssueScope, ctx: CheckContext) -> Outcome:
