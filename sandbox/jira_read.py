@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -309,18 +311,28 @@ def not_found_issue() -> Response:
     return error(404, "Issue does not exist or you do not have permission to see it.")
 
 
+def with_issue(route: Callable[..., Response]) -> Callable[..., Response]:
+    """The route gets the issue of its `id_or_key`, looked up under the state lock, or Jira's 404."""
+
+    @functools.wraps(route)
+    def wrapper(*args: Any, id_or_key: str, **kwargs: Any) -> Response:
+        with site().state.lock:
+            issue = find_issue(id_or_key)
+            if issue is None:
+                return not_found_issue()
+            return route(*args, issue=issue, **kwargs)
+
+    return wrapper
+
+
 @blueprint.get(f"{API}/issue/<id_or_key>")
-def get_issue(version: str, id_or_key: str) -> Response:
-    state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        r = renderer(version)
-        expand = param_list("expand") or []
-        # Data Center returns the whole changelog on a single issue; Cloud the latest 100 histories.
-        limit = CLOUD_INLINE_CHANGELOG if site().cloud else None
-        return jsonify(r.issue(issue, r.field_ids(param_list("fields"), "*all"), expand, limit))
+@with_issue
+def get_issue(version: str, issue: SIssue) -> Response:
+    r = renderer(version)
+    expand = param_list("expand") or []
+    # Data Center returns the whole changelog on a single issue; Cloud the latest 100 histories.
+    limit = CLOUD_INLINE_CHANGELOG if site().cloud else None
+    return jsonify(r.issue(issue, r.field_ids(param_list("fields"), "*all"), expand, limit))
 
 
 @blueprint.post(f"{API}/issue/bulkfetch")
@@ -381,55 +393,45 @@ def changelog_bulk_fetch(version: str) -> Response:
 
 
 @blueprint.get(f"{API}/issue/<id_or_key>/changelog")
-def issue_changelog(version: str, id_or_key: str) -> Response:
+@with_issue
+def issue_changelog(version: str, issue: SIssue) -> Response:
     state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        histories = all_histories(state, issue)
-        try:
-            start, limit = int_param("startAt", 0), min(int_param("maxResults", 100, 1), 100)
-        except ValueError as exc:
-            return error(400, str(exc))
-        page = histories[start:start + limit]
-        r = renderer(version)
-        body = {"self": request.url, "maxResults": limit, "startAt": start, "total": len(histories),
-                "isLast": start + len(page) >= len(histories), "values": [r.history(h) for h in page]}
-        if not body["isLast"]:
-            body["nextPage"] = f"{r.rest}/issue/{issue.key}/changelog?startAt={start + limit}&maxResults={limit}"
-        return jsonify(body)
+    histories = all_histories(state, issue)
+    try:
+        start, limit = int_param("startAt", 0), min(int_param("maxResults", 100, 1), 100)
+    except ValueError as exc:
+        return error(400, str(exc))
+    page = histories[start:start + limit]
+    r = renderer(version)
+    body = {"self": request.url, "maxResults": limit, "startAt": start, "total": len(histories),
+            "isLast": start + len(page) >= len(histories), "values": [r.history(h) for h in page]}
+    if not body["isLast"]:
+        body["nextPage"] = f"{r.rest}/issue/{issue.key}/changelog?startAt={start + limit}&maxResults={limit}"
+    return jsonify(body)
 
 
 @blueprint.get(f"{API}/issue/<id_or_key>/transitions")
-def transitions(version: str, id_or_key: str) -> Response:
+@with_issue
+def transitions(version: str, issue: SIssue) -> Response:
     state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        r = renderer(version)
-        out = [{"id": t.id, "name": t.name, "to": r.status(state.statuses[t.to]), "hasScreen": False,
-                "isGlobal": t.sources is None, "isInitial": False, "isAvailable": True, "isConditional": False,
-                "isLooped": False} for t in state.workflow_for(issue).available(issue.status)]
+    r = renderer(version)
+    out = [{"id": t.id, "name": t.name, "to": r.status(state.statuses[t.to]), "hasScreen": False,
+            "isGlobal": t.sources is None, "isInitial": False, "isAvailable": True, "isConditional": False,
+            "isLooped": False} for t in state.workflow_for(issue).available(issue.status)]
     return jsonify({"expand": "transitions", "transitions": out})
 
 
 @blueprint.get(f"{API}/issue/<id_or_key>/comment")
-def comments(version: str, id_or_key: str) -> Response:
-    state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        try:
-            start, limit = int_param("startAt", 0), min(int_param("maxResults", 100, 1), 5000)
-        except ValueError as exc:
-            return error(400, str(exc))
-        r = renderer(version)
-        page = issue.comments[start:start + limit]
-        return jsonify({"startAt": start, "maxResults": limit, "total": len(issue.comments),
-                        "comments": [r.comment(issue, c) for c in page]})
+@with_issue
+def comments(version: str, issue: SIssue) -> Response:
+    try:
+        start, limit = int_param("startAt", 0), min(int_param("maxResults", 100, 1), 5000)
+    except ValueError as exc:
+        return error(400, str(exc))
+    r = renderer(version)
+    page = issue.comments[start:start + limit]
+    return jsonify({"startAt": start, "maxResults": limit, "total": len(issue.comments),
+                    "comments": [r.comment(issue, c) for c in page]})
 
 
 def find_comment(id_or_key: str, comment_id: str) -> tuple[SIssue, dict[str, Any]] | Response:
@@ -453,14 +455,10 @@ def comment(version: str, id_or_key: str, comment_id: str) -> Response:
 
 
 @blueprint.get(f"{API}/issue/<id_or_key>/remotelink")
-def remote_links(version: str, id_or_key: str) -> Response:
-    state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        r = renderer(version)
-        return jsonify([r.remote_link(issue, link) for link in issue.remote_links])
+@with_issue
+def remote_links(version: str, issue: SIssue) -> Response:
+    r = renderer(version)
+    return jsonify([r.remote_link(issue, link) for link in issue.remote_links])
 
 
 @blueprint.get(f"{API}/attachment/<attachment_id>")

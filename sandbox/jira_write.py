@@ -13,7 +13,7 @@ from connector import adf
 from . import webhooks
 from .app import error, site
 from .histories import make_item, new_history
-from .jira_read import find_comment, find_issue, not_found_issue, renderer
+from .jira_read import find_comment, not_found_issue, renderer, with_issue
 from .model import SIssue
 from .render import LINK_TYPES
 from .requests_util import body
@@ -186,78 +186,68 @@ def create_issue(version: str) -> Response:
 
 
 @blueprint.put(f"{API}/issue/<id_or_key>")
-def edit_issue(version: str, id_or_key: str) -> Response:
+@with_issue
+def edit_issue(version: str, issue: SIssue) -> Response:
     data = body()
     state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        before_assignee = issue.assignee
-        items = _apply_fields(version, issue, data.get("fields") or {}, data.get("update") or {})
-        if isinstance(items, Response):
-            return items
-        if items:
-            now = _now()
-            history = new_history(state, issue, g.user, now, items)
-            issue.updated = now
-            site().changed()
-            kinds = {"label" if i["field"] == "labels" else "field" for i in items}
-            for kind in kinds:
-                site().stats.write(kind)
-            type_name = "issue_assigned" if issue.assignee != before_assignee and len(items) == 1 else "issue_updated"
-            _emit_update(version, issue, items, history["id"], type_name)
-    return Response(status=204)
-
-
-@blueprint.delete(f"{API}/issue/<id_or_key>")
-def delete_issue(version: str, id_or_key: str) -> Response:
-    state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        body_ = webhooks._base("jira:issue_deleted", g.user, renderer(version))
-        body_["issue"] = renderer(version).webhook_issue(issue)
-        issue.deleted = True
-        site().changed()
-        site().stats.write("delete")
-        site().dispatcher.emit("jira:issue_deleted", body_, issue)
-    return Response(status=204)
-
-
-@blueprint.post(f"{API}/issue/<id_or_key>/transitions")
-def do_transition(version: str, id_or_key: str) -> Response:
-    data = body()
-    transition_id = str((data.get("transition") or {}).get("id") or "")
-    state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        transition = next((t for t in state.workflow_for(issue).available(issue.status) if t.id == transition_id),
-                          None)
-        if transition is None:
-            return error(400, f"Transition id '{transition_id}' is not valid for this issue.")
-        extra = _apply_fields(version, issue, data.get("fields") or {}, data.get("update") or {})
-        if isinstance(extra, Response):
-            return extra
-        before, after = state.statuses[issue.status], state.statuses[transition.to]
-        items = [make_item("status", "status", before.id, before.name, after.id, after.name), *extra]
-        if after.category == "done" and issue.resolutiondate is None:
-            items.append(make_item("resolution", "resolution", None, None, "10000", "Done"))
-            issue.resolutiondate = _now()
-        elif after.category != "done" and issue.resolutiondate is not None:
-            items.append(make_item("resolution", "resolution", "10000", "Done", None, None))
-            issue.resolutiondate = None
-        issue.status = after.id
+    before_assignee = issue.assignee
+    items = _apply_fields(version, issue, data.get("fields") or {}, data.get("update") or {})
+    if isinstance(items, Response):
+        return items
+    if items:
         now = _now()
         history = new_history(state, issue, g.user, now, items)
         issue.updated = now
         site().changed()
-        site().stats.write("transition")
-        type_name = "issue_generic" if site().cloud else DC_TRANSITION_EVENTS.get(after.category, "issue_generic")
+        kinds = {"label" if i["field"] == "labels" else "field" for i in items}
+        for kind in kinds:
+            site().stats.write(kind)
+        type_name = "issue_assigned" if issue.assignee != before_assignee and len(items) == 1 else "issue_updated"
         _emit_update(version, issue, items, history["id"], type_name)
+    return Response(status=204)
+
+
+@blueprint.delete(f"{API}/issue/<id_or_key>")
+@with_issue
+def delete_issue(version: str, issue: SIssue) -> Response:
+    body_ = webhooks._base("jira:issue_deleted", g.user, renderer(version))
+    body_["issue"] = renderer(version).webhook_issue(issue)
+    issue.deleted = True
+    site().changed()
+    site().stats.write("delete")
+    site().dispatcher.emit("jira:issue_deleted", body_, issue)
+    return Response(status=204)
+
+
+@blueprint.post(f"{API}/issue/<id_or_key>/transitions")
+@with_issue
+def do_transition(version: str, issue: SIssue) -> Response:
+    data = body()
+    transition_id = str((data.get("transition") or {}).get("id") or "")
+    state = site().state
+    transition = next((t for t in state.workflow_for(issue).available(issue.status) if t.id == transition_id),
+                      None)
+    if transition is None:
+        return error(400, f"Transition id '{transition_id}' is not valid for this issue.")
+    extra = _apply_fields(version, issue, data.get("fields") or {}, data.get("update") or {})
+    if isinstance(extra, Response):
+        return extra
+    before, after = state.statuses[issue.status], state.statuses[transition.to]
+    items = [make_item("status", "status", before.id, before.name, after.id, after.name), *extra]
+    if after.category == "done" and issue.resolutiondate is None:
+        items.append(make_item("resolution", "resolution", None, None, "10000", "Done"))
+        issue.resolutiondate = _now()
+    elif after.category != "done" and issue.resolutiondate is not None:
+        items.append(make_item("resolution", "resolution", "10000", "Done", None, None))
+        issue.resolutiondate = None
+    issue.status = after.id
+    now = _now()
+    history = new_history(state, issue, g.user, now, items)
+    issue.updated = now
+    site().changed()
+    site().stats.write("transition")
+    type_name = "issue_generic" if site().cloud else DC_TRANSITION_EVENTS.get(after.category, "issue_generic")
+    _emit_update(version, issue, items, history["id"], type_name)
     return Response(status=204)
 
 
@@ -277,24 +267,21 @@ def _emit_comment(version: str, action: str, issue: SIssue, comment: dict[str, A
 
 
 @blueprint.post(f"{API}/issue/<id_or_key>/comment")
-def add_comment(version: str, id_or_key: str) -> Response:
+@with_issue
+def add_comment(version: str, issue: SIssue) -> Response:
     state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        text = _comment_body(version)
-        if isinstance(text, Response):
-            return text
-        now = _now()
-        comment = {"id": str(state.next_id("comment")), "author": g.user, "body": text, "created": now,
-                   "updated": now}
-        issue.comments.append(comment)
-        issue.updated = now
-        site().changed()
-        site().stats.write("comment")
-        _emit_comment(version, "created", issue, comment)
-        response = jsonify(renderer(version).comment(issue, comment))
+    text = _comment_body(version)
+    if isinstance(text, Response):
+        return text
+    now = _now()
+    comment = {"id": str(state.next_id("comment")), "author": g.user, "body": text, "created": now,
+               "updated": now}
+    issue.comments.append(comment)
+    issue.updated = now
+    site().changed()
+    site().stats.write("comment")
+    _emit_comment(version, "created", issue, comment)
+    response = jsonify(renderer(version).comment(issue, comment))
     response.status_code = 201
     return response
 
@@ -335,72 +322,66 @@ def delete_comment(version: str, id_or_key: str, comment_id: str) -> Response:
 
 
 @blueprint.post(f"{API}/issue/<id_or_key>/remotelink")
-def add_remote_link(version: str, id_or_key: str) -> Response:
+@with_issue
+def add_remote_link(version: str, issue: SIssue) -> Response:
     data = body()
     obj = data.get("object") or {}
     if not obj.get("url") or not obj.get("title"):
         return error(400, "", url="'url' and 'title' of the remote object are required")
     state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        global_id = data.get("globalId")
-        existing = next((link for link in issue.remote_links if global_id and link.get("globalId") == global_id), None)
-        status = 200
-        if existing:
-            existing.update(url=obj["url"], title=obj["title"])
-            link = existing
-        else:
-            link = {"id": state.next_id("remotelink"), "url": obj["url"], "title": obj["title"]}
-            if global_id:
-                link["globalId"] = global_id
-            issue.remote_links.append(link)
-            status = 201
-        now = _now()
-        # Jira records a web link in the issue's history, as field RemoteIssueLink.
-        item = make_item("RemoteIssueLink", "RemoteIssueLink", None, None, str(link["id"]),
-                         f'This issue links to "{link["title"]}"')
-        history = new_history(state, issue, g.user, now, [item])
-        issue.updated = now
-        site().changed()
-        site().stats.write("remotelink")
-        _emit_update(version, issue, [item], history["id"])
-        r = renderer(version)
-        response = jsonify({"id": link["id"], "self": f"{r.rest}/issue/{issue.key}/remotelink/{link['id']}"})
+    global_id = data.get("globalId")
+    existing = next((link for link in issue.remote_links if global_id and link.get("globalId") == global_id), None)
+    status = 200
+    if existing:
+        existing.update(url=obj["url"], title=obj["title"])
+        link = existing
+    else:
+        link = {"id": state.next_id("remotelink"), "url": obj["url"], "title": obj["title"]}
+        if global_id:
+            link["globalId"] = global_id
+        issue.remote_links.append(link)
+        status = 201
+    now = _now()
+    # Jira records a web link in the issue's history, as field RemoteIssueLink.
+    item = make_item("RemoteIssueLink", "RemoteIssueLink", None, None, str(link["id"]),
+                     f'This issue links to "{link["title"]}"')
+    history = new_history(state, issue, g.user, now, [item])
+    issue.updated = now
+    site().changed()
+    site().stats.write("remotelink")
+    _emit_update(version, issue, [item], history["id"])
+    r = renderer(version)
+    response = jsonify({"id": link["id"], "self": f"{r.rest}/issue/{issue.key}/remotelink/{link['id']}"})
     response.status_code = status
     return response
 
 
 @blueprint.post(f"{API}/issue/<id_or_key>/attachments")
-def add_attachment(version: str, id_or_key: str) -> Response:
+@with_issue
+def add_attachment(version: str, issue: SIssue) -> Response:
     if request.headers.get("X-Atlassian-Token", "").lower() not in ("no-check", "nocheck"):
         return error(403, "XSRF check failed")
     files = request.files.getlist("file")
     if not files:
         return error(400, "No attachment was given: send it as multipart field 'file'.")
     state = site().state
-    with state.lock:
-        issue = find_issue(id_or_key)
-        if issue is None:
-            return not_found_issue()
-        now = _now()
-        added = []
-        for upload in files:
-            data = upload.read()
-            item = {"id": str(state.next_id("attachment")), "filename": upload.filename or "file",
-                    "size": len(data), "mimeType": upload.mimetype or "application/octet-stream", "created": now,
-                    "author": g.user}
-            issue.attachments.append(item)
-            added.append(item)
-        items = [make_item("Attachment", "attachment", None, None, a["id"], a["filename"]) for a in added]
-        history = new_history(state, issue, g.user, now, items)
-        issue.updated = now
-        site().changed()
-        site().stats.write("attachment", len(added))
-        _emit_update(version, issue, items, history["id"])
-        r = renderer(version)
-        return jsonify([r.attachment(issue, a) for a in added])
+    now = _now()
+    added = []
+    for upload in files:
+        data = upload.read()
+        item = {"id": str(state.next_id("attachment")), "filename": upload.filename or "file",
+                "size": len(data), "mimeType": upload.mimetype or "application/octet-stream", "created": now,
+                "author": g.user}
+        issue.attachments.append(item)
+        added.append(item)
+    items = [make_item("Attachment", "attachment", None, None, a["id"], a["filename"]) for a in added]
+    history = new_history(state, issue, g.user, now, items)
+    issue.updated = now
+    site().changed()
+    site().stats.write("attachment", len(added))
+    _emit_update(version, issue, items, history["id"])
+    r = renderer(version)
+    return jsonify([r.attachment(issue, a) for a in added])
 
 
 @blueprint.post(f"{API}/issueLink")
