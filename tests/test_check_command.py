@@ -104,3 +104,13 @@ def test_gate_status_shows_criteria_approvals_and_decision(synced, run_cli):
     assert "G1   failed" in out and "✗ Project record is complete: required fields are empty: sponsor" in out
     assert "G2   not yet evaluated" in out
     assert run_cli("--config", config, "gate", "status", "NOPE-1").exit_code == 2
+
+
+def test_gate_decisions_are_audited_once(synced, run_cli):
+    _, config = synced
+    run_cli("--config", config, "check", "SHOP-1")
+    run_cli("--config", config, "check", "SHOP-1")
+    events = json.loads(run_cli("--config", config, "audit", "--issue", "SHOP-1", "--format", "json").stdout)
+    approvals = [e for e in events if e["kind"] == "approval"]
+    assert sorted((e["rule"], e["state"]) for e in approvals) == [("G1", "go"), ("G2", "go"), ("G2", "go")]
+    assert {e["summary"].split(" by ")[1] for e in approvals if e["rule"] == "G2"} == {"李娜", "王伟"}

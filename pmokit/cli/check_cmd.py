@@ -87,13 +87,15 @@ def _apply(runtime, actions):
 
 
 def _audit(runtime, settings, results, applied, facts) -> None:
-    from pmokit.store.audit import record_actions, record_results, ruleset_hash
+    from pmokit.store.audit import record_actions, record_approvals, record_results, ruleset_hash
 
     ruleset = ruleset_hash(settings)
     project_of = {key: issue.project_key for key, issue in facts.issues.items()}
+    gates = [r for r in settings.rules if r.kind == "gate"]
     with runtime.sessions.begin() as session:
         record_results(session, results, trigger="check", ruleset=ruleset)
         record_actions(session, applied, trigger="check", ruleset=ruleset, project_of=project_of)
+        record_approvals(session, facts, gates, trigger="check", ruleset=ruleset)
 
 
 def _result_json(result) -> dict:

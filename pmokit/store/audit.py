@@ -79,6 +79,39 @@ def record_actions(session: Session, applied: Iterable[Any], *, trigger: str, ru
     return count
 
 
+def record_approvals(session: Session, facts: Any, gates: Sequence[Any], *, trigger: str, ruleset: str,
+                     now: datetime | None = None) -> int:
+    """Audit every gate decision (/pmo approve|reject|hold|recycle|kill) by an authorised approver, once."""
+    from rules.commands import commands
+    from rules.kinds.gate import authorised
+    from rules.registry import CheckContext
+
+    now = now or datetime.now(UTC)
+    ctx = CheckContext(facts, now)
+    recorded = {(e.issue_key, (e.detail or {}).get("comment_id"), e.rule_id) for e in session.scalars(
+        select(AuditEvent).where(AuditEvent.kind == "approval"))}
+    count = 0
+    for issue in facts.issues.values():
+        comments = facts.comments.get(issue.id)
+        if not comments:
+            continue
+        for gate in gates:
+            for command in commands(comments, gate.id):
+                if (issue.key, command.comment_id, gate.id) in recorded or not authorised(command, gate, ctx):
+                    continue
+                session.add(AuditEvent(
+                    at=command.at or now, kind="approval", trigger=trigger, project_key=issue.project_key,
+                    issue_key=issue.key, rule_id=gate.id, state=command.decision,
+                    summary=f"{gate.id} {command.decision} by {command.author_name or command.author}"
+                            + (f": {command.reason or command.conditions}" if command.reason or command.conditions
+                               else ""),
+                    detail={"comment_id": command.comment_id, "author": command.author,
+                            "deadline": command.deadline.isoformat() if command.deadline else None},
+                    ruleset_hash=ruleset))
+                count += 1
+    return count
+
+
 def events(session: Session, *, project: str | None = None, issue: str | None = None,
            since: datetime | None = None, limit: int = 200) -> list[AuditEvent]:
     query = select(AuditEvent)

@@ -45,7 +45,7 @@ def _phase_order(ctx: CheckContext) -> list[str]:
     return [p.id for p in phases]
 
 
-def _authorised(command: commands.GateCommand, spec: Gate, ctx: CheckContext) -> bool:
+def authorised(command: commands.GateCommand, spec: Gate, ctx: CheckContext) -> bool:
     """An approver named in `users` (by id, e-mail, its name part, or display name) or a member of `groups`."""
     idents = {command.author, command.author_email, command.author_email.split("@")[0], command.author_name} - {""}
     if idents & set(spec.approvers.users):
@@ -92,7 +92,7 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
         return Outcome(State.SKIPPED, ctx.t(f"{label}: not yet evaluated", f"{label}：尚未评审"))
     gaps, evidence = criteria_gaps(spec, scope, ctx)
     history = commands.commands(ctx.facts.comments.get(issue.id, []), spec.id)
-    valid = [c for c in history if _authorised(c, spec, ctx)]
+    valid = [c for c in history if authorised(c, spec, ctx)]
     ignored = [c.author_name or c.author for c in history if c not in valid]
     if ignored:
         evidence.append(ctx.t(f"ignored commands by non-approvers: {', '.join(sorted(set(ignored)))}",
