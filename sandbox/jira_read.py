@@ -445,13 +445,25 @@ def find_comment(id_or_key: str, comment_id: str) -> tuple[SIssue, dict[str, Any
     return issue, found
 
 
+def with_comment(route: Callable[..., Response]) -> Callable[..., Response]:
+    """The route gets the issue and the comment of its URL, looked up under the state lock, or Jira's 404."""
+
+    @functools.wraps(route)
+    def wrapper(*args: Any, id_or_key: str, comment_id: str, **kwargs: Any) -> Response:
+        with site().state.lock:
+            found = find_comment(id_or_key, comment_id)
+            if isinstance(found, Response):
+                return found
+            issue, comment_ = found
+            return route(*args, issue=issue, comment=comment_, **kwargs)
+
+    return wrapper
+
+
 @blueprint.get(f"{API}/issue/<id_or_key>/comment/<comment_id>")
-def comment(version: str, id_or_key: str, comment_id: str) -> Response:
-    with site().state.lock:
-        found = find_comment(id_or_key, comment_id)
-        if isinstance(found, Response):
-            return found
-        return jsonify(renderer(version).comment(*found))
+@with_comment
+def comment(version: str, issue: SIssue, comment: dict[str, Any]) -> Response:
+    return jsonify(renderer(version).comment(issue, comment))
 
 
 @blueprint.get(f"{API}/issue/<id_or_key>/remotelink")

@@ -13,7 +13,7 @@ from connector import adf
 from . import webhooks
 from .app import error, site
 from .histories import make_item, new_history
-from .jira_read import find_comment, not_found_issue, renderer, with_issue
+from .jira_read import not_found_issue, renderer, with_comment, with_issue
 from .model import SIssue
 from .render import LINK_TYPES
 from .requests_util import body
@@ -287,37 +287,29 @@ def add_comment(version: str, issue: SIssue) -> Response:
 
 
 @blueprint.put(f"{API}/issue/<id_or_key>/comment/<comment_id>")
-def update_comment(version: str, id_or_key: str, comment_id: str) -> Response:
-    with site().state.lock:
-        found = find_comment(id_or_key, comment_id)
-        if isinstance(found, Response):
-            return found
-        issue, comment = found
-        text = _comment_body(version)
-        if isinstance(text, Response):
-            return text
-        if text != comment["body"]:
-            now = _now()
-            comment.update(body=text, updated=now, update_author=g.user)
-            issue.updated = now
-            site().changed()
-            site().stats.write("comment")
-            _emit_comment(version, "updated", issue, comment)
-        return jsonify(renderer(version).comment(issue, comment))
+@with_comment
+def update_comment(version: str, issue: SIssue, comment: dict[str, Any]) -> Response:
+    text = _comment_body(version)
+    if isinstance(text, Response):
+        return text
+    if text != comment["body"]:
+        now = _now()
+        comment.update(body=text, updated=now, update_author=g.user)
+        issue.updated = now
+        site().changed()
+        site().stats.write("comment")
+        _emit_comment(version, "updated", issue, comment)
+    return jsonify(renderer(version).comment(issue, comment))
 
 
 @blueprint.delete(f"{API}/issue/<id_or_key>/comment/<comment_id>")
-def delete_comment(version: str, id_or_key: str, comment_id: str) -> Response:
-    with site().state.lock:
-        found = find_comment(id_or_key, comment_id)
-        if isinstance(found, Response):
-            return found
-        issue, comment = found
-        issue.comments.remove(comment)
-        issue.updated = _now()
-        site().changed()
-        site().stats.write("comment")
-        _emit_comment(version, "deleted", issue, comment)
+@with_comment
+def delete_comment(version: str, issue: SIssue, comment: dict[str, Any]) -> Response:
+    issue.comments.remove(comment)
+    issue.updated = _now()
+    site().changed()
+    site().stats.write("comment")
+    _emit_comment(version, "deleted", issue, comment)
     return Response(status=204)
 
 
