@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any
 
 from .errors import AtlassianError, AuthenticationError, GaveUp, NotFound
 from .retry import RetryPolicy
 from .transport import Accounting, Gate, PolicyAdapter
 
-__all__ = ["AtlassianError", "AuthenticationError", "GaveUp", "NotFound", "RetryPolicy", "Transport",
-           "jira_connector"]
+__all__ = ["AtlassianError", "AuthenticationError", "GaveUp", "NotFound", "RetryPolicy", "Transport"]
 
 
 @dataclass
@@ -29,11 +26,3 @@ class Transport:
     def adapter(self) -> PolicyAdapter:
         return PolicyAdapter(self.policy, self.gate, self.accounting)
 
-
-def jira_connector(settings: Any, transport: Transport | None = None,
-                   cache: MutableMapping[str, Any] | None = None):
-    """A :class:`connector.jira_client.JiraConnector` for ``settings.jira``."""
-    from .jira_client import JiraConnector
-
-    transport = transport or Transport.create(settings.jira.requests_per_second)
-    return JiraConnector(settings.jira, transport.adapter(), cache)

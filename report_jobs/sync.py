@@ -22,6 +22,7 @@ from connector.translate import parse_datetime
 from connector.transport import Accounting
 from connector.vocabulary import resolve_fields
 from pmokit.store import issues as store
+from pmokit.store.times import utc
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ class SyncSummary:
     throttled: int = 0
     seconds: float = 0.0
     scope: str = ""
-    errors: list[str] = field(default_factory=list)
+    started: float = field(default=0.0, repr=False)
+    before: dict[str, float] = field(default_factory=dict, repr=False)  # transport accounting at the start
 
     def line(self) -> str:
         return (f"{self.kind} sync of {self.scope}: {self.issues} issues, {self.histories} histories, "
@@ -136,7 +138,7 @@ class Syncer:
         scope = self.scope_key(projects)
         with self.sessions() as session:
             cursor = store.get_cursor(session, scope)
-            since = store._aware(cursor.last_updated) if cursor else None
+            since = utc(cursor.last_updated) if cursor and cursor.last_updated else None
         if since is None:
             log.info("no cursor for %s yet: running a full sync", scope)
             return self.full(only)
@@ -188,17 +190,14 @@ class Syncer:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
     def _start(self, kind: str, projects: Sequence[str]) -> SyncSummary:
-        summary = SyncSummary(kind, scope=self.scope_key(projects))
-        summary._started = time.monotonic()  # type: ignore[attr-defined]
-        summary._before = self.accounting.snapshot()  # type: ignore[attr-defined]
-        return summary
+        return SyncSummary(kind, scope=self.scope_key(projects), started=time.monotonic(),
+                           before=self.accounting.snapshot())
 
     def _finish(self, summary: SyncSummary) -> SyncSummary:
         after = self.accounting.snapshot()
-        before = summary._before  # type: ignore[attr-defined]
-        summary.requests = int(after["requests"] - before["requests"])
-        summary.throttled = int(after["throttled"] - before["throttled"])
-        summary.seconds = time.monotonic() - summary._started  # type: ignore[attr-defined]
+        summary.requests = int(after["requests"] - summary.before["requests"])
+        summary.throttled = int(after["throttled"] - summary.before["throttled"])
+        summary.seconds = time.monotonic() - summary.started
         log.info(summary.line())
         return summary
 

@@ -7,14 +7,10 @@ with millions of histories fits in memory; histories written later are kept as t
 
 from __future__ import annotations
 
-import itertools
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-
-CATEGORY_NAMES = {"new": ("To Do", 2, "blue-gray"), "indeterminate": ("In Progress", 4, "yellow"),
-                  "done": ("Done", 3, "green")}
 
 
 @dataclass
@@ -243,7 +239,3 @@ class SiteState:
 
     def live_issues(self) -> list[SIssue]:
         return [i for i in self.issues.values() if not i.deleted]
-
-
-def sequence(start: int = 1):
-    return itertools.count(start)

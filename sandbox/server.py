@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -161,9 +161,6 @@ class Sandbox:
             session.headers["Authorization"] = f"Bearer {token}"
         session.headers["Accept"] = "application/json"
         return session
-
-    def with_options(self, **changes: Any) -> SandboxOptions:
-        return replace(self.options, **changes)
 
 
 def startup_line(sandbox: Sandbox) -> str:

@@ -10,11 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .tables import ConnectorCache
+from .times import utc
 from .upsert import upsert
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class StoreCache(MutableMapping[str, Any]):
@@ -26,7 +23,7 @@ class StoreCache(MutableMapping[str, Any]):
         with sessions() as session:
             rows = session.execute(select(ConnectorCache.key, ConnectorCache.value, ConnectorCache.fetched_at)
                                    .where(ConnectorCache.site == site)).all()
-        self._values = {key: value["v"] for key, value, fetched in rows if _aware(fetched) >= cutoff}
+        self._values = {key: value["v"] for key, value, fetched in rows if utc(fetched) >= cutoff}
 
     def __getitem__(self, key: str) -> Any:
         return self._values[key]

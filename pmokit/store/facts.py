@@ -10,6 +10,7 @@ from pmokit.records import Change, Comment, Issue, User
 from rules.facts import Facts
 
 from .tables import ChangelogItem, IssueSnapshot
+from .times import utc
 
 
 def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str] | None = None) -> list[Issue]:
@@ -24,7 +25,7 @@ def load_changes(session: Session, issue_ids: list[str] | None = None) -> list[C
     query = select(ChangelogItem)
     if issue_ids is not None:
         query = query.where(ChangelogItem.issue_id.in_(issue_ids))
-    return [Change(issue_id=row.issue_id, history_id=row.history_id, created=_aware(row.created), field=row.field,
+    return [Change(issue_id=row.issue_id, history_id=row.history_id, created=utc(row.created), field=row.field,
                    field_id=row.field_id, from_value=row.from_value, from_string=row.from_string,
                    to_value=row.to_value, to_string=row.to_string,
                    author=User(row.author_id) if row.author_id else None)
@@ -45,8 +46,3 @@ def load_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, s
     return Facts.build(issues, changes=changes, comments=load_comments(session), program_of=program_of,
                        groups=groups)
 
-
-def _aware(moment):
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from connector.translate import parse_datetime
 
 from .tables import ChangelogItem, IssueSnapshot, SyncCursor
+from .times import utc
 from .upsert import upsert
 
 BATCH = 500
@@ -99,7 +100,7 @@ def stored_updated(session: Session, issue_ids: Sequence[str]) -> dict[str, date
                 select(IssueSnapshot.id, IssueSnapshot.updated, IssueSnapshot.deleted)
                 .where(IssueSnapshot.id.in_(chunk))):
             if not deleted:
-                out[issue_id] = _aware(updated)
+                out[issue_id] = utc(updated) if updated else None
     return out
 
 
@@ -141,7 +142,7 @@ def set_cursor(session: Session, scope: str, *, last_updated: datetime | None = 
                reconciled: bool = False) -> None:
     cursor = session.get(SyncCursor, scope) or SyncCursor(scope=scope, updated_at=_now())
     if last_updated is not None:
-        previous = _aware(cursor.last_updated)
+        previous = utc(cursor.last_updated) if cursor.last_updated else None
         cursor.last_updated = max(last_updated, previous) if previous else last_updated
     if full:
         cursor.last_full_sync = _now()
@@ -149,12 +150,5 @@ def set_cursor(session: Session, scope: str, *, last_updated: datetime | None = 
         cursor.last_reconcile = _now()
     cursor.updated_at = _now()
     session.add(cursor)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything pmokit stores is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
