@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from itertools import compress
 from typing import Any
 
+from pmokit.records import Issue
+
+from .evaluation import Evaluation, RuleRun, explained
 from .facts import Facts, IssueScope
-from .registry import CheckContext, kinds
+from .registry import CheckContext, Kind, kinds
 from .results import Compliance, Result, State
 from .spec import RuleSpec
 
@@ -20,51 +24,108 @@ def affected(rules: Sequence[RuleSpec], trigger: str | None) -> list[RuleSpec]:
 
 
 def evaluate(rules: Sequence[RuleSpec], facts: Facts, trigger: str | None, now: datetime, *,
-             language: str = "en", settings: Any = None, issue_keys: Iterable[str] | None = None) -> list[Result]:
+             language: str = "en", settings: Any = None, issue_keys: Iterable[str] | None = None) -> Evaluation:
     """Results of every rule ``trigger`` can affect, for every issue in its scope (or only ``issue_keys``)."""
     registry = kinds()
     ctx = CheckContext(facts, now, language, settings)
-    targets = [facts.issues[k] for k in issue_keys if k in facts.issues] if issue_keys is not None \
-        else list(facts.issues.values())
-    by_type: dict[str, list] = {}
-    for issue in targets:
-        by_type.setdefault(issue.issue_type.casefold(), []).append(issue)
-    results: list[Result] = []
-    for rule in affected(rules, trigger):
-        kind = registry[rule.kind]
-        grace = rule.grace_period
-        # Only the issues of the rule's types are candidates: most rules name one or two types.
-        candidates = [i for t in sorted(rule.scope.type_set) for i in by_type.get(t, ())] \
-            if rule.scope.issue_types else targets
-        for issue in candidates:
-            scope = IssueScope(issue, facts, now)
-            try:
-                if not rule.scope.matches(scope, facts):
-                    continue
-                outcome = kind.check(rule, scope, ctx)
-            except Exception as exc:
-                results.append(Result(rule.id, rule.kind, issue.key, issue.project_key, State.ERROR, rule.severity,
-                                      rule.enforcement, f"{exc.__class__.__name__}: {exc}"))
+    targets: list[Issue] | None = None
+    if issue_keys is not None:
+        targets = [facts.issues[k] for k in dict.fromkeys(issue_keys) if k in facts.issues]
+    return Evaluation(ctx, [_run(rule, registry[rule.kind], targets, ctx) for rule in affected(rules, trigger)])
+
+
+def _candidates(rule: RuleSpec, facts: Facts, targets: list[Issue] | None) -> tuple[Iterable[Issue], bool]:
+    """The issues a rule may apply to, from the type (and status) index; True when statuses are settled."""
+    scope = rule.scope
+    types = scope.type_set
+    if targets is not None:
+        return ([i for i in targets if i.issue_type.casefold() in types] if types else targets), False
+    if not types:
+        return facts.issues.values(), False
+    if scope.statuses:
+        return [i for t in sorted(types) for s in sorted(scope.status_set) for i in facts.of_type(t, s)], True
+    if len(types) == 1:
+        return facts.of_type(next(iter(types))), False
+    return [i for t in sorted(types) for i in facts.of_type(t)], False
+
+
+def _run(rule: RuleSpec, kind: Kind, targets: list[Issue] | None, ctx: CheckContext) -> RuleRun:
+    """Scope test and the kind's fast test over all candidates, then the explained check where that is false."""
+    candidates, statuses_indexed = _candidates(rule, ctx.facts, targets)
+    in_scope = rule.scope.test(ctx.facts, ctx.now, statuses_indexed=statuses_indexed)
+    passes = kind.fast_pass(rule, ctx) if kind.fast_pass else None
+    try:
+        issues = list(filter(in_scope, candidates)) if in_scope else list(candidates)
+        verdicts = list(map(passes, issues)) if passes else [False] * len(issues)
+    except Exception:  # a test raised on some issue: go one by one, so that issue alone becomes an error
+        return _one_by_one(rule, kind, candidates, in_scope, passes, ctx)
+    failed = list(compress(issues, [not v for v in verdicts]))
+    if passes is not None:  # a kind with a fast test only passes or fails: failures are explained when read
+        return RuleRun(rule, kind, list(compress(issues, verdicts)), failed, [])
+    run = RuleRun(rule, kind, [], [], [])
+    for issue in failed:
+        _explain(run, issue, ctx)
+    return run
+
+
+def _one_by_one(rule: RuleSpec, kind: Kind, candidates: Iterable[Issue], in_scope: Callable[[Issue], bool] | None,
+                passes: Callable[[Issue], bool] | None, ctx: CheckContext) -> RuleRun:
+    run = RuleRun(rule, kind, [], [], [])
+    for issue in candidates:
+        try:
+            if in_scope is not None and not in_scope(issue):
                 continue
-            in_grace = bool(grace and outcome.state is State.FAIL and issue.created and now - issue.created < grace)
-            fix = rule.fix.get(language) if rule.fix else outcome.fix
-            results.append(Result(rule.id, rule.kind, issue.key, issue.project_key, outcome.state, rule.severity,
-                                  rule.enforcement, outcome.message, outcome.evidence, outcome.missing, fix, in_grace,
-                                  outcome.past_gate))
-    return results
+            if passes is not None:
+                (run.passed if passes(issue) else run.failed).append(issue)
+                continue
+        except Exception as exc:
+            run.others.append(_error(rule, issue, exc))
+            continue
+        _explain(run, issue, ctx)
+    return run
+
+
+def _explain(run: RuleRun, issue: Issue, ctx: CheckContext) -> None:
+    """The full check of one issue: its explained result (a pass the fast test missed is kept as a pass)."""
+    try:
+        outcome = run.kind.check(run.rule, IssueScope(issue, ctx.facts, ctx.now), ctx)
+    except Exception as exc:
+        run.others.append(_error(run.rule, issue, exc))
+        return
+    if outcome.state is State.PASS:
+        run.passed.append(issue)
+    else:
+        run.others.append(explained(run.rule, issue, outcome, ctx))
+
+
+def _error(rule: RuleSpec, issue: Issue, exc: Exception) -> Result:
+    return Result(rule.id, rule.kind, issue.key, issue.project_key, State.ERROR, rule.severity, rule.enforcement,
+                  f"{exc.__class__.__name__}: {exc}")
 
 
 def compliance(results: Iterable[Result]) -> dict[str, Compliance]:
     """Per project: the severity-weighted pass rate of its results, with the list of gaps."""
-    by_project: defaultdict[str, list[Result]] = defaultdict(list)
-    for result in results:
-        if result.state in (State.PASS, State.FAIL, State.PENDING):
-            by_project[result.project_key].append(result)
+    if isinstance(results, Evaluation):
+        read = results.result
+        tally = ((project, severity, state, lambda run=run, entry=entry: read(run, entry))
+                 for project, severity, state, run, entry in results.tally())
+    else:
+        tally = ((r.project_key, r.severity, r.state, lambda r=r: r) for r in results)
+    weights: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # total, passed weight, passed count
+    gaps: defaultdict[str, list[Result]] = defaultdict(list)
+    for project, severity, state, result in tally:
+        if state not in (State.PASS, State.FAIL, State.PENDING):
+            continue
+        counts = weights[project]
+        counts[0] += severity.weight
+        if state is State.PASS:
+            counts[1] += severity.weight
+            counts[2] += 1
+        else:
+            gaps[project].append(result())
     out = {}
-    for project, items in sorted(by_project.items()):
-        total = sum(r.severity.weight for r in items)
-        passed = sum(r.severity.weight for r in items if r.state is State.PASS)
-        gaps = tuple(sorted((r for r in items if r.failing), key=lambda r: (-r.severity.weight, r.issue_key)))
-        out[project] = Compliance(project, round(100 * passed / total, 1) if total else 100.0,
-                                  sum(1 for r in items if r.state is State.PASS), len(gaps), gaps)
+    for project, (total, passed, passed_count) in sorted(weights.items()):
+        found = tuple(sorted(gaps[project], key=lambda r: (-r.severity.weight, r.issue_key)))
+        out[project] = Compliance(project, round(100 * passed / total, 1) if total else 100.0, passed_count,
+                                  len(found), found)
     return out

@@ -173,7 +173,7 @@ class _Parser:
                 self.take()
                 negate = True
             self.expect("keyword", "empty")
-            return (lambda s: not _empty(left(s))) if negate else (lambda s: _empty(left(s)))
+            return (lambda s: not is_empty(left(s))) if negate else (lambda s: is_empty(left(s)))
         if tok.kind == "keyword" and tok.text == "not" and self.tokens[self.i + 1].text == "in":
             self.take()
             self.take()
@@ -296,12 +296,15 @@ def _truthy(value: Any) -> bool:
     return bool(value) and value is not None
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, list | tuple | set | frozenset | dict) and not value)
+_COLLECTIONS = (list, tuple, set, frozenset, dict)
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, _COLLECTIONS) and not value)
 
 
 def _present(value: Any) -> bool:
-    return not _empty(value)
+    return not is_empty(value)
 
 
 def as_moment(value: Any) -> Any:

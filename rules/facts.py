@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,14 +50,33 @@ class Facts:
         """The project record (the issue of ``record_type``) of a Jira project, indexed on first use."""
         index = self.__dict__.get("_records")
         if index is None or index[0] != record_type:
-            wanted = record_type.casefold()
             records: dict[str, Issue] = {}
-            for issue in self.issues.values():
-                if issue.issue_type.casefold() == wanted:
-                    records.setdefault(issue.project_key, issue)
+            for issue in self.of_type(record_type.casefold()):
+                records.setdefault(issue.project_key, issue)
             index = (record_type, records)
             self.__dict__["_records"] = index
         return index[1].get(project_key)
+
+    def of_type(self, casefolded_type: str, casefolded_status: str | None = None) -> list[Issue]:
+        """The issues of one type (and status), casefolded names, in key order: most rules name a type or two."""
+        if casefolded_status is None:
+            return self._index[0].get(casefolded_type, [])
+        return self._index[1].get((casefolded_type, casefolded_status), [])
+
+    @functools.cached_property
+    def _index(self) -> tuple[dict[str, list[Issue]], dict[tuple[str, str], list[Issue]]]:
+        by_type: defaultdict[str, list[Issue]] = defaultdict(list)
+        by_status: defaultdict[tuple[str, str], list[Issue]] = defaultdict(list)
+        for issue in self.issues.values():
+            kind = issue.issue_type.casefold()
+            by_type[kind].append(issue)
+            by_status[kind, issue.status.casefold()].append(issue)
+        return dict(by_type), dict(by_status)
+
+    @functools.cached_property
+    def position(self) -> dict[str, int]:
+        """Issue key -> its place among the issues, so results read in a stable order."""
+        return {key: n for n, key in enumerate(self.issues)}
 
     def children_of(self, issue: Issue) -> list[Issue]:
         return self.children.get(issue.key, [])
@@ -93,6 +113,9 @@ class IssueScope:
         self.issue, self.facts, self.now = issue, facts, now
 
     def value(self, path: str) -> Any:
+        getter = BUILTIN_FIELDS.get(path)  # the common case first: a plain built-in name
+        if getter is not None:
+            return getter(self.issue)
         head, _, rest = path.partition(".")
         if rest:
             if head in ("parent", "epic"):
@@ -106,6 +129,22 @@ class IssueScope:
             return self.facts.program_of.get(self.issue.project_key)
         getter = BUILTIN_FIELDS.get(head)
         return getter(self.issue) if getter else self.issue.custom.get(head)
+
+
+def reader(path: str, facts: Facts, now: datetime) -> Callable[[Issue], Any]:
+    """A function reading ``path`` from an issue, as ``IssueScope.value`` would, built once per rule."""
+    getter = BUILTIN_FIELDS.get(path)
+    if getter is not None:
+        return getter
+    if "." not in path and path not in RELATIONS and path != "program":
+        return lambda issue: issue.custom.get(path)
+    cursor = IssueScope(None, facts, now)  # type: ignore[arg-type]
+
+    def read(issue: Issue) -> Any:
+        cursor.issue = issue
+        return cursor.value(path)
+
+    return read
 
 
 def known_names(logical_fields: Iterable[str]) -> set[str]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pmokit.records import Issue
+
 from .facts import Facts
 from .results import Outcome
 from .spec import RuleSpec
@@ -29,6 +31,9 @@ class CheckContext:
 
 
 IssueCheck = Callable[[Any, Any, CheckContext], Outcome]  # (spec, issue scope, context) -> outcome
+# (spec, context) -> a test that is true exactly when the check would pass. The engine runs it on every issue in
+# scope and the full, explained check only where it is false; a pass is explained when it is read.
+FastPass = Callable[[Any, CheckContext], Callable[[Issue], bool]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Kind:
     triggers: frozenset[str]
     summary: str = ""
     config_fields: tuple[str, ...] = field(default=())  # spec attributes naming logical fields, for validation
+    fast_pass: FastPass | None = None
 
 
 KINDS: dict[str, Kind] = {}

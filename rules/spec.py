@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from config.models import Frozen, LocalText
+from pmokit.records import Issue
 
 from .expr import Expression, compile_expression
 from .facts import Facts, IssueScope
@@ -53,21 +55,50 @@ class RuleScope(Frozen):
     def status_set(self) -> frozenset[str]:
         return frozenset(s.casefold() for s in self.statuses)
 
-    def matches(self, scope: IssueScope, facts: Facts) -> bool:
-        issue = scope.issue
-        if self.projects and issue.project_key not in self.projects:
-            return False
-        if self.programs and facts.program_of.get(issue.project_key) not in self.programs:
-            return False
-        if self.issue_types and issue.issue_type.casefold() not in self.type_set:
-            return False
-        if self.phases and issue.phase not in self.phases:
-            return False
-        if self.statuses and issue.status.casefold() not in self.status_set:
-            return False
-        if self.labels and not set(self.labels) & set(issue.labels):
-            return False
-        return not self.where or bool(compiled(self.where)(scope))
+    def test(self, facts: Facts, now: datetime, *, statuses_indexed: bool = False) -> Callable[[Issue], bool] | None:
+        """Everything but the issue types (and statuses, when candidates came from the status index) as one test
+        on an issue; None when there is nothing to test. Built once per evaluation."""
+        tests: list[Callable[[Issue], bool]] = []
+        if self.projects:
+            projects = frozenset(self.projects)
+            tests.append(lambda i: i.project_key in projects)
+        if self.programs:
+            programs, program_of = frozenset(self.programs), facts.program_of
+            tests.append(lambda i: program_of.get(i.project_key) in programs)
+        if self.phases:
+            phases = frozenset(self.phases)
+            tests.append(lambda i: i.phase in phases)
+        if self.statuses and not statuses_indexed:
+            statuses = self.status_set
+            tests.append(lambda i: i.status.casefold() in statuses)
+        if self.labels:
+            labels = frozenset(self.labels)
+            tests.append(lambda i: not labels.isdisjoint(i.labels))
+        if self.where:
+            tests.append(condition_test(compiled(self.where), facts, now))
+        return all_of(tests)
+
+
+def condition_test(expression: Expression, facts: Facts, now: datetime) -> Callable[[Issue], bool]:
+    """An expression as a test on issues: one scope object is moved from issue to issue (evaluation is pure)."""
+    cursor = IssueScope(None, facts, now)  # type: ignore[arg-type]
+
+    def test(issue: Issue) -> bool:
+        cursor.issue = issue
+        return bool(expression(cursor))
+
+    return test
+
+
+def all_of(tests: list[Callable[[Issue], bool]]) -> Callable[[Issue], bool] | None:
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda i: first(i) and second(i)
+    return lambda i: all(t(i) for t in tests)
 
 
 class RuleSpec(Frozen):

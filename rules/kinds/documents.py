@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from config.models import Frozen, LocalText
+from pmokit.records import Issue
 
-from ..facts import IssueScope
+from ..facts import Facts, IssueScope
 from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
 from ..results import Outcome
 from ..spec import RuleSpec
@@ -44,17 +47,24 @@ class Documents(RuleSpec):
     documents: list[DocumentRequirement] = Field(min_length=1)
 
 
-def _found(need: DocumentRequirement, scope: IssueScope, ctx: CheckContext) -> str | None:
-    issue = scope.issue
+@functools.lru_cache(maxsize=512)
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text, re.IGNORECASE)
+
+
+def _found(need: DocumentRequirement, issue: Issue, facts: Facts) -> str | None:
+    """Where the document is: an attachment's name, a link's title, or a labelled Confluence page."""
     if need.attachment:
+        pattern = _pattern(need.attachment)
         for attachment in issue.attachments:
-            if re.search(need.attachment, attachment.filename, re.IGNORECASE):
+            if pattern.search(attachment.filename):
                 return attachment.filename
     if need.link:
+        pattern = _pattern(need.link)
         for link in issue.remote_links:
-            if re.search(need.link, f"{link.title} {link.url}", re.IGNORECASE):
+            if pattern.search(f"{link.title} {link.url}"):
                 return link.title or link.url
-    if need.confluence_label and need.confluence_label in ctx.facts.documents.get(issue.key, []):
+    if need.confluence_label and need.confluence_label in facts.documents.get(issue.key, ()):
         return f"Confluence page labelled {need.confluence_label}"
     return None
 
@@ -62,7 +72,7 @@ def _found(need: DocumentRequirement, scope: IssueScope, ctx: CheckContext) -> s
 def check(spec: Documents, scope: IssueScope, ctx: CheckContext) -> Outcome:
     evidence, missing = [], []
     for need in spec.documents:
-        where = _found(need, scope, ctx)
+        where = _found(need, scope.issue, ctx.facts)
         if where:
             evidence.append(f"{need.name.get(ctx.language)}: {where}")
         else:
@@ -73,5 +83,10 @@ def check(spec: Documents, scope: IssueScope, ctx: CheckContext) -> Outcome:
                    (f"Attach or link {{names}} on {key}.", f"请在 {key} 上附加或链接：{{names}}。"))
 
 
+def fast_pass(spec: Documents, ctx: CheckContext) -> Callable[[Issue], bool]:
+    needs, facts = spec.documents, ctx.facts
+    return lambda issue: all(_found(need, issue, facts) for need in needs)
+
+
 KIND = register(Kind("documents", Documents, check, frozenset({CREATED, FIELD_CHANGE, LINK, SCHEDULED}),
-                     "documents as attachments, links or Confluence pages"))
+                     "documents as attachments, links or Confluence pages", fast_pass=fast_pass))

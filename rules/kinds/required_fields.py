@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field
 
-from ..expr import _empty
-from ..facts import IssueScope
+from pmokit.records import Issue
+
+from ..expr import is_empty
+from ..facts import IssueScope, reader
 from ..registry import CREATED, FIELD_CHANGE, SCHEDULED, CheckContext, Kind, register
 from ..results import Outcome
 from ..spec import RuleSpec
@@ -20,7 +23,7 @@ class RequiredFields(RuleSpec):
 
 
 def check(spec: RequiredFields, scope: IssueScope, ctx: CheckContext) -> Outcome:
-    missing = tuple(name for name in spec.fields if _empty(scope.value(name)))
+    missing = tuple(name for name in spec.fields if is_empty(scope.value(name)))
     present = tuple(f"{name} = {scope.value(name)}" for name in spec.fields if name not in missing)
     key = scope.issue.key
     return verdict(ctx, present, missing, ("all required fields are filled in", "必填字段均已填写"),
@@ -28,5 +31,20 @@ def check(spec: RequiredFields, scope: IssueScope, ctx: CheckContext) -> Outcome
                    (f"Fill in {{names}} on {key}.", f"请在 {key} 上填写：{{names}}。"))
 
 
+def fast_pass(spec: RequiredFields, ctx: CheckContext) -> Callable[[Issue], bool]:
+    readers = [reader(name, ctx.facts, ctx.now) for name in spec.fields]
+    if len(readers) == 1:
+        [read] = readers
+        return lambda issue: not is_empty(read(issue))
+
+    def passes(issue: Issue) -> bool:
+        for read in readers:  # noqa: SIM110  (a plain loop: a generator costs more than the check)
+            if is_empty(read(issue)):
+                return False
+        return True
+
+    return passes
+
+
 KIND = register(Kind("required_fields", RequiredFields, check, frozenset({CREATED, FIELD_CHANGE, SCHEDULED}),
-                     "fields that must not be empty", ("fields",)))
+                     "fields that must not be empty", ("fields",), fast_pass))
