@@ -70,3 +70,32 @@ def _phases_are_readable(ctx: CheckContext) -> Iterator[Problem]:
                 yield ctx.problem(("phases", index, attribute, n_index),
                                   f"'{name}' already means phase '{owner[name.casefold()]}'")
             owner.setdefault(name.casefold(), phase.id)
+
+
+@register_check("portfolio", "phases")
+def _project_types_are_coherent(ctx: CheckContext) -> Iterator[Problem]:
+    portfolio: PortfolioSettings = ctx.sections["portfolio"]
+    types = portfolio.project_types
+    if types is None:
+        return
+    base = ("portfolio", "project_types")
+    if types.field not in portfolio.fields:
+        yield ctx.unknown_name((*base, "field"), "logical field", types.field, portfolio.fields)
+    phases = [p.id for p in ctx.sections["phases"]]
+    ids: set[str] = set()
+    owner: dict[str, str] = {}
+    for t_index, kind in enumerate(types.types):
+        here = (*base, "types", t_index)
+        if kind.id in ids:
+            yield ctx.problem((*here, "id"), f"project type '{kind.id}' is declared twice")
+        ids.add(kind.id)
+        for v_index, value in enumerate(kind.values):
+            if value.casefold() in owner:
+                yield ctx.problem((*here, "values", v_index),
+                                  f"'{value}' already means type '{owner[value.casefold()]}'")
+            owner.setdefault(value.casefold(), kind.id)
+        for p_index, phase in enumerate(kind.phases):
+            if phase not in phases:
+                yield ctx.unknown_name((*here, "phases", p_index), "phase", phase, phases)
+            elif kind.phases.index(phase) != p_index:
+                yield ctx.problem((*here, "phases", p_index), f"phase '{phase}' is listed twice")

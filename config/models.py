@@ -174,6 +174,20 @@ class PhaseSource(Frozen):
         return self
 
 
+class ProjectType(Frozen):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: LocalText | None = None
+    values: list[str] = Field(min_length=1, description="values of the type field that mean this type")
+    phases: list[str] = Field(min_length=2, description="the phase ids this type of project goes through, in order")
+
+
+class ProjectTypes(Frozen):
+    """Phases per type of project: a project's type is a field of its record; other projects use `phases:`."""
+
+    field: str = Field(description="the logical field of the project record that holds its type")
+    types: list[ProjectType] = Field(min_length=1)
+
+
 class PortfolioSettings(Frozen):
     name: LocalText
     project_unit: Literal["jira_project", "epic", "issue_type"] = "jira_project"
@@ -183,6 +197,7 @@ class PortfolioSettings(Frozen):
                     "documents (with project_unit 'issue_type', every issue of this type is a project)")
     programs: list[Program] = Field(min_length=1)
     phase: PhaseSource = PhaseSource()
+    project_types: ProjectTypes | None = None
     fields: dict[str, Annotated[str, Field(min_length=1)]] = Field(
         default_factory=dict, description="Logical field name -> Jira field name or id")
 

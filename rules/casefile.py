@@ -13,7 +13,7 @@ from config.loader import problems_from
 from config.models import Frozen
 from config.problems import ConfigError, Problem
 from config.yaml_source import Source, expand_paths, load_file
-from pmokit.records import Attachment, Change, Comment, Issue, RemoteLink, StatusCategory, User
+from pmokit.records import Attachment, Change, Comment, Issue, IssueLink, RemoteLink, StatusCategory, User
 
 CATEGORY_OF = {"done": StatusCategory.DONE, "closed": StatusCategory.DONE, "closure": StatusCategory.DONE,
                "收尾": StatusCategory.DONE, "to do": StatusCategory.TODO, "open": StatusCategory.TODO,
@@ -49,6 +49,8 @@ class CaseIssue(Frozen):
     labels: list[str] = Field(default_factory=list)
     attachments: list[str] = Field(default_factory=list)
     links: list[CaseLink] = Field(default_factory=list)
+    blocked_by: list[str] = Field(default_factory=list, description="keys of issues this one depends on")
+    story_points: float | None = None
     fields: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -75,7 +77,7 @@ class CaseComment(Frozen):
 
 class Expectation(Frozen):
     rule: str
-    issue: str
+    issue: str = Field(description="an issue key, or the subject of a portfolio result, e.g. person:li.na")
     state: Literal["pass", "fail", "pending", "skipped", "error", "none"] = Field(
         description="'none': the rule must not apply to the issue at all")
     missing: list[str] | None = None
@@ -141,7 +143,9 @@ def issues_of(case: Case, phase_by_status: dict[str, str]) -> list[Issue]:
             created=_moment(spec.created) if spec.created else None, due=spec.due, labels=tuple(spec.labels),
             attachments=tuple(Attachment(str(n), name) for n, name in enumerate(spec.attachments)),
             remote_links=tuple(RemoteLink(str(n), link.url, link.title) for n, link in enumerate(spec.links)),
-            custom=MappingProxyType(dict(spec.fields))))
+            links=tuple(IssueLink(str(n), "is blocked by", key, outward=False)
+                        for n, key in enumerate(spec.blocked_by)),
+            story_points=spec.story_points, custom=MappingProxyType(dict(spec.fields))))
     return out
 
 

@@ -62,14 +62,22 @@ def _rules_refer_to_what_exists(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def _gate(ctx: CheckContext, rule: Any, base: tuple, rules: list[Any], phases: set[str]) -> Iterator[Problem]:
-    order = [p.id for p in ctx.sections["phases"]]
+    types = ctx.sections["portfolio"].project_types
+    orders = [[p.id for p in ctx.sections["phases"]], *([t.phases for t in types.types] if types else [])]
     for key in ("from_phase", "to_phase"):
         if getattr(rule, key) not in phases:
             yield ctx.unknown_name((*base, key), "phase", getattr(rule, key), phases)
-    if rule.from_phase in phases and rule.to_phase in phases and order.index(rule.from_phase) >= order.index(
-            rule.to_phase):
+    if rule.project_types and types:
+        orders = [t.phases for t in types.types if t.id in rule.project_types]
+    if rule.from_phase in phases and rule.to_phase in phases and not any(
+            rule.from_phase in order and rule.to_phase in order
+            and order.index(rule.from_phase) < order.index(rule.to_phase) for order in orders):
         yield ctx.problem((*base, "to_phase"), f"a gate leads forward: '{rule.to_phase}' does not come after "
-                                               f"'{rule.from_phase}'")
+                                               f"'{rule.from_phase}' in the phases of any type of project")
+    declared = {t.id for t in types.types} if types else set()
+    for n, name in enumerate(rule.project_types):
+        if name not in declared:
+            yield ctx.unknown_name((*base, "project_types", n), "project type", name, declared)
     ids = {r.id for r in rules}
     for n, criterion in enumerate(rule.criteria):
         if criterion not in ids:

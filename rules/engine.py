@@ -51,6 +51,8 @@ def _candidates(rule: RuleSpec, facts: Facts, targets: list[Issue] | None) -> tu
 
 def _run(rule: RuleSpec, kind: Kind, targets: list[Issue] | None, ctx: CheckContext) -> RuleRun:
     """Scope test and the kind's fast test over all candidates, then the explained check where that is false."""
+    if kind.portfolio is not None:
+        return _portfolio(rule, kind, ctx)
     candidates, statuses_indexed = _candidates(rule, ctx.facts, targets)
     in_scope = rule.scope.test(ctx.facts, ctx.now, statuses_indexed=statuses_indexed)
     passes = kind.fast_pass(rule, ctx) if kind.fast_pass else None
@@ -65,6 +67,27 @@ def _run(rule: RuleSpec, kind: Kind, targets: list[Issue] | None, ctx: CheckCont
     run = RuleRun(rule, kind, [], [], [])
     for issue in failed:
         _explain(run, issue, ctx)
+    return run
+
+
+def _portfolio(rule: RuleSpec, kind: Kind, ctx: CheckContext) -> RuleRun:
+    """A kind that looks across issues sees every issue in its scope, whichever issues an event named."""
+    assert kind.portfolio is not None
+    run = RuleRun(rule, kind, [], [], [])
+    try:
+        candidates, statuses_indexed = _candidates(rule, ctx.facts, None)
+        in_scope = rule.scope.test(ctx.facts, ctx.now, statuses_indexed=statuses_indexed)
+        findings = kind.portfolio(rule, list(filter(in_scope, candidates)) if in_scope else list(candidates), ctx)
+    except Exception as exc:
+        run.others.append(Result(rule.id, rule.kind, "", "", State.ERROR, rule.severity, rule.enforcement,
+                                 f"{exc.__class__.__name__}: {exc}", subject="portfolio"))
+        return run
+    for finding in findings:
+        outcome = finding.outcome
+        fix = rule.fix.get(ctx.language) if rule.fix else outcome.fix
+        run.others.append(Result(rule.id, rule.kind, finding.issue_key, finding.project_key, outcome.state,
+                                 rule.severity, rule.enforcement, outcome.message, outcome.evidence, outcome.missing,
+                                 fix, subject=finding.subject))
     return run
 
 
@@ -114,7 +137,7 @@ def compliance(results: Iterable[Result]) -> dict[str, Compliance]:
     weights: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # total, passed weight, passed count
     gaps: defaultdict[str, list[Result]] = defaultdict(list)
     for project, severity, state, result in tally:
-        if state not in (State.PASS, State.FAIL, State.PENDING):
+        if not project or state not in (State.PASS, State.FAIL, State.PENDING):  # "": a portfolio-wide result
             continue
         counts = weights[project]
         counts[0] += severity.weight

@@ -84,16 +84,16 @@ class Evaluation(Sequence[Result]):
 
     def not_passing(self) -> Iterator[Result]:
         """Failures, pending gates, errors and skips, explained; passes are not touched."""
+        position = self.ctx.facts.position
         for run in self.runs:
-            position = self.ctx.facts.position
-            yield from sorted([self._explain(run, issue) for issue in run.failed] + run.others,
-                              key=lambda r: position.get(r.issue_key, 0))
+            found = [self._explain(run, issue) for issue in run.failed]
+            found += [r for r in run.others if r.state is not State.PASS]
+            yield from sorted(found, key=lambda r: position.get(r.issue_key, 0))
 
     def count_state(self, state: State) -> int:
         """How many results are in ``state``, from the verdicts (nothing is explained)."""
-        if state is State.PASS:
-            return sum(len(run.passed) for run in self.runs)
-        lazy = sum(len(run.failed) for run in self.runs) if state is State.FAIL else 0
+        compact = {State.PASS: "passed", State.FAIL: "failed"}.get(state)
+        lazy = sum(len(getattr(run, compact)) for run in self.runs) if compact else 0
         return lazy + sum(1 for run in self.runs for result in run.others if result.state is state)
 
     def tally(self) -> Iterator[tuple[str, Severity, State, RuleRun, Issue | Result]]:

@@ -10,7 +10,7 @@ from typing import Any
 from pmokit.records import Issue
 
 from .facts import Facts
-from .results import Outcome
+from .results import Finding, Outcome
 from .spec import RuleSpec
 
 # Events that can change a result. An event re-evaluates only the rules whose kind lists it.
@@ -34,6 +34,8 @@ IssueCheck = Callable[[Any, Any, CheckContext], Outcome]  # (spec, issue scope, 
 # (spec, context) -> a test that is true exactly when the check would pass. The engine runs it on every issue in
 # scope and the full, explained check only where it is false; a pass is explained when it is read.
 FastPass = Callable[[Any, CheckContext], Callable[[Issue], bool]]
+# (spec, every issue in the rule's scope, context) -> findings: a kind that looks across issues and projects.
+PortfolioCheck = Callable[[Any, list[Issue], CheckContext], list[Finding]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Kind:
     summary: str = ""
     config_fields: tuple[str, ...] = field(default=())  # spec attributes naming logical fields, for validation
     fast_pass: FastPass | None = None
+    portfolio: PortfolioCheck | None = None  # set for kinds that look across issues; `check` then reads one project
 
 
 KINDS: dict[str, Kind] = {}

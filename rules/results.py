@@ -52,10 +52,26 @@ class Result:
     fix: str = ""
     in_grace: bool = False  # failing, but inside the rule's grace period: recorded, not enforced
     past_gate: bool = False
+    subject: str = ""  # what a portfolio rule speaks of when it is not one issue, e.g. "person:Li Na"
 
     @property
     def failing(self) -> bool:
         return self.state in (State.FAIL, State.PENDING)
+
+    @property
+    def identity(self) -> str:
+        """The issue key, or the subject of a portfolio result: with the rule id, one result's identity."""
+        return self.issue_key or self.subject
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a portfolio kind says about one subject: a person, a project, a program, or an issue."""
+
+    subject: str
+    outcome: Outcome
+    issue_key: str = ""  # the issue the finding is about, or "" (a person's load is about no one issue)
+    project_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def run_case(case: Case, source: str, rules: list[Any], settings: Any) -> CaseRe
                         program_of=program_of, groups=case.groups)
     results = evaluate(rules, facts, None, case_now(case), language=case.language or settings.language,
                        settings=settings)
-    by_key: dict[tuple[str, str], Result] = {(r.rule_id, r.issue_key): r for r in results}
+    by_key: dict[tuple[str, str], Result] = {(r.rule_id, r.identity): r for r in results}
     known_rules = {r.id for r in rules}
     report = CaseReport(case.name, source)
     for expected in case.expect:

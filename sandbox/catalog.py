@@ -20,9 +20,11 @@ PAYMENT_STATUS = "customfield_10107"
 RISK_PROBABILITY = "customfield_10108"
 RISK_IMPACT = "customfield_10109"
 PMO_PHASE = "customfield_10110"
+PROJECT_TYPE = "customfield_10111"
 RANK = "customfield_10019"
 
 PAYMENT_STATES = ("Not invoiced", "Invoiced", "Paid")
+PROJECT_TYPES = ("Standard", "Maintenance")
 
 SYSTEM_FIELDS = [
     ("summary", "Summary", "string"), ("issuetype", "Issue Type", "issuetype"), ("project", "Project", "project"),
@@ -47,6 +49,7 @@ CUSTOM_FIELDS = [
     (PAYMENT_STATUS, "Payment Status", "option", PAYMENT_STATES),
     (RISK_PROBABILITY, "Risk Probability", "number", ()), (RISK_IMPACT, "Risk Impact", "number", ()),
     (PMO_PHASE, "PMO Phase", "option", tuple(p for p, _ in PHASES)),
+    (PROJECT_TYPE, "Project Type", "option", PROJECT_TYPES),
 ]
 
 ADMIN = SUser("557058:0a1b2c3d-admin", "admin", "Sandbox Admin", "admin@example.com", "sandbox",

@@ -152,6 +152,7 @@ class _Demo:
             c.BUDGET: budget, c.ACTUAL_COST: round(budget * spent_share, -3),
             c.FORECAST_COST: round(budget * rng.uniform(0.9, 1.25), -3),
             c.BASELINE_START: start.isoformat(), c.BASELINE_END: end.isoformat(), c.PMO_PHASE: phase,
+            c.PROJECT_TYPE: "Standard",
         }
         if key not in NO_SPONSOR:
             record_custom[c.SPONSOR] = self.state.users[self.people[rng.randrange(3)]].display_name

@@ -76,7 +76,7 @@ def test_results_read_rule_by_rule_in_the_order_of_the_facts():
     rule_order = [r.id for r in TEMPLATE_RULES]
     assert [rule_order.index(r.rule_id) for r in explained] == sorted(rule_order.index(r.rule_id) for r in explained)
     for rule_id in {r.rule_id for r in explained}:
-        positions = [facts.position[r.issue_key] for r in explained if r.rule_id == rule_id]
+        positions = [facts.position[r.issue_key] for r in explained if r.rule_id == rule_id and r.issue_key]
         assert positions == sorted(positions)
     assert evaluation[0] == explained[0] and evaluation[-1] == explained[-1] and evaluation == explained
 

@@ -36,24 +36,26 @@ def record_results(session: Session, results: Sequence[Any], *, trigger: str, ru
                    now: datetime | None = None) -> int:
     """Audit the results whose state or explanation changed since the last evaluation; returns how many."""
     now = now or datetime.now(UTC)
-    keys = {(r.rule_id, r.issue_key) for r in results}
+    keys = {(r.rule_id, r.identity) for r in results}
     known = {}
     issue_keys = sorted({k[1] for k in keys})
     for start in range(0, len(issue_keys), 500):
         chunk = issue_keys[start:start + 500]
         for row in session.scalars(select(RuleState).where(RuleState.issue_key.in_(chunk))):
             known[(row.rule_id, row.issue_key)] = row.fingerprint
-    changed = [r for r in results if known.get((r.rule_id, r.issue_key)) != _fingerprint(r)]
+    changed = [r for r in results if known.get((r.rule_id, r.identity)) != _fingerprint(r)]
     for result in changed:
         session.add(AuditEvent(
             at=now, kind="result", trigger=trigger, project_key=result.project_key, issue_key=result.issue_key,
             rule_id=result.rule_id, state=result.state.value, summary=result.message,
             detail={"severity": result.severity.value, "enforcement": result.enforcement,
                     "evidence": list(result.evidence), "missing": list(result.missing), "fix": result.fix,
-                    "in_grace": result.in_grace, "previous": "new" if (result.rule_id, result.issue_key) not in known
+                    "in_grace": result.in_grace, "subject": result.subject,
+                    "previous": "new" if (result.rule_id, result.identity) not in known
                     else "changed"},
             ruleset_hash=ruleset))
-    upsert(session, RuleState.__table__, [{"rule_id": r.rule_id, "issue_key": r.issue_key, "state": r.state.value,
+    # A portfolio result about no one issue (a person's load) is kept under its subject.
+    upsert(session, RuleState.__table__, [{"rule_id": r.rule_id, "issue_key": r.identity, "state": r.state.value,
                                            "fingerprint": _fingerprint(r), "updated_at": now} for r in changed],
            ["rule_id", "issue_key"])
     return len(changed)

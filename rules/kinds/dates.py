@@ -11,6 +11,7 @@ from pydantic import Field
 from pmokit.records import Issue
 
 from ..facts import Facts, IssueScope
+from ..phases import record_type
 from ..registry import FIELD_CHANGE, SCHEDULED, TRANSITION, CheckContext, Kind, register
 from ..results import Outcome, State
 from ..spec import RuleSpec
@@ -51,8 +52,7 @@ def slip_days(issue: Issue, facts: Facts) -> int:
 
 def _window(spec: Dates, project_key: str, ctx: CheckContext) -> tuple[date | None, date | None]:
     """(start, end) read from the project record's window fields."""
-    record_type = getattr(getattr(ctx.settings, "portfolio", None), "record_issue_type", "Project")
-    record = ctx.facts.record_of(project_key, record_type)
+    record = ctx.facts.record_of(project_key, record_type(ctx.settings))
     if record is None or spec.window is None:
         return None, None
     return _day(record.value(spec.window[0])), _day(record.value(spec.window[1]))

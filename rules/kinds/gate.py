@@ -19,6 +19,7 @@ from config.models import Frozen
 
 from .. import commands
 from ..facts import IssueScope
+from ..phases import phase_order, project_type
 from ..registry import COMMENT, FIELD_CHANGE, LINK, SCHEDULED, TRANSITION, CheckContext, Kind, register
 from ..results import Outcome, State
 from ..spec import RuleSpec, compiled
@@ -38,11 +39,8 @@ class Gate(RuleSpec):
     criteria: list[str] = Field(default_factory=list, description="ids of rules that must pass on the record")
     conditions: list[str] = Field(default_factory=list, description="conditions that must hold, e.g. budget > 0")
     approvers: Approvers = Approvers()
-
-
-def _phase_order(ctx: CheckContext) -> list[str]:
-    phases = getattr(ctx.settings, "phases", None) or []
-    return [p.id for p in phases]
+    project_types: list[str] = Field(default_factory=list, description="only for projects of these types "
+                                     "(portfolio.project_types); default: every project whose phases include both")
 
 
 def authorised(command: commands.GateCommand, spec: Gate, ctx: CheckContext) -> bool:
@@ -82,10 +80,15 @@ def criteria_gaps(spec: Gate, scope: IssueScope, ctx: CheckContext) -> tuple[lis
 
 
 def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
-    order = _phase_order(ctx)
     issue = scope.issue
+    order = phase_order(ctx.settings, issue)  # a gate is checked on the project record, which carries the type
     label = spec.name.get(ctx.language) if spec.name else spec.id
-    if issue.phase not in order or spec.from_phase not in order:
+    kind = project_type(ctx.settings, issue)
+    if spec.from_phase not in order or spec.to_phase not in order or (
+            spec.project_types and (kind is None or kind.id not in spec.project_types)):
+        return Outcome(State.SKIPPED, ctx.t(f"{label}: not a gate of this type of project",
+                                            f"{label}：不适用于此类项目"))
+    if issue.phase not in order:
         return Outcome(State.SKIPPED, ctx.t(f"{label}: the phase of {issue.key} is unknown", f"{label}：阶段未知"))
     here, start = order.index(issue.phase), order.index(spec.from_phase)
     if here < start:

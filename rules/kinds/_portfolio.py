@@ -1,0 +1,35 @@
+"""What portfolio kinds share: their view of one project (a gate criterion) and how a group is named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..facts import IssueScope
+from ..registry import CheckContext
+from ..results import Outcome, State
+
+
+def project_view(spec: Any, scope: IssueScope, ctx: CheckContext) -> Outcome:
+    """A portfolio rule as a criterion on one issue: its failing findings about this issue or its project."""
+    from ..engine import evaluate  # the engine imports the kinds
+
+    issue = scope.issue
+    results = evaluate([spec], ctx.facts, None, ctx.now, language=ctx.language, settings=ctx.settings)
+    mine = [r for r in results if r.issue_key == issue.key or (r.project_key == issue.project_key and r.project_key)]
+    failing = [r for r in mine if r.state is not State.PASS]
+    if not failing:
+        return Outcome(State.PASS, ctx.t("nothing to report for this project", "本项目无问题"),
+                       tuple(r.message for r in mine))
+    return Outcome(State.FAIL, "; ".join(r.message for r in failing), tuple(e for r in failing for e in r.evidence),
+                   tuple(m for r in failing for m in r.missing), failing[0].fix)
+
+
+def person(issue: Any) -> str | None:
+    """How a person is named in findings: display name, else id."""
+    return (issue.assignee.display_name or issue.assignee.id) if issue.assignee else None
+
+
+def number(value: float) -> str:
+    return f"{value:g}"
+
+
