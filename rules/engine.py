@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from itertools import compress
+from itertools import chain, compress
+from operator import not_
 from typing import Any
 
 from pmokit.records import Issue
@@ -43,10 +44,11 @@ def _candidates(rule: RuleSpec, facts: Facts, targets: list[Issue] | None) -> tu
     if not types:
         return facts.issues.values(), False
     if scope.statuses:
-        return [i for t in sorted(types) for s in sorted(scope.status_set) for i in facts.of_type(t, s)], True
+        statuses = sorted(scope.status_set)
+        return list(chain.from_iterable(facts.of_type(t, s) for t in sorted(types) for s in statuses)), True
     if len(types) == 1:
         return facts.of_type(next(iter(types))), False
-    return [i for t in sorted(types) for i in facts.of_type(t)], False
+    return list(chain.from_iterable(facts.of_type(t) for t in sorted(types))), False
 
 
 def _run(rule: RuleSpec, kind: Kind, targets: list[Issue] | None, ctx: CheckContext) -> RuleRun:
@@ -61,7 +63,7 @@ def _run(rule: RuleSpec, kind: Kind, targets: list[Issue] | None, ctx: CheckCont
         verdicts = list(map(passes, issues)) if passes else [False] * len(issues)
     except Exception:  # a test raised on some issue: go one by one, so that issue alone becomes an error
         return _one_by_one(rule, kind, candidates, in_scope, passes, ctx)
-    failed = list(compress(issues, [not v for v in verdicts]))
+    failed = list(compress(issues, map(not_, verdicts)))
     if passes is not None:  # a kind with a fast test only passes or fails: failures are explained when read
         return RuleRun(rule, kind, list(compress(issues, verdicts)), failed, [])
     run = RuleRun(rule, kind, [], [], [])

@@ -93,19 +93,33 @@ class Expression:
         return self.evaluate(scope)
 
 
-def compile_expression(text: str, known_fields: Iterable[str] | None = None) -> Expression:
-    """Parse ``text``; with ``known_fields``, a path whose first part is not among them is an error."""
-    parser = _Parser(text, set(known_fields) if known_fields is not None else None)
+def compile_expression(text: str, known_fields: Iterable[str] | None = None, *,
+                       field: Callable[[str], Callable[[Any], Any]] | None = None,
+                       now: datetime | None = None) -> Expression:
+    """Parse ``text``; with ``known_fields``, a path whose first part is not among them is an error.
+
+    By default the result runs on a :class:`Scope`. With ``field`` (path -> reader) and ``now``, it runs on
+    whatever those readers take, e.g. an issue itself: the engine compiles a rule's condition this way once
+    per evaluation, so testing an issue costs no more than the condition's own steps.
+    """
+    parser = _Parser(text, set(known_fields) if known_fields is not None else None, field, now)
     evaluate = parser.parse()
     return Expression(text, evaluate, frozenset(parser.fields))
 
 
+def _scope_field(path: str) -> Callable[[Any], Any]:
+    return lambda s: s.value(path)
+
+
 class _Parser:
-    def __init__(self, text: str, known: set[str] | None):
+    def __init__(self, text: str, known: set[str] | None, field: Callable[[str], Callable[[Any], Any]] | None = None,
+                 now: datetime | None = None):
         self.text, self.known = text, known
         self.tokens = tokenize(text)
         self.i = 0
         self.fields: set[str] = set()
+        self.reader = field or _scope_field
+        self.now_of: Callable[[Any], datetime] = (lambda s: s.now) if now is None else (lambda s: now)
 
     def peek(self) -> _Tok:
         return self.tokens[self.i]
@@ -141,7 +155,7 @@ class _Parser:
             parts.append(self.and_())
         if len(parts) == 1:
             return parts[0]
-        return lambda s: any(_truthy(p(s)) for p in parts)
+        return lambda s: any(p(s) for p in parts)
 
     def and_(self) -> Compiled:
         parts = [self.not_()]
@@ -150,13 +164,16 @@ class _Parser:
             parts.append(self.not_())
         if len(parts) == 1:
             return parts[0]
-        return lambda s: all(_truthy(p(s)) for p in parts)
+        if len(parts) == 2:
+            first, second = parts
+            return lambda s: bool(first(s)) and bool(second(s))
+        return lambda s: all(p(s) for p in parts)
 
     def not_(self) -> Compiled:
         if self.at("keyword", "not"):
             self.take()
             inner = self.not_()
-            return lambda s: not _truthy(inner(s))
+            return lambda s: not inner(s)
         return self.comparison()
 
     def comparison(self) -> Compiled:
@@ -251,9 +268,10 @@ class _Parser:
                 constant = constants[tok.text]
                 return lambda s: constant
             if tok.text == "now":
-                return lambda s: s.now
+                return self.now_of
             if tok.text == "today":
-                return lambda s: datetime.combine(s.now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+                now_of = self.now_of
+                return lambda s: datetime.combine(now_of(s).astimezone(UTC).date(), time.min, tzinfo=UTC)
             raise ExpressionError(f"'{tok.text}' cannot start a value", tok.column)
         if tok.kind == "op" and tok.text == "(":
             inner = self.or_()
@@ -272,7 +290,7 @@ class _Parser:
         self.expect("op", "(")
         argument = self.or_()
         self.expect("op", ")")
-        return _FUNCTIONS[function](argument)
+        return _FUNCTIONS[function](argument, self.now_of)
 
     def field(self, tok: _Tok) -> Compiled:
         path = tok.text
@@ -281,7 +299,7 @@ class _Parser:
             hint = did_you_mean(root, self.known)
             raise ExpressionError(f"unknown field '{root}'{hint}", tok.column)
         self.fields.add(path)
-        return lambda s: s.value(path)
+        return self.reader(path)
 
 
 def _show(tok: _Tok) -> str:
@@ -290,10 +308,6 @@ def _show(tok: _Tok) -> str:
 
 def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text[1:-1])
-
-
-def _truthy(value: Any) -> bool:
-    return bool(value) and value is not None
 
 
 _COLLECTIONS = (list, tuple, set, frozenset, dict)
@@ -391,20 +405,21 @@ def _count(argument: Compiled) -> Compiled:
     return run
 
 
-def _days(argument: Compiled, sign: int) -> Compiled:
+def _days(argument: Compiled, sign: int, now_of: Callable[[Any], datetime]) -> Compiled:
     def run(scope: Scope) -> float | None:
         moment = as_moment(argument(scope))
         if not isinstance(moment, datetime):
             return None
-        return round(sign * (moment - scope.now).total_seconds() / 86400, 2)
+        return round(sign * (moment - now_of(scope)).total_seconds() / 86400, 2)
 
     return run
 
 
-_FUNCTIONS: dict[str, Callable[[Compiled], Compiled]] = {
-    "count": _count,
-    "len": lambda a: (lambda s: len(a(s)) if isinstance(a(s), str) else 0),
-    "lower": lambda a: (lambda s: a(s).lower() if isinstance(a(s), str) else a(s)),
-    "days_until": lambda a: _days(a, 1),
-    "days_since": lambda a: _days(a, -1),
+# Each takes the compiled argument and how to read "now" from what the expression runs on.
+_FUNCTIONS: dict[str, Callable[[Compiled, Callable[[Any], datetime]], Compiled]] = {
+    "count": lambda a, now_of: _count(a),
+    "len": lambda a, now_of: (lambda s: len(a(s)) if isinstance(a(s), str) else 0),
+    "lower": lambda a, now_of: (lambda s: a(s).lower() if isinstance(a(s), str) else a(s)),
+    "days_until": lambda a, now_of: _days(a, 1, now_of),
+    "days_since": lambda a, now_of: _days(a, -1, now_of),
 }

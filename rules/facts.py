@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pmokit.records import Change, Comment, Issue
+from pmokit.records import Change, Comment, Issue, StatusCategory
 
 
 @dataclass
@@ -99,7 +99,7 @@ BUILTIN_FIELDS = {
     "fix_versions": lambda i: list(i.fix_versions), "parent": lambda i: i.parent_key, "epic": lambda i: i.epic_key,
     "attachments": lambda i: [a.filename for a in i.attachments],
     "links": lambda i: [link.url for link in i.remote_links],
-    "done": lambda i: i.is_done,
+    "done": lambda i: i.status_category is StatusCategory.DONE,  # Issue.is_done, one call fewer: read per check
 }
 RELATIONS = {"parent", "epic", "children"}
 

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -14,7 +14,7 @@ from config.models import Frozen, LocalText
 from pmokit.records import Issue
 
 from .expr import Expression, compile_expression
-from .facts import Facts, IssueScope
+from .facts import Facts, reader
 from .results import Severity
 
 DURATION = re.compile(r"^(\d+)([dhw])$")
@@ -47,11 +47,11 @@ class RuleScope(Frozen):
     labels: list[str] = Field(default_factory=list, description="the issue carries at least one of them")
     where: str | None = Field(None, description="a condition, e.g. \"budget > 1000000\"")
 
-    @functools.cached_property
+    @property
     def type_set(self) -> frozenset[str]:
         return frozenset(t.casefold() for t in self.issue_types)
 
-    @functools.cached_property
+    @property
     def status_set(self) -> frozenset[str]:
         return frozenset(s.casefold() for s in self.statuses)
 
@@ -75,19 +75,15 @@ class RuleScope(Frozen):
             labels = frozenset(self.labels)
             tests.append(lambda i: not labels.isdisjoint(i.labels))
         if self.where:
-            tests.append(condition_test(compiled(self.where), facts, now))
+            tests.append(condition_test(self.where, facts, now))
         return all_of(tests)
 
 
-def condition_test(expression: Expression, facts: Facts, now: datetime) -> Callable[[Issue], bool]:
-    """An expression as a test on issues: one scope object is moved from issue to issue (evaluation is pure)."""
-    cursor = IssueScope(None, facts, now)  # type: ignore[arg-type]
+def condition_test(text: str, facts: Facts, now: datetime) -> Callable[[Issue], Any]:
+    """A condition compiled to run on issues directly (fields read straight from the issue), once per evaluation.
 
-    def test(issue: Issue) -> bool:
-        cursor.issue = issue
-        return bool(expression(cursor))
-
-    return test
+    It returns the condition's value; callers take its truth (``filter``, ``if``)."""
+    return compile_expression(text, field=lambda path: reader(path, facts, now), now=now).evaluate
 
 
 def all_of(tests: list[Callable[[Issue], bool]]) -> Callable[[Issue], bool] | None:

@@ -11,6 +11,7 @@ from pmokit.records import Attachment, Change, Issue, RemoteLink, StatusCategory
 from rules.engine import compliance, evaluate
 from rules.facts import Facts
 from rules.results import State
+from rules.spec import RuleScope
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 SETTINGS = load_settings([DEFAULT_CONFIG], require_secrets=False)
@@ -111,3 +112,21 @@ def test_a_value_that_breaks_a_check_is_an_error_on_that_issue_only():
     assert [(r.issue_key, r.state) for r in results] == [("P-1", State.PASS), ("P-2", State.ERROR),
                                                          ("P-3", State.PASS)]
     assert "cannot compare this value" in results[1].message
+
+
+def test_a_scope_condition_selects_the_same_issues_as_the_condition_on_each_issue():
+    """Conditions run on issues directly in the engine; they must mean what they mean on one issue's scope."""
+    from rules.expr import compile_expression
+    from rules.facts import IssueScope
+
+    facts = varied_portfolio(4)
+    for condition in ("not done and due < now + 30d", "days_until(due) > 20 or count(children) >= 1",
+                      "parent.status = 'Execution'", "due >= today and lower(summary) matches '^m1'",
+                      "budget > 1 or sponsor is not empty", "program is empty and labels contains 'x'"):
+        spec = next(r for r in TEMPLATE_RULES if r.id == "work-has-owner").model_copy(
+            update={"scope": RuleScope(where=condition)})
+        selected = {r.issue_key for r in evaluate([spec], facts, None, NOW)}
+        expression = compile_expression(condition)
+        expected = {i.key for i in facts.issues.values() if expression(IssueScope(i, facts, NOW))}
+        assert selected == expected, condition
+        assert 0 < len(expected) < len(facts.issues) or condition.startswith("program"), condition

@@ -13,7 +13,7 @@ from pmokit.records import Issue
 from ..facts import IssueScope
 from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
 from ..results import Outcome
-from ..spec import RuleSpec, compiled, condition_test
+from ..spec import RuleSpec, condition_test
 from ._verdict import verdict
 
 
@@ -33,7 +33,7 @@ class ChildItems(RuleSpec):
 def _selector(need: ChildRequirement, ctx: CheckContext) -> Callable[[list[Issue]], list[Issue]]:
     """The children that count towards ``need``, as a function of an issue's children."""
     wanted_type, statuses = need.type.casefold(), {s.casefold() for s in need.statuses}
-    condition = condition_test(compiled(need.where), ctx.facts, ctx.now) if need.where else None
+    condition = condition_test(need.where, ctx.facts, ctx.now) if need.where else None
     return lambda kids: [k for k in kids if k.issue_type.casefold() == wanted_type
                          and (not statuses or k.status.casefold() in statuses)
                          and (condition is None or condition(k))]

@@ -35,7 +35,7 @@ def fast_pass(spec: RequiredFields, ctx: CheckContext) -> Callable[[Issue], bool
     readers = [reader(name, ctx.facts, ctx.now) for name in spec.fields]
     if len(readers) == 1:
         [read] = readers
-        return lambda issue: not is_empty(read(issue))
+        return lambda issue: (value := read(issue)) is not None and not is_empty(value)
 
     def passes(issue: Issue) -> bool:
         for read in readers:  # noqa: SIM110  (a plain loop: a generator costs more than the check)
