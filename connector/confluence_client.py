@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from atlassian import Confluence
@@ -54,6 +55,18 @@ class ConfluenceConnector:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    def search(self, cql: str, *, expand: str = "", page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every content item a CQL query finds, page by page (``start``/``limit`` until a short page)."""
+        start = 0
+        while True:
+            data = self.request("GET", "content/search", params={"cql": cql, "expand": expand, "start": start,
+                                                                 "limit": page_size})
+            results = data.get("results") or []
+            yield from results
+            if len(results) < page_size or not (data.get("_links") or {}).get("next"):
+                return
+            start += len(results)
 
     def _error(self, method: str, url: str, response: Any) -> AtlassianError:
         status = response.status_code

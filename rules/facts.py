@@ -20,7 +20,8 @@ class Facts:
     changes: dict[str, list[Change]] = field(default_factory=dict)  # issue id -> changes, oldest first
     program_of: dict[str, str] = field(default_factory=dict)  # project key -> program key
     groups: dict[str, frozenset[str]] = field(default_factory=dict)  # group -> user ids
-    documents: dict[str, list[str]] = field(default_factory=dict)  # issue key -> labels of its Confluence pages
+    # project key (or a project record's key) -> labels of the project's Confluence pages
+    documents: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, issues: Iterable[Issue], *, comments: Iterable[Comment] = (), changes: Iterable[Change] = (),

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from . import storage
+from . import cql, storage
 from .app import error, site
 from .model import SAttachment, SPage, SSpace
 from .render import timestamp
@@ -164,6 +164,21 @@ def find_content() -> Response:
     with state.lock:
         pages = [p for p in state.pages.values() if p.status == "current" and kind == "page"
                  and (space_key is None or p.space_key == space_key) and (title is None or p.title == title)]
+        expand = _expand()
+        return jsonify(_array([_content_v1(p, expand) for p in pages[start:start + limit]], start, limit, len(pages)))
+
+
+@blueprint.get(f"{V1}/content/search")
+def search_content() -> Response:
+    """CQL search (the subset of :mod:`sandbox.cql`), paged by start and limit like every v1 list."""
+    state = site().state
+    try:
+        test = cql.matcher(request.args.get("cql", ""), _ancestors)
+    except cql.CqlError as exc:
+        return error(400, str(exc))
+    start, limit = _paging()
+    with state.lock:
+        pages = [p for p in state.pages.values() if p.status == "current" and test(p)]
         expand = _expand()
         return jsonify(_array([_content_v1(p, expand) for p in pages[start:start + limit]], start, limit, len(pages)))
 

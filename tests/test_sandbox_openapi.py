@@ -86,6 +86,8 @@ CONFLUENCE_V1_READS = [
     ("GET", "/wiki/rest/api/content", {"params": {"spaceKey": "PMO", "title": "Portfolio Reports",
                                                   "expand": "version,ancestors,body.storage"}}),
     ("GET", "/wiki/rest/api/content", {"params": {"spaceKey": "PMO", "limit": 3}}),
+    ("GET", "/wiki/rest/api/content/search", {"params": {"cql": 'type = page and label in ("feasibility-study")',
+                                                         "expand": "ancestors,metadata.labels", "limit": 4}}),
 ]
 CONFLUENCE_V2_READS = [
     ("GET", "/wiki/api/v2/spaces", {"params": {"keys": "PMO"}}),

@@ -64,7 +64,11 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
         raise UserError(f"check failed: {exc}") from None
     finally:
         runtime.close()
-    shown = [r for r in results if all_results or r.state.value in ("fail", "pending", "error")]
+    # Portfolio rules look at the whole portfolio; show what concerns the selection (a person's load is in the
+    # reports and the audit).
+    wanted, projects_of = set(targets), {facts.issues[k].project_key for k in targets if k in facts.issues}
+    mine = [r for r in results if r.issue_key in wanted or (not r.issue_key and r.project_key in projects_of)]
+    shown = [r for r in mine if all_results or r.state.value in ("fail", "pending", "error")]
     if fmt == "json":
         click.echo(json.dumps({
             "results": [_result_json(r) for r in shown],

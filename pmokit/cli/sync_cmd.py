@@ -65,8 +65,30 @@ def sync_command(state: CliState, full: bool, reconcile: bool, projects: tuple[s
                 summary = syncer.full(projects)
             else:
                 summary = syncer.incremental(projects)
+        click.echo(summary.line())
+        if not reconcile:
+            _sync_documents(settings, runtime)
     except (AtlassianError, MissingSecretError, ValueError) as exc:
         raise UserError(f"sync failed: {exc}") from None
     finally:
         runtime.close()
-    click.echo(summary.line())
+
+
+def _sync_documents(settings, runtime) -> None:
+    """The labelled Confluence pages `documents` rules look for; a Confluence failure keeps what was known."""
+    from report_jobs.documents import read_documents, store_documents, wanted_labels
+
+    labels = wanted_labels(getattr(settings, "rules", []))
+    if settings.confluence is None or not labels:
+        return
+    try:
+        pages = read_documents(runtime.confluence, settings.confluence.space, labels,
+                               settings.portfolio.project_keys)
+    except (AtlassianError, MissingSecretError) as exc:
+        click.echo(f"warning: Confluence documents were not refreshed (the last ones known still count): {exc}",
+                   err=True)
+        return
+    with runtime.sessions.begin() as session:
+        store_documents(session, pages)
+    click.echo(f"documents: {len(pages)} labelled Confluence page(s) in {len({p.project_key for p in pages})} "
+               f"project(s)")

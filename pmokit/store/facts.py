@@ -9,7 +9,7 @@ from connector.translate import Vocabulary, comment_from_json, issue_from_json
 from pmokit.records import Change, Comment, Issue, User
 from rules.facts import Facts
 
-from .tables import ChangelogItem, IssueSnapshot
+from .tables import ChangelogItem, ConfluenceDocument, IssueSnapshot
 from .times import utc
 
 
@@ -39,10 +39,18 @@ def load_comments(session: Session) -> list[Comment]:
             for data in ((fields or {}).get("comment") or {}).get("comments") or ()]
 
 
+def load_documents(session: Session) -> dict[str, list[str]]:
+    """Project (or record) key -> the labels of its Confluence pages."""
+    documents: dict[str, list[str]] = {}
+    for row in session.scalars(select(ConfluenceDocument)):
+        documents.setdefault(row.project_key, []).extend(row.labels or [])
+    return documents
+
+
 def load_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, str],
                project_keys: list[str] | None = None, groups: dict[str, list[str]] | None = None) -> Facts:
     issues = load_issues(session, vocabulary, project_keys)
     changes = load_changes(session, [i.id for i in issues] if project_keys else None)
     return Facts.build(issues, changes=changes, comments=load_comments(session), program_of=program_of,
-                       groups=groups)
+                       groups=groups, documents=load_documents(session))
 

@@ -139,3 +139,15 @@ class AuditEvent(Base):
     summary: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict] = mapped_column(JSON)  # evidence, missing, fix; or the action and its outcome
     ruleset_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ConfluenceDocument(Base):
+    """A labelled Confluence page of a project: evidence for `documents` rules with `confluence_label`."""
+
+    __tablename__ = "confluence_document"
+
+    page_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_key: Mapped[str] = mapped_column(String(64), index=True)  # a Jira project key or a record's key
+    title: Mapped[str] = mapped_column(String(500))
+    labels: Mapped[list] = mapped_column(JSON)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

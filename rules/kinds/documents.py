@@ -64,7 +64,8 @@ def _found(need: DocumentRequirement, issue: Issue, facts: Facts) -> str | None:
         for link in issue.remote_links:
             if pattern.search(f"{link.title} {link.url}"):
                 return link.title or link.url
-    if need.confluence_label and need.confluence_label in facts.documents.get(issue.key, ()):
+    if need.confluence_label and (need.confluence_label in facts.documents.get(issue.key, ())
+                                  or need.confluence_label in facts.documents.get(issue.project_key, ())):
         return f"Confluence page labelled {need.confluence_label}"
     return None
 

@@ -1,0 +1,81 @@
+"""Project documents in Confluence: labelled pages under a project's page, kept in the store as evidence.
+
+A page counts for a project when it, or a page above it, names the project: a label equal to the project's
+key (``shop``) or a title that starts with it (``SHOP — Storefront``, ``SHOP-1 Feasibility``). Only the labels
+that `documents` rules ask for are read, in one CQL query over the PMO space.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from connector.confluence_client import ConfluenceConnector
+from pmokit.store.tables import ConfluenceDocument
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FoundPage:
+    page_id: str
+    title: str
+    labels: tuple[str, ...]
+    project_key: str
+
+
+def wanted_labels(rules: Iterable[Any]) -> list[str]:
+    """The Confluence labels the configured `documents` rules look for."""
+    return sorted({need.confluence_label for rule in rules for need in getattr(rule, "documents", None) or ()
+                   if need.confluence_label})
+
+
+def owner(content: dict[str, Any], project_keys: Iterable[str]) -> str | None:
+    """The project a page belongs to: by its own labels, then its title and its ancestors' titles (nearest first)."""
+    keys = sorted(set(project_keys), key=len, reverse=True)  # SHOP-1 before SHOP
+    labels = {label.get("name", "").casefold() for label in
+              ((content.get("metadata") or {}).get("labels") or {}).get("results") or ()}
+    for key in keys:
+        if key.casefold() in labels:
+            return key
+    titles = [content.get("title", "")] + [a.get("title", "") for a in reversed(content.get("ancestors") or [])]
+    for title in titles:
+        for key in keys:
+            if re.match(rf"{re.escape(key)}(?![\w-])", title, re.IGNORECASE):
+                return key
+    return None
+
+
+def read_documents(confluence: ConfluenceConnector, space: str, labels: list[str],
+                   project_keys: Iterable[str]) -> list[FoundPage]:
+    if not labels:
+        return []
+    quoted = ", ".join(f'"{label}"' for label in labels)
+    cql = f'type = page and space = "{space}" and label in ({quoted})'
+    found = []
+    keys = list(project_keys)
+    for content in confluence.search(cql, expand="ancestors,metadata.labels"):
+        project = owner(content, keys)
+        page_labels = tuple(sorted(label.get("name", "") for label in
+                                   ((content.get("metadata") or {}).get("labels") or {}).get("results") or ()))
+        if project is None:
+            log.info("Confluence page '%s' is labelled %s but belongs to no project of the portfolio",
+                     content.get("title"), ", ".join(page_labels))
+            continue
+        found.append(FoundPage(str(content["id"]), content.get("title", ""), page_labels, project))
+    return found
+
+
+def store_documents(session: Session, pages: list[FoundPage], now: datetime | None = None) -> None:
+    """Replace what is known: a page that lost its label or moved away no longer counts."""
+    now = now or datetime.now(UTC)
+    session.execute(delete(ConfluenceDocument))
+    session.add_all(ConfluenceDocument(page_id=p.page_id, project_key=p.project_key, title=p.title,
+                                       labels=list(p.labels), seen_at=now) for p in pages)
