@@ -67,8 +67,9 @@ def _gate(ctx: CheckContext, rule: Any, base: tuple, rules: list[Any], phases: s
     for key in ("from_phase", "to_phase"):
         if getattr(rule, key) not in phases:
             yield ctx.unknown_name((*base, key), "phase", getattr(rule, key), phases)
-    if rule.project_types and types:
-        orders = [t.phases for t in types.types if t.id in rule.project_types]
+    named = [t.phases for t in types.types if t.id in rule.project_types] if types else []
+    if named:  # (an unknown type is reported once, below)
+        orders = named
     if rule.from_phase in phases and rule.to_phase in phases and not any(
             rule.from_phase in order and rule.to_phase in order
             and order.index(rule.from_phase) < order.index(rule.to_phase) for order in orders):

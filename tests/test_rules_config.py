@@ -76,3 +76,39 @@ def test_kind_specific_keys_are_checked(run_cli, write_yaml):
     text = "rules:\n  - {id: d, kind: naming, pattern: x, colour: red}\n"
     [problem] = problems(run(run_cli, write_yaml, text).output)
     assert re.match(r"unknown key 'colour'", problem[3])
+
+
+PROJECT_TYPES = GOOD.replace('''    budget: "Budget (CNY)"
+''', '''    budget: "Budget (CNY)"
+    kind: "Project Type"
+  project_types:
+    field: kind
+    types:
+      - {id: maintenance, values: [Maintenance], phases: [initiation, closure]}
+''').replace('''    values: [Initiation]
+''', '''    values: [Initiation]
+  - {id: planning, name: Planning, values: [Planning]}
+  - {id: closure, name: Closure, values: [Closure]}
+''')
+GATE = "rules:\n  - {id: GM, kind: gate, from_phase: initiation, to_phase: closure, project_types: [maintenance]}\n"
+
+
+def test_project_types_and_their_gates(run_cli, write_yaml):
+    def check(config: str, rules: str = GATE):
+        return run_cli("config", "validate", str(write_yaml("pmokit.yaml", config + rules)),
+                       env={"PMOKIT_TEST_TOKEN": "x"})
+
+    assert check(PROJECT_TYPES).exit_code == 0, check(PROJECT_TYPES).output
+    wrong = PROJECT_TYPES.replace("phases: [initiation, closure]", "phases: [initiation, closing, initiation]")
+    found = problems(check(wrong, "").output)
+    assert [p[2] for p in found] == ["portfolio.project_types.types[0].phases[1]",
+                                     "portfolio.project_types.types[0].phases[2]"]
+    assert "unknown phase 'closing'; known: closure, initiation, planning" in found[0][3]
+    assert "listed twice" in found[1][3]
+    [field] = problems(check(PROJECT_TYPES.replace("field: kind", "field: knd")).output)
+    assert field[2] == "portfolio.project_types.field" and "did you mean 'kind'?" in field[3]
+    [unknown] = problems(check(PROJECT_TYPES, GATE.replace("[maintenance]", "[maintenace]")).output)
+    assert unknown[2] == "rules[0].project_types[0]" and "did you mean 'maintenance'?" in unknown[3]
+    # Planning -> closure leads forward in the default order, but not for maintenance projects (no planning).
+    [backwards] = problems(check(PROJECT_TYPES, GATE.replace("from_phase: initiation", "from_phase: planning")).output)
+    assert backwards[2] == "rules[0].to_phase" and "in the phases of any type of project" in backwards[3]

@@ -8,7 +8,8 @@ from types import MappingProxyType
 import pytest
 from pydantic import TypeAdapter
 
-from pmokit.records import Attachment, Change, Issue, RemoteLink, StatusCategory, User
+from config import DEFAULT_CONFIG, load_settings
+from pmokit.records import Attachment, Change, Issue, IssueLink, RemoteLink, StatusCategory, User
 from rules.config_section import _rule_union
 from rules.engine import affected, compliance, evaluate
 from rules.facts import Facts
@@ -167,3 +168,76 @@ def test_user_records_in_expressions():
     spec = rule(id="o", kind="required_fields", fields=["assignee"], scope={"where": "assignee is empty"})
     assert run(spec, [issue(assignee=User("u1", "李娜"))]) == []
     assert run(spec, [issue()])[0].state is State.FAIL
+
+
+class Unreadable:
+    """A field value nothing can compare or convert, as a broken custom field renderer might produce."""
+
+    def __float__(self):
+        raise RuntimeError("unreadable effort value")
+
+    def __gt__(self, other):
+        raise RuntimeError("unreadable due date")
+
+    __lt__ = __gt__
+
+    def __hash__(self):
+        raise RuntimeError("unreadable project key")
+
+
+def test_person_load_passes_fails_and_errors():
+    spec = rule(id="load", kind="person_load", measure="effort", capacity=10, capacities={"Wang Wei": 3})
+    li, wang = User("u1", "Li Na"), User("u2", "Wang Wei")
+    issues = [issue("SHOP-5", "Task", assignee=li, custom={"effort": 6}),
+              issue("PAY-5", "Task", assignee=li, custom={"effort": "3.5"}),
+              issue("PAY-6", "Task", assignee=wang, custom={"effort": 4}),
+              issue("PAY-7", "Task", custom={"effort": 50})]  # no assignee: nobody's load
+    by_subject = {r.subject: r for r in run(spec, issues)}
+    assert by_subject["person:Li Na"].state is State.PASS and "9.5" in by_subject["person:Li Na"].message
+    wang_result = by_subject["person:Wang Wei"]
+    assert wang_result.state is State.FAIL and wang_result.missing == ("1 effort over capacity",)
+    assert wang_result.issue_key == "" and wang_result.identity == "person:Wang Wei"
+    [broken] = run(spec, [issue("SHOP-9", "Task", assignee=li, custom={"effort": Unreadable()})])
+    assert broken.state is State.ERROR and "unreadable effort value" in broken.message
+
+
+def test_wip_limit_per_project_speaks_through_the_project_record():
+    spec = rule(id="wip", kind="wip_limit", per="project", limit=2, limits={"PAY": 3},
+                scope={"issue_types": ["Story"]})
+    busy = [issue(f"SHOP-{n}", "Story", status_category=StatusCategory.IN_PROGRESS) for n in range(2, 5)]
+    calm = [issue(f"PAY-{n}", "Story", status_category=StatusCategory.IN_PROGRESS) for n in range(2, 5)]
+    results = {r.project_key: r for r in run(spec, [issue("SHOP-1"), *busy, *calm,
+                                                    issue("SHOP-9", "Story", status_category=StatusCategory.DONE)])}
+    assert results["SHOP"].state is State.FAIL and results["SHOP"].issue_key == "SHOP-1"
+    assert "3 in progress, 1 over the limit of 2" in results["SHOP"].message
+    assert results["PAY"].state is State.PASS and results["PAY"].issue_key == ""  # PAY has no record here
+
+
+def test_belongs_to_project_and_its_error():
+    spec = rule(id="epics", kind="belongs_to_project", via="parent", scope={"issue_types": ["Epic"]})
+    ok, orphan = issue("SHOP-2", "Epic", parent_key="SHOP-1"), issue("SHOP-3", "Epic")
+    results = {r.issue_key: r for r in run(spec, [issue("SHOP-1"), ok, orphan])}
+    assert results["SHOP-2"].state is State.PASS and results["SHOP-3"].state is State.FAIL
+    assert results["SHOP-3"].fix == "Set the parent of SHOP-3 to its project's record (Project)."
+    [broken] = run(spec.model_copy(update={"via": "jira_project"}), [issue("SHOP-4", "Epic", project_key=Unreadable())])
+    assert broken.state is State.ERROR and "unreadable project key" in broken.message
+
+
+def test_dependencies_on_projects_behind_or_due_later_and_the_error():
+    spec = rule(id="deps", kind="dependencies", scope={"issue_types": ["Story"]})
+    settings = load_settings([DEFAULT_CONFIG], require_secrets=False)
+    records = [issue("SHOP-1", phase="execution"), issue("PAY-1", phase="planning"), issue("LOG-1", phase="closure")]
+    blocked = [IssueLink("1", "is blocked by", "PAY-2", outward=False)]
+    ahead = [IssueLink("1", "depends on", "LOG-2")]
+    items = [issue("PAY-2", "Story", due=date(2026, 12, 1)), issue("LOG-2", "Story", due=date(2026, 12, 1)),
+             issue("SHOP-2", "Story", links=tuple(blocked), due=date(2026, 12, 20)),
+             issue("SHOP-3", "Story", links=tuple(ahead), due=date(2026, 11, 25)),
+             issue("SHOP-4", "Story", links=(IssueLink("1", "relates to", "PAY-2"),))]
+    results = {r.issue_key: r for r in run(spec, records + items, settings=settings)}
+    assert results["SHOP-2"].state is State.FAIL and "PAY-2 (PAY) is still in planning" in results["SHOP-2"].message
+    assert results["SHOP-3"].state is State.FAIL
+    assert "LOG-2 is due 2026-12-01, after SHOP-3" in results["SHOP-3"].message
+    assert results["SHOP-4"].state is State.PASS and results["PAY-2"].state is State.PASS
+    unreadable = issue("SHOP-5", "Story", links=tuple(ahead), due=Unreadable())
+    broken = {r.issue_key: r for r in run(spec, records + items + [unreadable], settings=settings)}["SHOP-5"]
+    assert broken.state is State.ERROR and "unreadable due date" in broken.message
