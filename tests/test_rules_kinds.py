@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 
@@ -181,6 +182,9 @@ class Unreadable:
 
     __lt__ = __gt__
 
+    def __eq__(self, other):
+        raise RuntimeError("unreadable value")
+
     def __hash__(self):
         raise RuntimeError("unreadable project key")
 
@@ -241,3 +245,34 @@ def test_dependencies_on_projects_behind_or_due_later_and_the_error():
     unreadable = issue("SHOP-5", "Story", links=tuple(ahead), due=Unreadable())
     broken = {r.issue_key: r for r in run(spec, records + items + [unreadable], settings=settings)}["SHOP-5"]
     assert broken.state is State.ERROR and "unreadable due date" in broken.message
+
+
+BROKEN = Unreadable()
+
+
+@pytest.mark.parametrize(("spec", "issues"), [
+    ({"kind": "required_fields", "fields": ["budget"]}, [issue(custom={"budget": BROKEN})]),
+    ({"kind": "description_sections", "sections": ["Scope"]}, [issue(description=BROKEN)]),
+    ({"kind": "naming", "pattern": "^M"}, [issue(summary=BROKEN)]),
+    ({"kind": "child_items", "children": [{"type": "Risk", "where": "budget > 1"}]},
+     [issue(), issue("SHOP-2", "Risk", parent_key="SHOP-1", custom={"budget": BROKEN})]),
+    ({"kind": "documents", "documents": [{"name": "contract", "attachment": "contract"}]},
+     [issue(attachments=(Attachment("1", BROKEN),))]),
+    ({"kind": "dates"}, [issue(due=BROKEN)]),
+    ({"kind": "gate", "from_phase": "initiation", "to_phase": "planning", "conditions": ["budget > 1"]},
+     [issue(phase="planning", custom={"budget": BROKEN})]),
+    ({"kind": "wip_limit", "per": "program", "limit": 1},
+     [issue(project_key=BROKEN, status_category=StatusCategory.IN_PROGRESS)]),
+    ({"kind": "person_load", "measure": "effort", "capacity": 1},
+     [issue(assignee=User("u1"), custom={"effort": BROKEN})]),
+    ({"kind": "belongs_to_project", "via": "jira_project"}, [issue(project_key=BROKEN)]),
+    ({"kind": "dependencies"}, [issue("PAY-1", due=date(2026, 12, 1)),
+                                issue(links=(IssueLink("1", "depends on", "PAY-1"),), due=BROKEN)]),
+], ids=lambda value: value["kind"] if isinstance(value, dict) else "")
+def test_every_kind_turns_a_failure_to_read_into_an_error_result(spec, issues):
+    settings = load_settings([DEFAULT_CONFIG], require_secrets=False)
+    results = run(rule(id="r", **spec), issues, settings=settings)
+    errors = [r for r in results if r.state is State.ERROR]
+    # The message names what went wrong; the other issues of the evaluation still get their results.
+    assert errors and all(re.match(r"\w+Error: \S", r.message) for r in errors), [(r.state, r.message)
+                                                                                 for r in results]
