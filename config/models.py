@@ -145,6 +145,12 @@ class WebhookSettings(Frozen):
     bind: str = Field("127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
     path: str = Field("/webhooks/jira", pattern=r"^/\S*$")
     secret: Secret | None = None
+    workers: int = Field(1, ge=0, le=64, description="worker threads `pmokit serve` runs beside the receiver")
+    max_attempts: int = Field(6, ge=1, le=100, description="tries of an event before it becomes a dead letter")
+    max_actions_per_hour: int = Field(
+        20, ge=1, description="actions pmokit takes on one issue in an hour at most: a stop against any runaway")
+    lease_seconds: int = Field(120, ge=5, description="how long a worker holds an event it claimed; after a "
+                                                      "crash, another worker takes it over once this has passed")
 
 
 class ScheduleSettings(Frozen):

@@ -151,3 +151,27 @@ class ConfluenceDocument(Base):
     title: Mapped[str] = mapped_column(String(500))
     labels: Mapped[list] = mapped_column(JSON)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InboxEvent(Base):
+    """A webhook event, persisted before it is acknowledged, until a worker has handled it (or given up)."""
+
+    __tablename__ = "inbox_event"
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)  # Jira's identifier, or the body's hash
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    webhook_event: Mapped[str] = mapped_column(String(60))
+    issue_id: Mapped[str] = mapped_column(String(32))
+    issue_key: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    triggers: Mapped[list] = mapped_column(JSON)
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # pending | done | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claim: Mapped[str | None] = mapped_column(String(64))  # the claiming worker's token while it holds the event
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(Text, default="")  # what processing did, or the last error
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

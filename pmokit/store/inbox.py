@@ -1,0 +1,121 @@
+"""The webhook inbox: events persisted before they are acknowledged, claimed by workers, retried, dead-lettered.
+
+Claiming is safe with several workers on one store: on PostgreSQL candidates are read ``FOR UPDATE SKIP
+LOCKED``; on every database the claim itself is a conditional update, so two workers can never both hold an
+event. A claim is a lease: a worker that dies lets its events go when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .tables import InboxEvent
+
+PENDING, DONE, DEAD = "pending", "done", "dead"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    dedupe_key: str
+    webhook_event: str
+    issue_id: str
+    issue_key: str
+    actor: str
+    triggers: tuple[str, ...]
+    payload: dict[str, Any]
+
+
+def enqueue(session: Session, event: Incoming, now: datetime | None = None) -> bool:
+    """Persist an event; False when one with the same dedupe key is already there (a duplicate delivery)."""
+    now = now or datetime.now(UTC)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(InboxEvent).values(
+        dedupe_key=event.dedupe_key, received_at=now, webhook_event=event.webhook_event, issue_id=event.issue_id,
+        issue_key=event.issue_key, actor=event.actor, triggers=list(event.triggers), payload=event.payload,
+        status=PENDING, attempts=0, next_attempt_at=now, outcome="").on_conflict_do_nothing(
+        index_elements=["dedupe_key"])
+    return session.execute(statement).rowcount == 1
+
+
+def claim(session: Session, limit: int, lease: timedelta, now: datetime | None = None) -> list[InboxEvent]:
+    """Up to ``limit`` events due for processing, now held by this caller until ``now + lease``."""
+    now = now or datetime.now(UTC)
+    claimable = and_(InboxEvent.status == PENDING, InboxEvent.next_attempt_at <= now,
+                     or_(InboxEvent.claimed_until.is_(None), InboxEvent.claimed_until < now))
+    query = select(InboxEvent.pk).where(claimable).order_by(InboxEvent.pk).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    pks = list(session.scalars(query))
+    if not pks:
+        return []
+    token = uuid.uuid4().hex
+    session.execute(update(InboxEvent).where(InboxEvent.pk.in_(pks), claimable)
+                    .values(claim=token, claimed_until=now + lease).execution_options(synchronize_session=False))
+    return list(session.scalars(select(InboxEvent).where(InboxEvent.claim == token).order_by(InboxEvent.pk)))
+
+
+def finish(session: Session, event: InboxEvent, outcome: str, now: datetime | None = None) -> bool:
+    """Mark a claimed event done; False if the claim was lost meanwhile (another worker took over)."""
+    result = session.execute(update(InboxEvent).where(InboxEvent.pk == event.pk, InboxEvent.claim == event.claim)
+                             .values(status=DONE, outcome=outcome[:4000], processed_at=now or datetime.now(UTC),
+                                     claim=None, claimed_until=None).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def backoff(attempts: int) -> timedelta:
+    """2 s, 4 s, 8 s … at most ten minutes between tries."""
+    return timedelta(seconds=min(2 ** attempts, 600))
+
+
+def fail(session: Session, event: InboxEvent, error: str, max_attempts: int, now: datetime | None = None) -> str:
+    """Count a failed try: back to pending after a backoff, or a dead letter after ``max_attempts``."""
+    now = now or datetime.now(UTC)
+    attempts = event.attempts + 1
+    status = DEAD if attempts >= max_attempts else PENDING
+    session.execute(update(InboxEvent).where(InboxEvent.pk == event.pk, InboxEvent.claim == event.claim)
+                    .values(status=status, attempts=attempts, outcome=error[:4000], claim=None, claimed_until=None,
+                            next_attempt_at=now + backoff(attempts),
+                            processed_at=now if status == DEAD else None).execution_options(
+                        synchronize_session=False))
+    return status
+
+
+def counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))
+    return {PENDING: 0, DONE: 0, DEAD: 0} | {status: n for status, n in rows}
+
+
+def listing(session: Session, status: str | None = None, limit: int = 50) -> list[InboxEvent]:
+    query = select(InboxEvent).order_by(InboxEvent.pk.desc()).limit(limit)
+    if status:
+        query = query.where(InboxEvent.status == status)
+    return list(session.scalars(query))
+
+
+def get(session: Session, pk: int) -> InboxEvent | None:
+    return session.get(InboxEvent, pk)
+
+
+def retry(session: Session, pks: list[int] | None = None, now: datetime | None = None) -> int:
+    """Dead letters (all, or these) back to pending, with their attempts reset."""
+    query = update(InboxEvent).where(InboxEvent.status == DEAD)
+    if pks:
+        query = query.where(InboxEvent.pk.in_(pks))
+    return session.execute(query.values(status=PENDING, attempts=0, next_attempt_at=now or datetime.now(UTC),
+                                        claim=None, claimed_until=None).execution_options(
+        synchronize_session=False)).rowcount
+
+
+def purge(session: Session, status: str, older_than: timedelta | None = None, now: datetime | None = None) -> int:
+    """Delete events in ``status`` (done or dead), optionally only those received before ``now - older_than``."""
+    query = delete(InboxEvent).where(InboxEvent.status == status)
+    if older_than is not None:
+        query = query.where(InboxEvent.received_at < (now or datetime.now(UTC)) - older_than)
+    return session.execute(query.execution_options(synchronize_session=False)).rowcount

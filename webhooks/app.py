@@ -1,0 +1,119 @@
+"""``create_app(settings)``: the Flask application that receives Jira's webhooks.
+
+Verify the signature, bound the size, parse, classify; persist what pmokit handles to the inbox in the store and
+answer 202; answer 200 to duplicates and to events pmokit does not handle (with the reason). Never 409 or 429
+(Jira would retry a delivery that cannot succeed), never a 5xx for anything a client sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from pmokit.store import inbox
+
+from .events import Ignored, classify
+from .metrics import Metrics
+from .signature import verify
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, metrics: Metrics | None = None) -> Flask:
+    """The receiver for ``settings`` (a pmokit configuration); ``sessions`` defaults to its store, migrated."""
+    if sessions is None:
+        from pmokit.store import make_engine, session_factory, upgrade
+
+        engine = make_engine(settings.store.url, settings.base_dir)
+        upgrade(engine)
+        sessions = session_factory(engine)
+    store = sessions
+
+    def inbox_counts() -> dict[str, int]:
+        with store() as session:
+            return inbox.counts(session)
+
+    metrics = metrics or Metrics(inbox_counts)
+    secret_ref = settings.webhooks.secret
+    secret = secret_ref.reveal() if secret_ref is not None else None
+    app = Flask("pmokit.webhooks")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.extensions["pmokit"] = {"sessions": sessions, "metrics": metrics}
+
+    def answer(status: int, outcome: str, **body: Any) -> Response:
+        metrics.received.labels(outcome).inc()
+        response = jsonify({"outcome": outcome, **body})
+        response.status_code = status
+        return response
+
+    @app.post(settings.webhooks.path)
+    def receive() -> Response:
+        started = time.perf_counter()
+        try:
+            return _receive(answer)
+        finally:
+            metrics.ack_seconds.observe(time.perf_counter() - started)
+
+    def _receive(answer) -> Response:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return answer(413, "rejected", error=f"the body is over {MAX_BODY} bytes")
+        raw = request.get_data(cache=False)
+        if secret is not None and not verify(secret, raw, request.headers.get("X-Hub-Signature")):
+            return answer(401, "rejected", error="missing or wrong X-Hub-Signature")
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return answer(400, "rejected", error="the body is not JSON")
+        if not isinstance(payload, dict):
+            return answer(400, "rejected", error="the body is not a JSON object")
+        event = classify(payload)
+        if isinstance(event, Ignored):
+            return answer(200, "ignored", reason=event.reason)
+        identifier = request.headers.get("X-Atlassian-Webhook-Identifier", "").strip()
+        key = f"id:{identifier[:180]}" if identifier else "sha256:" + hashlib.sha256(raw).hexdigest()
+        incoming = inbox.Incoming(key, event.webhook_event, event.issue_id, event.issue_key[:64], event.actor[:200],
+                                  event.triggers, payload)
+        with store.begin() as session:
+            new = inbox.enqueue(session, incoming)
+        if not new:
+            return answer(200, "duplicate", reason="this delivery was received before")
+        return answer(202, "accepted", issue=event.issue_key or event.issue_id, triggers=list(event.triggers))
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify({"status": "alive"})
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        try:
+            with store() as session:
+                session.execute(text("select 1"))
+        except Exception as exc:  # readiness reports the store's state, whatever the error
+            log.warning("store not reachable: %s", exc.__class__.__name__)
+            response = jsonify({"status": "not ready", "store": "unreachable"})
+            response.status_code = 503
+            return response
+        return jsonify({"status": "ready", "store": "reachable", "configuration": "loaded"})
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        # 404/405/413 from Werkzeug: JSON like the rest, never an HTML page.
+        response = jsonify({"outcome": "rejected", "error": exc.description or exc.name})
+        response.status_code = exc.code or 400
+        return response
+
+    return app

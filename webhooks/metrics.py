@@ -1,0 +1,41 @@
+"""Prometheus metrics of the receiver and the workers, in a registry of their own (one per application)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class _InboxDepth:
+    """Read at scrape time from the store, so it is right whichever process changed the inbox."""
+
+    def __init__(self, counts: Callable[[], dict[str, int]]):
+        self.counts = counts
+
+    def collect(self):
+        family = GaugeMetricFamily("pmokit_inbox_events", "Events in the inbox by status", labels=["status"])
+        try:
+            for status, count in sorted(self.counts().items()):
+                family.add_metric([status], count)
+        except Exception:  # a scrape must not fail because the store is briefly away
+            pass
+        yield family
+
+
+class Metrics:
+    def __init__(self, inbox_counts: Callable[[], dict[str, int]] | None = None):
+        self.registry = CollectorRegistry()
+        self.received = Counter("pmokit_webhook_requests", "Webhook requests by outcome", ["outcome"],
+                                registry=self.registry)
+        self.processed = Counter("pmokit_events_processed", "Inbox events handled by workers, by outcome",
+                                 ["outcome"], registry=self.registry)
+        self.ack_seconds = Histogram("pmokit_webhook_ack_seconds", "From request to answer",
+                                     buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.processing_seconds = Histogram("pmokit_event_processing_seconds", "From claim to done, per batch",
+                                            buckets=LATENCY_BUCKETS, registry=self.registry)
+        if inbox_counts is not None:
+            self.registry.register(_InboxDepth(inbox_counts))
