@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 
 import click
 
@@ -29,8 +28,8 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
                   fmt: str, all_results: bool) -> None:
     """Evaluate issues from the store (run `pmokit sync` first) and enforce the PMO's rules on them."""
     from pmokit.runtime import open_runtime
-    from rules.actions import GAP_LABEL, plan, revert_targets
-    from rules.engine import compliance, evaluate
+    from report_jobs.enforce import enforce
+    from rules.engine import compliance
 
     if sum(bool(x) for x in (keys, projects, jql)) != 1:
         raise UsageError("name issues (KEY ...), or give --project or --jql (one of them)")
@@ -52,14 +51,8 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
                 raise UsageError(f"not in the store: {', '.join(unknown)} (run `pmokit sync`, or check the keys)")
         if not targets:
             raise UsageError("no issues to check: the store has none for that selection (run `pmokit sync`)")
-        results = evaluate(list(settings.rules), facts, None, datetime.now(UTC), language=settings.language,
-                           settings=settings, issue_keys=targets)
-        flagged = {key for key, issue in facts.issues.items() if GAP_LABEL in issue.labels}
-        actions = plan(results, targets, language=settings.language, revert_to=revert_targets(settings),
-                       flagged=flagged)
-        applied = [] if dry_run else _apply(runtime, actions)
-        if not dry_run:
-            _audit(runtime, settings, results, applied, facts)
+        done = enforce(runtime, facts, targets, trigger="check", dry_run=dry_run)
+        results, actions, applied = done.results, done.actions, done.applied
     except (AtlassianError, MissingSecretError) as exc:
         raise UserError(f"check failed: {exc}") from None
     finally:
@@ -84,24 +77,27 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
         sys.exit(1)
 
 
-def _apply(runtime, actions):
-    from report_jobs.enforce import apply
-
-    return apply(actions, runtime.writer)
-
-
-def _audit(runtime, settings, results, applied, facts) -> None:
-    from pmokit.store.audit import record_actions, record_approvals, record_results, ruleset_hash
-
-    ruleset = ruleset_hash(settings)
-    project_of = {key: issue.project_key for key, issue in facts.issues.items()}
-    gates = [r for r in settings.rules if r.kind == "gate"]
-    with runtime.sessions.begin() as session:
-        record_results(session, results, trigger="check", ruleset=ruleset)
-        record_actions(session, applied, trigger="check", ruleset=ruleset, project_of=project_of)
-        record_approvals(session, facts, gates, trigger="check", ruleset=ruleset)
-
-
+def _table(shown, results, actions, applied, dry_run: bool) -> None:
+    for result in sorted(shown, key=lambda r: (r.issue_key, -r.severity.weight, r.rule_id)):
+        grace = " (grace period)" if result.in_grace else ""
+        click.echo(f"{STATE_MARK[result.state.value]} {result.issue_key:<10} {result.rule_id:<22} "
+                   f"{result.severity.value:<8} {result.message}{grace}")
+        if result.state.value != "pass" and result.fix:
+            click.echo(f"  fix: {result.fix}")
+    counts = {s: sum(1 for r in results if r.state.value == s) for s in ("pass", "fail", "pending", "error")}
+    click.echo(f"{len(results)} results: {counts['pass']} pass, {counts['fail']} fail, {counts['pending']} pending, "
+               f"{counts['error']} error")
+    if dry_run:
+        click.echo(f"dry run: {len(actions)} actions, nothing written")
+        for action in actions:
+            click.echo(f"- {action.describe()}")
+    else:
+        changed = sum(1 for a in applied if a.changed)
+        failed = [a for a in applied if a.error]
+        click.echo(f"enforced: {changed} changes written, {len(applied) - changed - len(failed)} already so"
+                   + (f", {len(failed)} failed" if failed else ""))
+        for item in failed:
+            click.echo(f"  failed: {item.action.describe().splitlines()[0]}: {item.error}")
 def _result_json(result) -> dict:
     return {"rule": result.rule_id, "kind": result.kind, "issue": result.issue_key, "state": result.state.value,
             "severity": result.severity.value, "enforcement": result.enforcement, "message": result.message,

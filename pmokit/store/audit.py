@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .tables import AuditEvent, RuleState
@@ -79,6 +79,17 @@ def record_actions(session: Session, applied: Iterable[Any], *, trigger: str, ru
             ruleset_hash=ruleset))
         count += 1
     return count
+
+
+def actions_since(session: Session, issue_keys: Iterable[str], since: datetime) -> dict[str, int]:
+    """How many actions pmokit audited on each of these issues since ``since`` (for the hourly limit)."""
+    keys = sorted(set(issue_keys))
+    if not keys:
+        return {}
+    rows = session.execute(select(AuditEvent.issue_key, func.count()).where(
+        AuditEvent.kind == "action", AuditEvent.issue_key.in_(keys), AuditEvent.at >= since)
+        .group_by(AuditEvent.issue_key))
+    return {key: count for key, count in rows}
 
 
 def record_approvals(session: Session, facts: Any, gates: Sequence[Any], *, trigger: str, ruleset: str,
