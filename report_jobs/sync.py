@@ -55,6 +55,10 @@ def _issue_type(issue: FetchedIssue) -> str:
     return ((issue.raw.get("fields") or {}).get("issuetype") or {}).get("name", "")
 
 
+def _project_key(issue: FetchedIssue) -> str:
+    return str(((issue.raw.get("fields") or {}).get("project") or {}).get("key") or "")
+
+
 def _links_changed(issue: FetchedIssue, known: set[str]) -> bool:
     """Jira records remote (web) link changes in the history: only then are the links read again."""
     return any(item.get("field") == "RemoteIssueLink" for history in issue.histories
@@ -176,6 +180,27 @@ class Syncer:
         with self.sessions.begin() as session:
             summary.deleted = store.mark_deleted(session, stored - ids)
             store.set_cursor(session, summary.scope, reconciled=True)
+        return self._finish(summary)
+
+    def refresh(self, ids: Sequence[str]) -> SyncSummary:
+        """Re-read these issues now (webhooks named them; events may be late or out of order): current fields,
+        complete changelog, and for records their links and comments. An issue Jira no longer returns for the
+        portfolio (deleted, moved out) is marked removed."""
+        projects = self.projects()
+        summary = self._start("refresh", projects)
+        wanted = sorted({str(i) for i in ids}, key=int)
+        if not wanted:
+            return self._finish(summary)
+        with self.sessions() as session:
+            known = store.history_ids(session, wanted)
+        lookup = lambda i: known.get(i, set())  # noqa: E731
+        portfolio = set(projects)
+        seen: set[str] = set()
+        batches = ([i for i in batch if _project_key(i) in portfolio]
+                   for batch in self.reader.fetch("", self.field_ids(), lookup, self.batch, ids=wanted))
+        self._save(batches, summary, len(wanted), seen=seen, known=lookup)
+        with self.sessions.begin() as session:
+            summary.deleted = store.mark_deleted(session, set(wanted) - seen)
         return self._finish(summary)
 
     def forget(self, issue_id: str) -> None:

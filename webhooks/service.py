@@ -1,0 +1,110 @@
+"""`pmokit serve`: the receiver (waitress), the workers and the scheduler in one process; `pmokit worker`
+runs workers only, for scale (several processes on one PostgreSQL store share the inbox)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Any
+
+from waitress.server import create_server
+
+from .app import create_app
+from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    def __init__(self, runtime: Any, *, bind: str | None = None, workers: int | None = None,
+                 schedule: bool = True, threads: int = 8):
+        from pmokit.store import inbox
+        from report_jobs.worker import Worker
+
+        self.runtime = runtime
+        settings = runtime.settings
+
+        def counts() -> dict[str, int]:
+            with runtime.sessions() as session:
+                return inbox.counts(session)
+
+        self.metrics = Metrics(counts)
+        self.app = create_app(settings, runtime.sessions, self.metrics)
+        host, _, port = (bind or settings.webhooks.bind).rpartition(":")
+        self.server = create_server(self.app, host=host, port=int(port), threads=threads, ident="pmokit",
+                                    connection_limit=1000, channel_timeout=60)
+        self.port = int(self.server.effective_port)
+        self.url = f"http://{host}:{self.port}"
+        self.stop_event = threading.Event()
+        count = settings.webhooks.workers if workers is None else workers
+        self.workers = [Worker(runtime, metrics=self.metrics) for _ in range(count)]
+        self.scheduler = _scheduler(runtime) if schedule else None
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> Service:
+        self._threads = [threading.Thread(target=self.server.run, name="pmokit-receiver", daemon=True)]
+        self._threads += [threading.Thread(target=w.run, args=(self.stop_event,), name=f"pmokit-worker-{n}",
+                                           daemon=True) for n, w in enumerate(self.workers)]
+        for thread in self._threads:
+            thread.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
+        log.info("pmokit listening on %s%s with %d worker(s)", self.url, self.runtime.settings.webhooks.path,
+                 len(self.workers))
+        return self
+
+    def wait(self) -> None:
+        with contextlib.suppress(KeyboardInterrupt):
+            while not self.stop_event.wait(1.0):
+                pass
+        self.close()
+
+    def close(self) -> None:
+        self.stop_event.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        with contextlib.suppress(Exception):
+            self.server.close()
+        for thread in self._threads[1:]:
+            thread.join(timeout=30)
+
+    def __enter__(self) -> Service:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _scheduler(runtime: Any):
+    """Incremental sync and the reconcile, on the configured cron schedules, in the configured time zone."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    schedule = runtime.settings.schedule
+    scheduler = BackgroundScheduler(timezone=schedule.timezone)
+    jobs = {"sync": (schedule.sync, lambda: scheduled_sync(runtime, reconcile=False)),
+            "reconcile": (schedule.reconcile, lambda: scheduled_sync(runtime, reconcile=True))}
+    for name, (cron, job) in jobs.items():
+        if cron:
+            scheduler.add_job(job, CronTrigger.from_crontab(cron, timezone=schedule.timezone), id=name,
+                              max_instances=1, coalesce=True, misfire_grace_time=300)
+    return scheduler
+
+
+def scheduled_sync(runtime: Any, *, reconcile: bool) -> None:
+    """A scheduled sync; the reconcile also re-evaluates and enforces the whole portfolio (what webhooks missed)."""
+    from report_jobs.enforce import enforce
+    from report_jobs.sync import Syncer
+
+    syncer = Syncer(runtime.settings, runtime.jira, runtime.sessions, runtime.jira_transport.accounting)
+    try:
+        summary = syncer.reconcile() if reconcile else syncer.incremental()
+        log.info("scheduled %s: %s", "reconcile" if reconcile else "sync", summary.line())
+        if reconcile:
+            facts = runtime.facts()
+            done = enforce(runtime, facts, list(facts.issues), trigger="reconcile",
+                           action_limit=runtime.settings.webhooks.max_actions_per_hour)
+            log.info("reconcile enforced: %d action(s)", len(done.applied))
+    except Exception:
+        log.exception("the scheduled %s failed; it runs again at its next time", "reconcile" if reconcile else "sync")
