@@ -1,0 +1,167 @@
+"""The worker: effects are idempotent, failures retry then become dead letters, runaways are stopped, and
+several workers share one PostgreSQL inbox without handling an event twice."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from pmokit.store import inbox
+from pmokit.store.tables import AuditEvent, InboxEvent
+from report_jobs.worker import Worker, drain
+from tests.syncing import runtime_for, syncer
+from webhooks.events import classify
+
+FIXTURE = Path(__file__).parent / "fixtures" / "jira-webhooks" / "mattermost-plugin-jira" / \
+    "webhook-issue-updated-labels.json"
+
+
+def event_for(sb, key: str, n: int = 0, actor: str = "557058:li.na") -> inbox.Incoming:
+    """A real `jira:issue_updated` payload, pointed at a sandbox issue."""
+    payload = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    issue = sb.state.issue(key)
+    payload["issue"]["id"], payload["issue"]["key"] = str(issue.id), key
+    payload["user"] = {"accountId": actor}
+    event = classify(payload)
+    return inbox.Incoming(f"id:{key}:{n}", event.webhook_event, event.issue_id, event.issue_key, actor,
+                          event.triggers, payload)
+
+
+def put(runtime, *events: inbox.Incoming) -> None:
+    with runtime.sessions.begin() as session:
+        for event in events:
+            assert inbox.enqueue(session, event)
+
+
+def audit_count(runtime, kind: str) -> int:
+    with runtime.sessions() as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == kind))
+
+
+@pytest.fixture
+def synced(fresh_sandbox, tmp_path):
+    runtime = runtime_for(fresh_sandbox, tmp_path, give_up_after=1)
+    syncer(runtime).full(["OMS", "LOG"])
+    yield fresh_sandbox, runtime
+    runtime.close()
+
+
+def test_an_event_handled_twice_has_the_effect_of_once(synced):
+    sb, runtime = synced
+    put(runtime, event_for(sb, "OMS-1"))
+    assert drain(Worker(runtime)).done == 1
+    comments, labels = len(sb.state.issue("OMS-1").comments), list(sb.state.issue("OMS-1").labels)
+    audited = (audit_count(runtime, "result"), audit_count(runtime, "action"))
+    assert comments == 1 and "pmo-gap" in labels and audited[1] >= 2
+    # A worker that died after acting, before marking the event done: the event comes round again.
+    with runtime.sessions.begin() as session:
+        session.execute(update(InboxEvent).values(status="pending", claim=None, claimed_until=None))
+    sb.reset_stats()
+    assert drain(Worker(runtime)).done == 1
+    assert len(sb.state.issue("OMS-1").comments) == comments and list(sb.state.issue("OMS-1").labels) == labels
+    assert (audit_count(runtime, "result"), audit_count(runtime, "action")) == audited
+    assert sb.stats()["writes_total"] == 0
+
+
+def test_pmokit_own_events_cause_nothing(synced):
+    sb, runtime = synced
+    put(runtime, event_for(sb, "OMS-1", actor=runtime.settings.jira.bot.account_id))
+    sb.reset_stats()
+    assert drain(Worker(runtime)).done == 1
+    assert sb.stats()["requests_total"] == 0 and sb.state.issue("OMS-1").comments == []
+    with runtime.sessions() as session:
+        [event] = inbox.listing(session)
+    assert event.outcome == "pmokit's own action: nothing to do"
+
+
+def test_failures_retry_with_backoff_then_become_dead_letters(synced, run_cli):
+    sb, runtime = synced
+    put(runtime, event_for(sb, "OMS-1"))
+    sb.set_faults(unavailable={"match": "POST */issue/bulkfetch", "count": 10_000})
+    worker = Worker(runtime)
+    attempts = runtime.settings.webhooks.max_attempts
+    for attempt in range(1, attempts + 1):
+        report = worker.run_once()
+        assert report.claimed == 1
+        with runtime.sessions.begin() as session:
+            [event] = inbox.listing(session)
+            assert event.attempts == attempt and "503" in event.outcome, event.outcome
+            if event.status == "pending":  # due again after its backoff: make it due now
+                assert event.next_attempt_at.replace(tzinfo=None) > event.received_at.replace(tzinfo=None)
+                session.execute(update(InboxEvent).values(next_attempt_at=event.received_at))
+    assert event.status == "dead"
+    assert worker.run_once().claimed == 0
+    config = str(Path(runtime.settings.files[0]))
+    listed = run_cli("--config", config, "inbox", "list", "--status", "dead")
+    assert "dead" in listed.stdout and "OMS-1" in listed.stdout and "dead 1" in listed.stdout
+    shown = json.loads(run_cli("--config", config, "inbox", "show", str(event.pk)).stdout)
+    assert shown["status"] == "dead" and shown["attempts"] == attempts and shown["payload"]["issue"]["key"] == "OMS-1"
+    sb.set_faults()
+    assert "1 dead letter(s) queued again" in run_cli("--config", config, "inbox", "retry").stdout
+    assert drain(Worker(runtime)).done == 1 and sb.state.issue("OMS-1").comments
+    purged = run_cli("--config", config, "inbox", "purge", "--status", "done", "--older-than-days", "0")
+    assert "1 done event(s) deleted" in purged.stdout
+    assert run_cli("--config", config, "inbox", "show", str(event.pk)).exit_code == 2
+
+
+def test_the_hourly_action_limit_stops_a_runaway(synced):
+    sb, runtime = synced
+    limited = runtime.settings.model_copy(update={"webhooks": runtime.settings.webhooks.model_copy(
+        update={"max_actions_per_hour": 2})})
+    runtime.settings = limited
+    put(runtime, event_for(sb, "OMS-1", 1))
+    assert drain(Worker(runtime)).done == 1  # comment + label: two actions, the limit
+    sb.state.issue("OMS-1").labels.remove("pmo-gap")  # someone keeps removing the label …
+    put(runtime, event_for(sb, "OMS-1", 2))
+    assert drain(Worker(runtime)).done == 1
+    assert "pmo-gap" not in sb.state.issue("OMS-1").labels  # … and pmokit stops putting it back this hour
+    with runtime.sessions() as session:
+        outcomes = [e.outcome for e in inbox.listing(session)]
+    assert any("hourly action limit reached on OMS-1" in o for o in outcomes)
+
+
+def test_two_workers_share_one_inbox_without_handling_an_event_twice(store_url):
+    """Claims only (no Jira): 2,000 events, two threads claiming in small batches as fast as they can; on
+    PostgreSQL (SKIP LOCKED) and on SQLite (the conditional claim alone)."""
+    from pmokit.store import make_engine, session_factory, upgrade
+
+    engine = make_engine(store_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        for n in range(2000):
+            inbox.enqueue(session, inbox.Incoming(f"id:{n}", "jira:issue_updated", str(n), f"X-{n}", "u",
+                                                  ("field_change",), {}))
+    claimed: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def work(index: int) -> None:
+        start.wait()
+        while True:
+            with sessions.begin() as session:
+                events = inbox.claim(session, 7, timedelta(minutes=5))
+                for event in events:
+                    inbox.finish(session, event, f"worker {index}")
+            claimed[index].extend(e.pk for e in events)
+            if not events:  # nothing claimable: lost every race this time, or nothing left
+                with sessions() as session:
+                    if inbox.counts(session)["pending"] == 0:
+                        return
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed[0]) + len(claimed[1]) == 2000
+    assert not set(claimed[0]) & set(claimed[1])
+    if store_url.startswith("postgresql"):  # SKIP LOCKED: both make progress at once (SQLite takes turns)
+        assert claimed[0] and claimed[1]
+    with sessions() as session:
+        assert inbox.counts(session) == {"pending": 0, "done": 2000, "dead": 0}
+    engine.dispose()
