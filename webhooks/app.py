@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
@@ -27,6 +28,15 @@ from .signature import verify
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _clean(text: str, size: int) -> str:
+    """A payload string fit for a column: no NUL (PostgreSQL refuses it), bounded."""
+    return text.replace("\x00", "")[:size]
 
 
 def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, metrics: Metrics | None = None) -> Flask:
@@ -71,20 +81,27 @@ def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, met
         if secret is not None and not verify(secret, raw, request.headers.get("X-Hub-Signature")):
             return answer(401, "rejected", error="missing or wrong X-Hub-Signature")
         try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            payload = json.loads(raw, parse_constant=_no_constants)
+            event = classify(payload) if isinstance(payload, dict) else None
+        except (ValueError, UnicodeDecodeError):
             return answer(400, "rejected", error="the body is not JSON")
-        if not isinstance(payload, dict):
+        except RecursionError:
+            return answer(400, "rejected", error="the JSON is nested too deeply")
+        if event is None:
             return answer(400, "rejected", error="the body is not a JSON object")
-        event = classify(payload)
         if isinstance(event, Ignored):
             return answer(200, "ignored", reason=event.reason)
         identifier = request.headers.get("X-Atlassian-Webhook-Identifier", "").strip()
         key = f"id:{identifier[:180]}" if identifier else "sha256:" + hashlib.sha256(raw).hexdigest()
-        incoming = inbox.Incoming(key, event.webhook_event, event.issue_id, event.issue_key[:64], event.actor[:200],
-                                  event.triggers, payload)
-        with store.begin() as session:
-            new = inbox.enqueue(session, incoming)
+        incoming = inbox.Incoming(key, _clean(event.webhook_event, 60), event.issue_id, _clean(event.issue_key, 64),
+                                  _clean(event.actor, 200), event.triggers, payload)
+        try:
+            with store.begin() as session:
+                new = inbox.enqueue(session, incoming)
+        except SQLAlchemyError as exc:
+            # The store, not the request: 503 so that Jira delivers it again later.
+            log.error("could not persist a webhook event: %s", exc.__class__.__name__)
+            return answer(503, "unavailable", error="the store is unavailable; deliver again later")
         if not new:
             return answer(200, "duplicate", reason="this delivery was received before")
         return answer(202, "accepted", issue=event.issue_key or event.issue_id, triggers=list(event.triggers))
