@@ -29,7 +29,7 @@ def event_for(sb, key: str, n: int = 0, actor: str = "557058:li.na") -> inbox.In
     payload["user"] = {"accountId": actor}
     event = classify(payload)
     return inbox.Incoming(f"id:{key}:{n}", event.webhook_event, event.issue_id, event.issue_key, actor,
-                          event.triggers, payload)
+                          event.triggers, json.dumps(payload))
 
 
 def put(runtime, *events: inbox.Incoming) -> None:
@@ -136,7 +136,7 @@ def test_two_workers_share_one_inbox_without_handling_an_event_twice(store_url):
     with sessions.begin() as session:
         for n in range(2000):
             inbox.enqueue(session, inbox.Incoming(f"id:{n}", "jira:issue_updated", str(n), f"X-{n}", "u",
-                                                  ("field_change",), {}))
+                                                  ("field_change",), "{}"))
     claimed: list[list[int]] = [[], []]
     start = threading.Barrier(2)
 

@@ -39,6 +39,11 @@ def _clean(text: str, size: int) -> str:
     return text.replace("\x00", "")[:size]
 
 
+def _text(raw: bytes) -> str:
+    """The body as text, in the encoding JSON parsing found (Jira sends UTF-8; UTF-16/32 parse too)."""
+    return raw.decode(json.detect_encoding(raw), errors="replace").replace("\x00", "")
+
+
 def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, metrics: Metrics | None = None) -> Flask:
     """The receiver for ``settings`` (a pmokit configuration); ``sessions`` defaults to its store, migrated."""
     if sessions is None:
@@ -94,7 +99,7 @@ def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, met
         identifier = request.headers.get("X-Atlassian-Webhook-Identifier", "").strip()
         key = f"id:{identifier[:180]}" if identifier else "sha256:" + hashlib.sha256(raw).hexdigest()
         incoming = inbox.Incoming(key, _clean(event.webhook_event, 60), event.issue_id, _clean(event.issue_key, 64),
-                                  _clean(event.actor, 200), event.triggers, payload)
+                                  _clean(event.actor, 200), event.triggers, _text(raw))
         try:
             with store.begin() as session:
                 new = inbox.enqueue(session, incoming)

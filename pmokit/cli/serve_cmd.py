@@ -106,7 +106,8 @@ def inbox_show(state: CliState, event_id: int) -> None:
         click.echo(json.dumps({
             "id": event.pk, "status": event.status, "attempts": event.attempts, "event": event.webhook_event,
             "issue": event.issue_key or event.issue_id, "actor": event.actor, "triggers": event.triggers,
-            "received_at": event.received_at.isoformat(), "outcome": event.outcome, "payload": event.payload},
+            "received_at": event.received_at.isoformat(), "outcome": event.outcome,
+            "payload": json.loads(event.payload)},
             ensure_ascii=False, indent=2, default=str))
 
 

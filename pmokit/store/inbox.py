@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,19 +28,24 @@ class Incoming:
     issue_key: str
     actor: str
     triggers: tuple[str, ...]
-    payload: dict[str, Any]
+    payload: str  # the body's JSON text
+
+
+# One statement per dialect, built once: the receiver runs it on every webhook, and SQLAlchemy then reuses
+# its compiled form.
+_INSERTS = {name: module.insert(InboxEvent.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            for name, module in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def enqueue(session: Session, event: Incoming, now: datetime | None = None) -> bool:
     """Persist an event; False when one with the same dedupe key is already there (a duplicate delivery)."""
     now = now or datetime.now(UTC)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(InboxEvent).values(
-        dedupe_key=event.dedupe_key, received_at=now, webhook_event=event.webhook_event, issue_id=event.issue_id,
-        issue_key=event.issue_key, actor=event.actor, triggers=list(event.triggers), payload=event.payload,
-        status=PENDING, attempts=0, next_attempt_at=now, outcome="").on_conflict_do_nothing(
-        index_elements=["dedupe_key"])
-    return session.execute(statement).rowcount == 1
+    statement = _INSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    row = {"dedupe_key": event.dedupe_key, "received_at": now, "webhook_event": event.webhook_event,
+           "issue_id": event.issue_id, "issue_key": event.issue_key, "actor": event.actor,
+           "triggers": list(event.triggers), "payload": event.payload, "status": PENDING, "attempts": 0,
+           "next_attempt_at": now, "outcome": ""}
+    return session.connection().execute(statement, row).rowcount == 1
 
 
 def claim(session: Session, limit: int, lease: timedelta, now: datetime | None = None) -> list[InboxEvent]:

@@ -167,7 +167,7 @@ class InboxEvent(Base):
     issue_key: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(200))
     triggers: Mapped[list] = mapped_column(JSON)
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[str] = mapped_column(Text)  # the body as received (JSON text): kept, not re-encoded
     status: Mapped[str] = mapped_column(String(12), index=True)  # pending | done | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("issue_key", sa.String(length=64), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("triggers", sa.JSON(), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
