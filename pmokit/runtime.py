@@ -49,17 +49,29 @@ class Runtime:
 
     def facts(self):
         """The store's snapshot as the rules see it, with the members of every approver group."""
-        from connector.vocabulary import vocabulary
-
         from .store.facts import load_facts
 
-        settings = self.settings
-        program_of = {k: p.key for p in settings.portfolio.programs for k in p.projects}
-        names = sorted({g for rule in getattr(settings, "rules", []) if rule.kind == "gate"
-                        for g in rule.approvers.groups})
-        groups = {name: self.jira.group_members(name) for name in names}
         with self.sessions() as session:
-            return load_facts(session, vocabulary(settings, self.jira.fields), program_of, groups=groups)
+            return load_facts(session, self.vocabulary(), self.program_of(), groups=self.approver_groups())
+
+    def facts_cache(self):
+        """Facts kept up to date between calls by reading only what the store gained (for workers)."""
+        from .store.facts import FactsCache
+
+        return FactsCache(self.sessions, self.vocabulary, self.program_of(), self.approver_groups)
+
+    def vocabulary(self):
+        from connector.vocabulary import vocabulary
+
+        return vocabulary(self.settings, self.jira.fields)
+
+    def program_of(self) -> dict[str, str]:
+        return {k: p.key for p in self.settings.portfolio.programs for k in p.projects}
+
+    def approver_groups(self) -> dict[str, list[str]]:
+        names = sorted({g for rule in getattr(self.settings, "rules", []) if rule.kind == "gate"
+                        for g in rule.approvers.groups})
+        return {name: self.jira.group_members(name) for name in names}
 
     def close(self) -> None:
         self.engine.dispose()

@@ -48,6 +48,7 @@ class Worker:
         self.syncer = Syncer(runtime.settings, runtime.jira, runtime.sessions, runtime.jira_transport.accounting)
         self.own = bot_ids(runtime.settings)
         self.listening = {t for rule in runtime.settings.rules for t in kinds()[rule.kind].triggers}
+        self.facts = runtime.facts_cache()
 
     def run_once(self) -> BatchReport:
         """Claim and handle one batch; a failure sends the whole batch back for a later try (effects repeat safely)."""
@@ -108,7 +109,7 @@ class Worker:
         if not work:
             return outcomes
         self.syncer.refresh([e.issue_id for e in work])
-        facts = self.runtime.facts()
+        facts = self.facts.get()
         by_id = {issue.id: issue for issue in facts.issues.values()}
         targets: list[str] = []
         for event in work:

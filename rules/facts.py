@@ -47,6 +47,16 @@ class Facts:
         facts.changes = {k: sorted(v, key=lambda c: c.created) for k, v in history.items()}
         return facts
 
+    @classmethod
+    def assemble(cls, issues: Iterable[Issue], *, comments: Mapping[str, list[Comment]],
+                 changes: Mapping[str, list[Change]], program_of: Mapping[str, str] | None = None,
+                 groups: Mapping[str, Iterable[str]] | None = None,
+                 documents: Mapping[str, list[str]] | None = None) -> Facts:
+        """Like :meth:`build`, from comments and changes already grouped by issue id and in order."""
+        facts = cls.build(issues, program_of=program_of, groups=groups, documents=documents)
+        facts.comments, facts.changes = dict(comments), dict(changes)
+        return facts
+
     def record_of(self, project_key: str, record_type: str) -> Issue | None:
         """The project record (the issue of ``record_type``) of a Jira project, indexed on first use."""
         index = self.__dict__.get("_records")

@@ -165,3 +165,25 @@ def test_two_workers_share_one_inbox_without_handling_an_event_twice(store_url):
     with sessions() as session:
         assert inbox.counts(session) == {"pending": 0, "done": 2000, "dead": 0}
     engine.dispose()
+
+
+def test_the_workers_facts_follow_the_store(synced):
+    """Reading only what the store gained gives the same facts as reading it all."""
+    sb, runtime = synced
+    cache = runtime.facts_cache()
+    before = cache.get()
+    assert before.issues.keys() == runtime.facts().issues.keys()
+    people = sb.session("li.na@example.com", "sandbox-li.na")
+    api = f"{sb.url}/rest/api/2"
+    assert people.put(f"{api}/issue/OMS-3", json={"fields": {"summary": "renamed"}}).status_code == 204
+    assert people.post(f"{api}/issue/OMS-1/comment", json={"body": "/pmo approve G1"}).status_code == 201
+    assert sb.session().delete(f"{api}/issue/LOG-5").status_code == 204
+    refresh = syncer(runtime)
+    refresh.refresh([str(sb.state.issue(k).id) for k in ("OMS-3", "OMS-1")])
+    refresh.forget(str(next(i.id for i in runtime.facts().issues.values() if i.key == "LOG-5")))
+    after, truth = cache.get(), runtime.facts()
+    assert after.issues == truth.issues and after.issues["OMS-3"].summary == "renamed"
+    assert "LOG-5" not in after.issues
+    assert after.comments == truth.comments and after.changes == truth.changes
+    oms = after.issues["OMS-1"]
+    assert any("/pmo approve G1" in c.body for c in after.comments[oms.id])

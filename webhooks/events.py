@@ -78,6 +78,7 @@ def _triggers_of_update(payload: dict[str, Any], changed: tuple[str, ...]) -> tu
     for name in changed:
         found.add(TRANSITION if name in TRANSITION_FIELDS else LINK if name in LINK_FIELDS else FIELD_CHANGE)
     type_name = payload.get("issue_event_type_name")
+    type_name = type_name if isinstance(type_name, str) else ""
     if type_name in COMMENT_TYPES or isinstance(payload.get("comment"), dict):
         found.add(COMMENT)
     if type_name in TRANSITION_TYPES and not changed:

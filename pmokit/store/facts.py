@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from connector.translate import Vocabulary, comment_from_json, issue_from_json
 from pmokit.records import Change, Comment, Issue, User
@@ -54,3 +58,72 @@ def load_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, s
     return Facts.build(issues, changes=changes, comments=load_comments(session), program_of=program_of,
                        groups=groups, documents=load_documents(session))
 
+
+
+class FactsCache:
+    """The store's facts kept between a worker's batches: each call reads only the issues stored (or marked
+    deleted) since the one before, so a batch of events costs its own issues, not the whole portfolio. The
+    whole store is read again every ``max_age`` seconds all the same."""
+
+    def __init__(self, sessions: sessionmaker[Session], vocabulary: Callable[[], Vocabulary],
+                 program_of: dict[str, str], groups: Callable[[], dict[str, list[str]]], max_age: float = 300.0):
+        self.sessions, self.vocabulary, self.program_of, self.groups = sessions, vocabulary, program_of, groups
+        self.max_age = max_age
+        self._issues: dict[str, Issue] = {}
+        self._changes: dict[str, list[Change]] = {}
+        self._comments: dict[str, list[Comment]] = {}
+        self._since: datetime | None = None
+        self._loaded = 0.0
+
+    def get(self) -> Facts:
+        with self.sessions() as session:
+            if self._since is None or time.monotonic() - self._loaded > self.max_age:
+                self._full(session)
+            else:
+                self._recent(session)
+            documents = load_documents(session)
+        return Facts.assemble(self._issues.values(), comments=self._comments, changes=self._changes,
+                              program_of=self.program_of, groups=self.groups(), documents=documents)
+
+    def _full(self, session: Session) -> None:
+        self._since = session.scalar(select(func.max(IssueSnapshot.synced_at)))
+        self._loaded = time.monotonic()
+        self._issues = {i.id: i for i in load_issues(session, self.vocabulary())}
+        self._changes, self._comments = {}, {}
+        for change in load_changes(session):
+            self._changes.setdefault(change.issue_id, []).append(change)
+        for comment in load_comments(session):
+            self._comments.setdefault(comment.issue_id, []).append(comment)
+        _sort_comments(self._comments)
+
+    def _recent(self, session: Session) -> None:
+        # ">=": a row stored in the same instant as the last one read is read again, never missed.
+        rows = list(session.execute(select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields,
+                                           IssueSnapshot.remote_links, IssueSnapshot.deleted, IssueSnapshot.synced_at)
+                                    .where(IssueSnapshot.synced_at >= self._since)))
+        if not rows:
+            return
+        vocabulary = self.vocabulary()
+        ids = [row.id for row in rows]
+        for row in rows:
+            self._since = max(self._since, row.synced_at) if self._since else row.synced_at
+            self._comments.pop(row.id, None)
+            if row.deleted:
+                self._issues.pop(row.id, None)
+                continue
+            self._issues[row.id] = issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary,
+                                                   row.remote_links or ())
+            comments = [comment_from_json(row.id, data) for data in
+                        ((row.fields or {}).get("comment") or {}).get("comments") or ()]
+            if comments:
+                self._comments[row.id] = comments
+        for issue_id in ids:
+            self._changes.pop(issue_id, None)
+        for change in load_changes(session, ids):
+            self._changes.setdefault(change.issue_id, []).append(change)
+        _sort_comments({i: self._comments[i] for i in ids if i in self._comments})
+
+
+def _sort_comments(by_issue: dict[str, list[Comment]]) -> None:
+    for comments in by_issue.values():
+        comments.sort(key=lambda c: c.created or datetime.min.replace(tzinfo=UTC))

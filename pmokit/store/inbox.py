@@ -35,6 +35,7 @@ class Incoming:
 # its compiled form.
 _INSERTS = {name: module.insert(InboxEvent.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
             for name, module in (("postgresql", postgresql), ("sqlite", sqlite))}
+_RETURNING = {name: statement.returning(InboxEvent.__table__.c.dedupe_key) for name, statement in _INSERTS.items()}
 
 
 def enqueue(session: Session, event: Incoming, now: datetime | None = None) -> bool:
@@ -46,6 +47,22 @@ def enqueue(session: Session, event: Incoming, now: datetime | None = None) -> b
            "triggers": list(event.triggers), "payload": event.payload, "status": PENDING, "attempts": 0,
            "next_attempt_at": now, "outcome": ""}
     return session.connection().execute(statement, row).rowcount == 1
+
+
+def enqueue_many(session: Session, events: list[Incoming], now: datetime | None = None) -> dict[str, Incoming]:
+    """Persist several events in one statement; returns dedupe key -> the event stored under it, for those that
+    were new (a key seen before, or twice in ``events``, stores the first only)."""
+    now = now or datetime.now(UTC)
+    first: dict[str, Incoming] = {}
+    for event in events:
+        first.setdefault(event.dedupe_key, event)
+    statement = _RETURNING["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    rows = [{"dedupe_key": e.dedupe_key, "received_at": now, "webhook_event": e.webhook_event,
+             "issue_id": e.issue_id, "issue_key": e.issue_key, "actor": e.actor, "triggers": list(e.triggers),
+             "payload": e.payload, "status": PENDING, "attempts": 0, "next_attempt_at": now, "outcome": ""}
+            for e in first.values()]
+    stored = session.connection().execute(statement, rows)
+    return {key: first[key] for key in stored.scalars()}
 
 
 def claim(session: Session, limit: int, lease: timedelta, now: datetime | None = None) -> list[InboxEvent]:

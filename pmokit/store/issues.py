@@ -77,8 +77,10 @@ def save_issues(session: Session, issues: Sequence[Any], remote_links: dict[str,
 
 def set_comments(session: Session, comments: dict[str, dict[str, Any]]) -> None:
     """Keep each issue's ``comment`` field with its snapshot (project records: the gate decisions)."""
+    now = _now()
     for row in session.scalars(select(IssueSnapshot).where(IssueSnapshot.id.in_(list(comments)))):
         row.fields = {**(row.fields or {}), "comment": comments[row.id]}
+        row.synced_at = now  # readers that follow the store by synced_at see the new comments
 
 
 def history_ids(session: Session, issue_ids: Sequence[str]) -> dict[str, set[str]]:
