@@ -28,6 +28,10 @@ from .sync import Syncer
 log = logging.getLogger(__name__)
 
 
+class Busy(Exception):
+    """Another worker is acting on an issue this batch would act on too: try the batch again shortly."""
+
+
 @dataclass
 class BatchReport:
     claimed: int = 0
@@ -58,9 +62,15 @@ class Worker:
         report = BatchReport(claimed=len(events))
         if not events:
             return report
+        token = events[0].claim or ""
         started = time.perf_counter()
         try:
-            outcomes = self._handle(events)
+            outcomes = self._handle(events, token)
+        except Busy:
+            with self.runtime.sessions.begin() as session:
+                inbox.postpone(session, events, timedelta(seconds=1))
+                inbox.release(session, token)
+            return report
         except Exception as exc:
             error = f"{exc.__class__.__name__}: {exc}"
             log.warning("a batch of %d events failed: %s", len(events), error)
@@ -69,12 +79,14 @@ class Worker:
                     status = inbox.fail(session, event, error, settings.max_attempts)
                     report.dead += status == inbox.DEAD
                     report.failed += status != inbox.DEAD
+                inbox.release(session, token)
             self._count("dead", report.dead)
             self._count("retry", report.failed)
             return report
         with self.runtime.sessions.begin() as session:
             for event in events:
                 report.done += inbox.finish(session, event, outcomes[event.pk])
+            inbox.release(session, token)
         self._count("done", report.done)
         if self.metrics is not None:
             self.metrics.processing_seconds.observe(time.perf_counter() - started)
@@ -92,7 +104,7 @@ class Worker:
                 stop.wait(idle_seconds)
 
     # -- one batch ----------------------------------------------------------------------------------------
-    def _handle(self, events: list[InboxEvent]) -> dict[int, str]:
+    def _handle(self, events: list[InboxEvent], token: str) -> dict[int, str]:
         outcomes: dict[int, str] = {}
         work: list[InboxEvent] = []
         for event in events:
@@ -119,6 +131,10 @@ class Worker:
                 continue
             targets.extend(k for k in (issue.key, issue.parent_key, issue.epic_key) if k and k in facts.issues)
         targets = list(dict.fromkeys(targets))
+        with self.runtime.sessions.begin() as session:
+            lease = timedelta(seconds=self.settings.webhooks.lease_seconds)
+            if not inbox.lease_more(session, [facts.issues[k].id for k in targets], token, lease):
+                raise Busy()
         if targets:
             done = enforce(self.runtime, facts, targets, trigger="webhook",
                            action_limit=self.settings.webhooks.max_actions_per_hour)

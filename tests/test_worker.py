@@ -147,6 +147,8 @@ def test_two_workers_share_one_inbox_without_handling_an_event_twice(store_url):
                 events = inbox.claim(session, 7, timedelta(minutes=5))
                 for event in events:
                     inbox.finish(session, event, f"worker {index}")
+                if events:
+                    inbox.release(session, events[0].claim or "")
             claimed[index].extend(e.pk for e in events)
             if not events:  # nothing claimable: lost every race this time, or nothing left
                 with sessions() as session:
@@ -187,3 +189,31 @@ def test_the_workers_facts_follow_the_store(synced):
     assert after.comments == truth.comments and after.changes == truth.changes
     oms = after.issues["OMS-1"]
     assert any("/pmo approve G1" in c.body for c in after.comments[oms.id])
+
+
+def test_one_worker_at_a_time_acts_on_an_issue(store_url):
+    """Two events of one issue are never held by two claims at once (two comments would be written)."""
+    from pmokit.store import make_engine, session_factory, upgrade
+
+    engine = make_engine(store_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        for n, issue in enumerate(("7", "7", "8")):
+            inbox.enqueue(session, inbox.Incoming(f"id:{n}", "jira:issue_updated", issue, f"X-{issue}", "u",
+                                                  ("field_change",), "{}"))
+    lease = timedelta(minutes=5)
+    with sessions.begin() as session:
+        [first] = inbox.claim(session, 1, lease)
+        token = first.claim
+    with sessions.begin() as session:
+        others = inbox.claim(session, 10, lease)
+    assert first.issue_id == "7" and [e.issue_id for e in others] == ["8"]
+    with sessions.begin() as session:
+        assert inbox.claim(session, 10, lease) == []  # the second event of issue 7 waits
+        inbox.finish(session, first, "done")
+        inbox.release(session, token)
+    with sessions.begin() as session:
+        [second] = inbox.claim(session, 10, lease)
+    assert second.issue_id == "7" and second.pk != first.pk
+    engine.dispose()

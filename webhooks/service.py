@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -16,11 +19,73 @@ from .metrics import Metrics
 log = logging.getLogger(__name__)
 
 
+class Background:
+    """The workers and the scheduler: what `pmokit serve` runs beside whichever server receives."""
+
+    def __init__(self, runtime: Any, *, workers: int | None = None, schedule: bool = True, metrics: Any = None):
+        from report_jobs.worker import Worker
+
+        settings = runtime.settings
+        count = settings.webhooks.workers if workers is None else workers
+        self.stop_event = threading.Event()
+        self.workers = [Worker(runtime, metrics=metrics) for _ in range(count)]
+        self.scheduler = _scheduler(runtime) if schedule else None
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> Background:
+        self._threads = [threading.Thread(target=w.run, args=(self.stop_event,), name=f"pmokit-worker-{n}",
+                                          daemon=True) for n, w in enumerate(self.workers)]
+        for thread in self._threads:
+            thread.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
+        return self
+
+    def close(self) -> None:
+        self.stop_event.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+
+def serve_granian(runtime: Any, *, bind: str, receivers: int = 1, threads: int = 8, workers: int | None = None,
+                  schedule: bool = True) -> int:
+    """Granian receives, in a process of its own (a fresh interpreter: a receiver forked from this one would
+    drag this process's heap along); it loads the configuration named by PMOKIT_CONFIG (see
+    :mod:`webhooks.wsgi`). This process runs the workers and the scheduler, and stops Granian when it stops."""
+    host, _, port = bind.rpartition(":")
+    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", port,
+               "--workers", str(receivers), "--blocking-threads", str(threads), "--backlog", "2048",
+               "--log-level", "warning", "webhooks.wsgi:app"]
+    background = Background(runtime, workers=workers, schedule=schedule).start()
+    receiver = subprocess.Popen(command)
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        while receiver.poll() is None and not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if receiver.poll() is None:
+            receiver.terminate()
+            try:
+                receiver.wait(30)
+            except subprocess.TimeoutExpired:
+                receiver.kill()
+        background.close()
+    return receiver.returncode or 0
+
+
 class Service:
+    """The receiver on waitress, in this process, with the workers and the scheduler (tests, `--server
+    waitress`)."""
+
     def __init__(self, runtime: Any, *, bind: str | None = None, workers: int | None = None,
                  schedule: bool = True, threads: int = 8):
         from pmokit.store import inbox
-        from report_jobs.worker import Worker
 
         self.runtime = runtime
         settings = runtime.settings
@@ -36,38 +101,28 @@ class Service:
                                     connection_limit=1000, channel_timeout=60)
         self.port = int(self.server.effective_port)
         self.url = f"http://{host}:{self.port}"
-        self.stop_event = threading.Event()
-        count = settings.webhooks.workers if workers is None else workers
-        self.workers = [Worker(runtime, metrics=self.metrics) for _ in range(count)]
-        self.scheduler = _scheduler(runtime) if schedule else None
-        self._threads: list[threading.Thread] = []
+        self.background = Background(runtime, workers=workers, schedule=schedule, metrics=self.metrics)
+        self.workers = self.background.workers
+        self._thread: threading.Thread | None = None
 
     def start(self) -> Service:
-        self._threads = [threading.Thread(target=self.server.run, name="pmokit-receiver", daemon=True)]
-        self._threads += [threading.Thread(target=w.run, args=(self.stop_event,), name=f"pmokit-worker-{n}",
-                                           daemon=True) for n, w in enumerate(self.workers)]
-        for thread in self._threads:
-            thread.start()
-        if self.scheduler is not None:
-            self.scheduler.start()
+        self._thread = threading.Thread(target=self.server.run, name="pmokit-receiver", daemon=True)
+        self._thread.start()
+        self.background.start()
         log.info("pmokit listening on %s%s with %d worker(s)", self.url, self.runtime.settings.webhooks.path,
                  len(self.workers))
         return self
 
     def wait(self) -> None:
         with contextlib.suppress(KeyboardInterrupt):
-            while not self.stop_event.wait(1.0):
+            while not self.background.stop_event.wait(1.0):
                 pass
         self.close()
 
     def close(self) -> None:
-        self.stop_event.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self.background.close()
         with contextlib.suppress(Exception):
             self.server.close()
-        for thread in self._threads[1:]:
-            thread.join(timeout=30)
 
     def __enter__(self) -> Service:
         return self.start()

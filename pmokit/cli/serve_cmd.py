@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import timedelta
 
@@ -15,20 +16,39 @@ from .errors import UsageError
 @click.command("serve")
 @click.option("--bind", metavar="HOST:PORT", help="Where to listen (default: webhooks.bind).")
 @click.option("--workers", type=click.IntRange(0, 64), help="Worker threads (default: webhooks.workers).")
+@click.option("--server", type=click.Choice(["granian", "waitress"]), default="granian", show_default=True,
+              help="granian: receiver processes of their own (the fastest measured); waitress: all in one process.")
+@click.option("--receivers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Receiver processes (granian).")
 @click.option("--no-schedule", is_flag=True, help="Do not run the scheduled sync and reconcile here.")
 @pass_state
-def serve_command(state: CliState, bind: str | None, workers: int | None, no_schedule: bool) -> None:
+def serve_command(state: CliState, bind: str | None, workers: int | None, server: str, receivers: int,
+                  no_schedule: bool) -> None:
     """Receive Jira's webhooks and act on them: the receiver, the workers and the scheduler together."""
+    from config import resolve_config_paths
     from pmokit.runtime import open_runtime
-    from webhooks.service import Service
+    from webhooks.service import Service, serve_granian
 
     settings = state.settings()
-    runtime = open_runtime(settings)
-    service = Service(runtime, bind=bind, workers=workers, schedule=not no_schedule)
-    click.echo(f"pmokit: receiving on {service.url}{settings.webhooks.path} with {len(service.workers)} worker(s)"
-               f"{'' if no_schedule else ', scheduled sync and reconcile on'}", err=True)
-    service.start().wait()
-    runtime.close()
+    runtime = open_runtime(settings)  # migrates the store before any receiver opens it
+    bind = bind or settings.webhooks.bind
+    count = settings.webhooks.workers if workers is None else workers
+    schedule = "" if no_schedule else ", scheduled sync and reconcile on"
+    try:
+        if server == "waitress":
+            service = Service(runtime, bind=bind, workers=workers, schedule=not no_schedule)
+            click.echo(f"pmokit: receiving on {service.url}{settings.webhooks.path} (waitress) with {count} "
+                       f"worker(s){schedule}", err=True)
+            service.start().wait()
+            return
+        # The receiver processes read the same configuration files as this one.
+        paths = resolve_config_paths(state.config_paths)
+        os.environ["PMOKIT_CONFIG"] = os.pathsep.join(str(path.resolve()) for path in paths)
+        click.echo(f"pmokit: receiving on http://{bind}{settings.webhooks.path} (granian, {receivers} "
+                   f"process(es)) with {count} worker(s){schedule}", err=True)
+        serve_granian(runtime, bind=bind, receivers=receivers, workers=workers, schedule=not no_schedule)
+    finally:
+        runtime.close()
 
 
 @click.command("worker")

@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .tables import InboxEvent
+from .tables import InboxEvent, IssueLease
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 
@@ -79,7 +79,51 @@ def claim(session: Session, limit: int, lease: timedelta, now: datetime | None =
     token = uuid.uuid4().hex
     session.execute(update(InboxEvent).where(InboxEvent.pk.in_(pks), claimable)
                     .values(claim=token, claimed_until=now + lease).execution_options(synchronize_session=False))
-    return list(session.scalars(select(InboxEvent).where(InboxEvent.claim == token).order_by(InboxEvent.pk)))
+    events = list(session.scalars(select(InboxEvent).where(InboxEvent.claim == token).order_by(InboxEvent.pk)))
+    # One worker per issue: events of an issue another worker is acting on wait for it to finish.
+    mine = _lease_issues(session, sorted({e.issue_id for e in events}), token, now + lease, now)
+    waiting = [e.pk for e in events if e.issue_id not in mine]
+    if waiting:
+        session.execute(update(InboxEvent).where(InboxEvent.pk.in_(waiting))
+                        .values(claim=None, claimed_until=None).execution_options(synchronize_session=False))
+    return [e for e in events if e.issue_id in mine]
+
+
+def _lease_issues(session: Session, issue_ids: list[str], token: str, until: datetime, now: datetime) -> set[str]:
+    """The issues this claim now holds: free ones, and those whose holder's lease ran out (a dead worker)."""
+    if not issue_ids:
+        return set()
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = IssueLease.__table__
+    statement = module.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["issue_id"], set_={"claim": statement.excluded.claim, "until": statement.excluded.until},
+        where=table.c.until < now).returning(table.c.issue_id)
+    rows = [{"issue_id": issue_id, "claim": token, "until": until} for issue_id in issue_ids]
+    return set(session.execute(statement, rows).scalars())
+
+
+def lease_more(session: Session, issue_ids: list[str], token: str, lease: timedelta,
+               now: datetime | None = None) -> bool:
+    """Extend a claim to more issues (a batch also acts on its issues' parents); False if another holds one."""
+    now = now or datetime.now(UTC)
+    held = set(session.scalars(select(IssueLease.issue_id).where(IssueLease.claim == token,
+                                                                 IssueLease.issue_id.in_(issue_ids))))
+    wanted = sorted(set(issue_ids) - held)
+    return not wanted or _lease_issues(session, wanted, token, now + lease, now) == set(wanted)
+
+
+def postpone(session: Session, events: list[InboxEvent], delay: timedelta, now: datetime | None = None) -> None:
+    """Put claimed events back for a little while, without counting a try (another worker holds an issue)."""
+    session.execute(update(InboxEvent).where(InboxEvent.pk.in_([e.pk for e in events]),
+                                             InboxEvent.claim == events[0].claim)
+                    .values(claim=None, claimed_until=None, next_attempt_at=(now or datetime.now(UTC)) + delay)
+                    .execution_options(synchronize_session=False))
+
+
+def release(session: Session, token: str) -> None:
+    """Let go of the issues a claim held (its events are done, retried or dead)."""
+    session.execute(delete(IssueLease).where(IssueLease.claim == token))
 
 
 def finish(session: Session, event: InboxEvent, outcome: str, now: datetime | None = None) -> bool:

@@ -175,3 +175,13 @@ class InboxEvent(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str] = mapped_column(Text, default="")  # what processing did, or the last error
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IssueLease(Base):
+    """Which worker is acting on an issue: one at a time, so two never write the same comment at once."""
+
+    __tablename__ = "issue_lease"
+
+    issue_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    claim: Mapped[str] = mapped_column(String(64), index=True)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

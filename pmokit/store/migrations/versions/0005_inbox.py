@@ -1,4 +1,4 @@
-"""the webhook inbox
+"""the webhook inbox and the per-issue leases of workers
 
 Revision ID: 0005
 Revises: 0004
@@ -38,9 +38,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("inbox_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_inbox_event_status"), ["status"], unique=False)
+    op.create_table(
+        "issue_lease",
+        sa.Column("issue_id", sa.String(length=32), nullable=False),
+        sa.Column("claim", sa.String(length=64), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("issue_id", name=op.f("pk_issue_lease")),
+    )
+    with op.batch_alter_table("issue_lease", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_issue_lease_claim"), ["claim"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("issue_lease", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_issue_lease_claim"))
+    op.drop_table("issue_lease")
     with op.batch_alter_table("inbox_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbox_event_status"))
     op.drop_table("inbox_event")
