@@ -81,10 +81,19 @@ def start_server(kind: str, config: Path, port: int, workers: int = 0) -> subpro
     return process
 
 
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> float:
+    """Signal the server's whole process group; the seconds it took to exit (SIGKILL after 60)."""
+    started = time.monotonic()
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    process.wait(30)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        print(f"  (the server did not stop within 60 s of signal {sig}: killed)")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+    return time.monotonic() - started
 
 
 def signed_bodies(count: int, issue_ids: list[tuple[str, str]] | None = None) -> list[tuple[bytes, str]]:
@@ -304,7 +313,7 @@ def part_crash(events: int = 1000, kills: int = 3) -> None:
                 if inbox.counts(session)["pending"] == 0:
                     break
             time.sleep(0.5)
-        stop(server)
+        print(f"  stopped with SIGTERM in {stop(server):.1f} s")
         with sessions() as session:
             rows = {e.dedupe_key: e for e in session.scalars(select(InboxEvent))}
             counts = inbox.counts(session)

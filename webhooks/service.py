@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
 from waitress.server import create_server
@@ -41,12 +42,15 @@ class Background:
             self.scheduler.start()
         return self
 
-    def close(self) -> None:
+    def close(self, grace: float = 10.0) -> None:
+        """Stop taking events; give running batches ``grace`` seconds in all (an unfinished one is taken over
+        by another worker when its lease runs out: effects are idempotent)."""
         self.stop_event.set()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + grace
         for thread in self._threads:
-            thread.join(timeout=30)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def serve_granian(runtime: Any, *, bind: str, receivers: int = 1, threads: int = 8, workers: int | None = None,
