@@ -138,12 +138,12 @@ class OpenLoop:
         statuses: dict[int, int] = {}
 
         async def connect():
-            for _ in range(50):
+            for _ in range(200):
                 try:
                     return await asyncio.open_connection("127.0.0.1", self.port)
                 except OSError:  # the listen backlog is full for a moment
                     await asyncio.sleep(0.05)
-            raise RuntimeError("cannot connect")
+            raise RuntimeError(f"cannot connect to port {self.port} for 10 s")
 
         async def client() -> None:
             reader, writer = await connect()
