@@ -217,3 +217,19 @@ def test_one_worker_at_a_time_acts_on_an_issue(store_url):
         [second] = inbox.claim(session, 10, lease)
     assert second.issue_id == "7" and second.pk != first.pk
     engine.dispose()
+
+
+def test_the_scheduled_reconcile_enforces_what_webhooks_missed(synced):
+    """No webhook at all: the hourly reconcile re-reads the portfolio and enforces the standard on it."""
+    from webhooks.service import scheduled_sync
+
+    sb, runtime = synced
+    scheduled_sync(runtime, reconcile=True)
+    oms = sb.state.issue("OMS-1")
+    assert any("[pmokit:compliance]" in c["body"] for c in oms.comments) and "pmo-gap" in oms.labels
+    with runtime.sessions() as session:
+        triggers = set(session.scalars(select(AuditEvent.trigger).where(AuditEvent.kind == "action")))
+    assert triggers == {"reconcile"}
+    sb.reset_stats()
+    scheduled_sync(runtime, reconcile=True)  # nothing changed: nothing written
+    assert sb.stats()["writes_total"] == 0
