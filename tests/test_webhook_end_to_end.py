@@ -1,15 +1,21 @@
-"""End to end: the sandbox sends its webhooks to `pmokit serve`; pmokit comments, labels and reverts as the
-example standard says, once, and never acts on its own changes."""
+"""End to end: the sandbox sends its webhooks to `pmokit serve` (run as a command, in its own processes); pmokit
+comments, labels and reverts as the example standard says, once, and never acts on its own changes."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
+import requests
 
 from pmokit.store import inbox
 from tests.syncing import runtime_for, syncer
-from webhooks.service import Service
 
 LI_NA = ("li.na@example.com", "sandbox-li.na")
 
@@ -38,16 +44,37 @@ def quiet(sb, runtime, timeout=30.0):
 
 @pytest.fixture
 def served(fresh_sandbox, tmp_path):
+    """`pmokit serve` as a user runs it (its own processes: a granian receiver, a worker), on the synced store."""
     runtime = runtime_for(fresh_sandbox, tmp_path)
     syncer(runtime).full(["OMS", "LOG", "SHOP"])
-    service = Service(runtime, bind="127.0.0.1:0", workers=1, schedule=False).start()
-    hook = {"name": "pmokit", "url": f"{service.url}{runtime.settings.webhooks.path}", "secret": "sandbox",
+    port = free_port()
+    env = os.environ | {"PMOKIT_CONFIG": str(tmp_path / "pmokit.yaml")}
+    process = subprocess.Popen([str(Path(sys.executable).parent / "pmokit"), "serve", "--bind", f"127.0.0.1:{port}",
+                                "--workers", "1", "--no-schedule"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: _ready(url), what="pmokit serve to be ready")
+    hook = {"name": "pmokit", "url": f"{url}{runtime.settings.webhooks.path}", "secret": "sandbox",
             "events": ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created",
                        "comment_updated", "comment_deleted"]}
     assert fresh_sandbox.session().post(f"{fresh_sandbox.url}/rest/webhooks/1.0/webhook", json=hook).status_code == 201
-    yield fresh_sandbox, runtime, service
-    service.close()
+    yield fresh_sandbox, runtime, url
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(60)
     runtime.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/readyz", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
 
 
 def pmokit_comments(sb, key):
