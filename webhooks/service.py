@@ -14,6 +14,8 @@ from typing import Any
 
 from waitress.server import create_server
 
+from report_jobs.scheduler import Scheduler
+
 from .app import create_app
 from .metrics import Metrics
 
@@ -30,7 +32,7 @@ class Background:
         count = settings.webhooks.workers if workers is None else workers
         self.stop_event = threading.Event()
         self.workers = [Worker(runtime, metrics=metrics) for _ in range(count)]
-        self.scheduler = _scheduler(runtime) if schedule else None
+        self.scheduler = Scheduler(runtime) if schedule else None
         self._threads: list[threading.Thread] = []
 
     def start(self) -> Background:
@@ -46,8 +48,8 @@ class Background:
         """Stop taking events; give running batches ``grace`` seconds in all (an unfinished one is taken over
         by another worker when its lease runs out: effects are idempotent)."""
         self.stop_event.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.scheduler is not None:
+            self.scheduler.close()
         deadline = time.monotonic() + grace
         for thread in self._threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -133,22 +135,6 @@ class Service:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _scheduler(runtime: Any):
-    """Incremental sync and the reconcile, on the configured cron schedules, in the configured time zone."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.triggers.cron import CronTrigger
-
-    schedule = runtime.settings.schedule
-    scheduler = BackgroundScheduler(timezone=schedule.timezone)
-    jobs = {"sync": (schedule.sync, lambda: scheduled_sync(runtime, reconcile=False)),
-            "reconcile": (schedule.reconcile, lambda: scheduled_sync(runtime, reconcile=True))}
-    for name, (cron, job) in jobs.items():
-        if cron:
-            scheduler.add_job(job, CronTrigger.from_crontab(cron, timezone=schedule.timezone), id=name,
-                              max_instances=1, coalesce=True, misfire_grace_time=300)
-    return scheduler
 
 
 def scheduled_sync(runtime: Any, *, reconcile: bool) -> None:

@@ -45,7 +45,7 @@ def _register_commands() -> None:
     from .db_cmd import db_group
     from .rules_cmd import rules_group
     from .sandbox_cmd import sandbox_group
-    from .serve_cmd import inbox_group, serve_command, worker_command
+    from .serve_cmd import inbox_group, scheduler_command, serve_command, worker_command
     from .sync_cmd import sync_command
 
     cli.add_command(audit_command)
@@ -58,6 +58,7 @@ def _register_commands() -> None:
     cli.add_command(sync_command)
     cli.add_command(serve_command)
     cli.add_command(worker_command)
+    cli.add_command(scheduler_command)
     cli.add_command(inbox_group)
 
 

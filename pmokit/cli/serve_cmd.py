@@ -51,6 +51,29 @@ def serve_command(state: CliState, bind: str | None, workers: int | None, server
         runtime.close()
 
 
+@click.command("scheduler")
+@pass_state
+def scheduler_command(state: CliState) -> None:
+    """Only the scheduler: sync and reconcile on the configured schedule. With several instances on one
+    PostgreSQL store, exactly one runs the jobs; another takes over when it dies."""
+    from pmokit.runtime import open_runtime
+    from report_jobs.scheduler import Scheduler
+
+    runtime = open_runtime(state.settings())
+    scheduler = Scheduler(runtime).start()
+    click.echo(f"pmokit scheduler {scheduler.holder}: {'running the jobs' if scheduler.leader else 'standing by'}",
+               err=True)
+    stop = threading.Event()
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.close()
+        runtime.close()
+
+
 @click.command("worker")
 @click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--once", is_flag=True, help="Handle what is due, then exit.")

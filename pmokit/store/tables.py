@@ -185,3 +185,13 @@ class IssueLease(Base):
     issue_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     claim: Mapped[str] = mapped_column(String(64), index=True)
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LeaderLease(Base):
+    """Which pmokit instance runs a singleton duty (the scheduler) until when; renewed while it lives."""
+
+    __tablename__ = "leader_lease"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
