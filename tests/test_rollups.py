@@ -1,0 +1,117 @@
+"""Roll-ups on small data checked by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from types import MappingProxyType
+
+import pandas as pd
+import pytest
+
+from pmokit.records import Change, Issue, StatusCategory, User
+from report_jobs.rollups.frame import issues_frame
+from report_jobs.rollups.milestones import due_changes_frame, milestones, slippage
+from report_jobs.rollups.money import budget, receivables, schedule_variance
+from report_jobs.rollups.progress import progress
+from report_jobs.rollups.risks import heat_map, open_risks, top_risks
+
+TODAY = date(2026, 11, 20)
+DONE, WIP, TODO = StatusCategory.DONE, StatusCategory.IN_PROGRESS, StatusCategory.TODO
+
+
+def issue(key, kind="Story", category=TODO, **kw):
+    custom = kw.pop("custom", {})
+    return Issue(id=key.split("-")[1] + key[0], key=key, project_key=key.split("-")[0], issue_type=kind,
+                 summary=key, status={DONE: "Done", WIP: "In Progress", TODO: "To Do"}[category],
+                 status_category=category, custom=MappingProxyType(custom), **kw)
+
+
+PORTFOLIO = [
+    issue("SHOP-1", "Project", WIP, custom={"budget": 1000, "actual_cost": 600, "forecast_cost": 1200,
+                                            "baseline_start": "2026-01-01", "baseline_end": "2026-12-31"}),
+    issue("SHOP-2", "Epic", WIP),
+    issue("SHOP-3", category=DONE, story_points=5, epic_key="SHOP-2"),
+    issue("SHOP-4", category=WIP, story_points=3, epic_key="SHOP-2"),
+    issue("SHOP-5", category=DONE, story_points=2, parent_key="SHOP-2"),
+    issue("SHOP-6", "Bug", TODO),
+    issue("SHOP-7", "Milestone", DONE, due=date(2026, 6, 1)),
+    issue("SHOP-8", "Milestone", TODO, due=date(2026, 11, 1), custom={"payment_amount": 300,
+                                                                     "payment_status": "Invoiced"}),
+    issue("SHOP-9", "Milestone", TODO, due=date(2026, 12, 15), custom={"payment_amount": 200}),
+    issue("SHOP-10", "Risk", TODO, custom={"probability": 4, "impact": 5}, assignee=User("u1", "李娜")),
+    issue("SHOP-11", "Risk", DONE, custom={"probability": 5, "impact": 5}),
+    issue("PAY-1", "Project", WIP, custom={"budget": "2,000", "actual_cost": 500}),
+    issue("PAY-2", "Task", DONE, story_points=8),
+    issue("PAY-3", "Task", TODO),
+    issue("PAY-4", "Risk", TODO, custom={"probability": 2, "impact": 3}),
+    issue("PAY-5", "Risk", TODO),
+    issue("PAY-6", "Milestone", DONE, due=date(2026, 3, 1), custom={"payment_amount": 100, "payment_status": "Paid"}),
+]
+PROGRAMS = {"SHOP": "storefront", "PAY": "payments"}
+
+
+@pytest.fixture
+def frame():
+    return issues_frame(PORTFOLIO, PROGRAMS)
+
+
+def test_the_frame_reads_numbers_dates_and_people(frame):
+    shop = frame.set_index("key").loc["SHOP-1"]
+    assert shop["budget"] == 1000 and shop["baseline_end"] == pd.Timestamp("2026-12-31")
+    assert frame.set_index("key").loc["PAY-1", "budget"] == 2000.0  # "2,000" as Jira's text renders it
+    assert frame.set_index("key").loc["SHOP-10", "assignee"] == "李娜"
+    assert frame["program"].tolist()[:1] == ["storefront"] and len(frame) == len(PORTFOLIO)
+
+
+def test_progress_by_count_and_points_at_every_level(frame):
+    portfolio = progress(frame, "portfolio").iloc[0]
+    # Work items: SHOP-3,4,5,6 and PAY-2,3 → 6 issues, 3 done; points 5+3+2+8 = 18, done 5+2+8 = 15.
+    assert (portfolio["issues"], portfolio["done"], portfolio["pct_done"]) == (6, 3, 50.0)
+    assert (portfolio["points"], portfolio["done_points"], portfolio["pct_points"]) == (18.0, 15.0, 83.3)
+    by_program = progress(frame, "program").set_index("program")
+    assert by_program.loc["payments", "pct_done"] == 50.0 and by_program.loc["storefront", "issues"] == 4
+    epic = progress(frame, "epic").set_index("epic").loc["SHOP-2"]
+    assert (epic["issues"], epic["done"], epic["pct_points"]) == (3, 2, 70.0)  # by epic link or parent
+    pay = progress(frame, "project").set_index("project").loc["PAY"]
+    assert pay["pct_points"] == 100.0
+
+
+def test_milestones_complete_next_due_and_slippage_from_the_changelog(frame):
+    ids = {i.id: i.key for i in PORTFOLIO}
+    sid = next(i.id for i in PORTFOLIO if i.key == "SHOP-9")
+    changes = [Change(sid, "1", datetime(2026, 9, 1, tzinfo=UTC), "duedate", from_value="2026-11-30",
+                      to_value="2026-12-05"),
+               Change(sid, "2", datetime(2026, 10, 1, tzinfo=UTC), "duedate", from_value="2026-12-05",
+                      to_value="2026-12-15"),
+               Change(sid, "3", datetime(2026, 10, 2, tzinfo=UTC), "summary", from_value="a", to_value="b")]
+    slipped = slippage(frame, due_changes_frame(changes), ids)
+    assert slipped["SHOP-9"] == 15 and slipped["SHOP-8"] == 0  # first value 30 Nov → now 15 Dec
+    shop = milestones(frame, slipped, TODAY).set_index("project").loc["SHOP"]
+    assert (shop["milestones"], shop["done"], shop["pct_complete"], shop["overdue"]) == (3, 1, 33.3, 1)
+    assert shop["next_key"] == "SHOP-8" and shop["max_slip_days"] == 15
+    pay = milestones(frame, slipped, TODAY).set_index("project").loc["PAY"]
+    assert pay["pct_complete"] == 100.0 and pd.isna(pay["next_key"])
+
+
+def test_budget_schedule_and_receivables(frame):
+    money = budget(frame).set_index("project")
+    assert money.loc["SHOP", "pct_spent"] == 60.0 and money.loc["SHOP", "forecast_variance_pct"] == 20.0
+    assert money.loc["PAY", "pct_spent"] == 25.0 and pd.isna(money.loc["PAY", "forecast_variance"])
+    variance = schedule_variance(frame, TODAY).set_index("project").loc["SHOP"]
+    # 323 of 364 days elapsed = 88.7%; 2 of 4 SHOP work items done = 50% → 38.7 points behind.
+    assert (variance["pct_time"], variance["pct_done"], variance["variance_pct"]) == (88.7, 50.0, -38.7)
+    owed = receivables(frame, TODAY).set_index("project")
+    assert owed.loc["SHOP"].to_dict() == {"total": 500.0, "invoiced": 300.0, "paid": 0.0, "not_invoiced": 200.0,
+                                          "overdue": 300.0}
+    assert owed.loc["PAY", "paid"] == 100.0 and owed.loc["PAY", "overdue"] == 0.0
+
+
+def test_risk_register_heat_map_and_top_risks(frame):
+    risks = open_risks(frame)
+    assert risks["key"].tolist() == ["SHOP-10", "PAY-4", "PAY-5"]  # closed SHOP-11 left out, unscored last
+    grid = heat_map(risks)
+    assert grid.loc[5, 4] == 1 and grid.loc[3, 2] == 1 and int(grid.to_numpy().sum()) == 2
+    assert grid.index.tolist() == [5, 4, 3, 2, 1] and grid.columns.tolist() == [1, 2, 3, 4, 5]
+    top = top_risks(risks, 1)
+    assert top.to_dict("records") == [{"key": "SHOP-10", "project": "SHOP", "status": "To Do", "probability": 4.0,
+                                       "impact": 5.0, "score": 20.0, "assignee": "李娜"}]
