@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .problems import Problem
 
 # Modules of this distribution that register configuration parts when imported.
-BUILTIN_PLUGINS: tuple[str, ...] = ("rules.config_section",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("rules.config_section", "report_jobs.config_section")
 
 REQUIRED = PydanticUndefined
 

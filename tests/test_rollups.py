@@ -115,3 +115,26 @@ def test_risk_register_heat_map_and_top_risks(frame):
     top = top_risks(risks, 1)
     assert top.to_dict("records") == [{"key": "SHOP-10", "project": "SHOP", "status": "To Do", "probability": 4.0,
                                        "impact": 5.0, "score": 20.0, "assignee": "李娜"}]
+
+
+def test_every_rag_colour_carries_the_indicators_that_set_it(frame):
+    from report_jobs.config_section import RagThresholds
+    from report_jobs.rollups.rag import rag
+
+    ids = {i.id: i.key for i in PORTFOLIO}
+    slipped = slippage(frame, due_changes_frame([]), ids)
+    inputs = dict(schedule=schedule_variance(frame, TODAY), milestones=milestones(frame, slipped, TODAY),
+                  budget=budget(frame), risks=open_risks(frame), thresholds=RagThresholds())
+    status = rag(["SHOP", "PAY"], compliance={"SHOP": 90.0, "PAY": 72.0}, **inputs).set_index("project")
+    # SHOP: 38.7 points behind (red ≥ 25), forecast 20% over (red ≥ 15), a risk scoring 20 (red ≥ 20),
+    # one milestone overdue (amber): red, for exactly the three red indicators.
+    assert status.loc["SHOP", "rag"] == "red"
+    assert status.loc["SHOP", "reasons"] == ["work done trails time elapsed by 39 points",
+                                             "forecast 20% over budget", "an open risk scores 20"]
+    assert status.loc["SHOP", "milestones_rag"] == "amber" and status.loc["SHOP", "compliance_rag"] == "green"
+    # PAY: compliance 72 (amber below 85, red below 70); nothing else past a threshold.
+    assert status.loc["PAY", "rag"] == "amber" and status.loc["PAY", "reasons"] == ["compliance score 72"]
+    calm = rag(["PAY"], compliance={"PAY": 99.0}, **inputs).set_index("project")
+    assert calm.loc["PAY", "rag"] == "green" and calm.loc["PAY", "reasons"] == ["every indicator within its thresholds"]
+    zh = rag(["PAY"], compliance={"PAY": 72.0}, language="zh", **inputs).set_index("project")
+    assert zh.loc["PAY", "reasons"] == ["合规得分 72"]

@@ -1,0 +1,34 @@
+"""The ``reports`` section of the configuration: the thresholds behind every RAG colour."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from config.models import Frozen
+from config.registry import register_section
+
+
+class Threshold(Frozen):
+    """An indicator is amber past ``amber`` and red past ``red`` (in the indicator's own direction)."""
+
+    amber: float
+    red: float
+
+
+class RagThresholds(Frozen):
+    schedule_behind_pct: Threshold = Field(Threshold(amber=10, red=25), description=(
+        "percentage points by which % of work done trails % of the baseline window elapsed"))
+    milestones_overdue: Threshold = Field(Threshold(amber=1, red=2), description="open milestones past their date")
+    milestone_slip_days: Threshold = Field(Threshold(amber=14, red=30), description=(
+        "the largest move of a milestone's due date, from the changelog"))
+    budget_overrun_pct: Threshold = Field(Threshold(amber=5, red=15), description="forecast over budget, in %")
+    compliance_score: Threshold = Field(Threshold(amber=85, red=70), description="below this compliance score")
+    risk_score: Threshold = Field(Threshold(amber=12, red=20), description="an open risk's probability × impact")
+
+
+class ReportSettings(Frozen):
+    rag: RagThresholds = RagThresholds()
+
+
+register_section("reports", ReportSettings, default=ReportSettings(),
+                 description="Portfolio reports: the thresholds of the RAG status")
