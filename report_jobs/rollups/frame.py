@@ -13,6 +13,7 @@ from pmokit.records import Issue, StatusCategory
 NUMBERS = ("budget", "actual_cost", "forecast_cost", "payment_amount", "probability", "impact")
 DATES = ("baseline_start", "baseline_end")
 TEXTS = ("payment_status", "sponsor")
+CATEGORICAL = ("project", "program", "type", "status", "phase", "assignee", "epic", "parent")
 COLUMNS = ("key", "project", "program", "type", "status", "done", "in_progress", "phase", "points", "created",
            "resolved", "due", "assignee", "parent", "epic", *NUMBERS, *DATES, *TEXTS)
 
@@ -61,4 +62,7 @@ def issues_frame(issues: Iterable[Issue], program_of: Mapping[str, str] | None =
         frame[column] = pd.to_datetime(frame[column])
     for column in ("points", *NUMBERS):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    # Categories: the roll-ups group and filter by these, several times each, over up to millions of rows.
+    for column in CATEGORICAL:
+        frame[column] = frame[column].astype("category")
     return frame

@@ -37,8 +37,8 @@ def milestones(frame: pd.DataFrame, slipped: pd.Series, today: date, *,
     today_ts = pd.Timestamp(today)
     m["overdue"] = ~m["done"] & m["due"].notna() & (m["due"] < today_ts)
     open_ = m[~m["done"] & m["due"].notna()].sort_values(["project", "due", "key"])
-    following = open_.groupby("project").head(1).set_index("project")[["key", "due"]]
-    out = m.groupby("project", sort=True).agg(milestones=("key", "size"), done=("done", "sum"),
+    following = open_.groupby("project", observed=True).head(1).set_index("project")[["key", "due"]]
+    out = m.groupby("project", sort=True, observed=True).agg(milestones=("key", "size"), done=("done", "sum"),
                                                 overdue=("overdue", "sum"), max_slip_days=("slipped_days", "max"),
                                                 slip_days=("slipped_days", "sum"))
     out["pct_complete"] = (100 * out["done"] / out["milestones"]).round(1)

@@ -21,7 +21,7 @@ def schedule_variance(frame: pd.DataFrame, today: date, *, record_type: str = "P
     """Per project: baseline window, % of it elapsed, % of work done, and the difference (positive: ahead)."""
     r = frame[frame["type"] == record_type].drop_duplicates("project").set_index("project")
     work = frame[frame["type"].isin(("Story", "Task", "Bug"))]
-    done = work.groupby("project")["done"].mean() * 100
+    done = work.groupby("project", observed=True)["done"].mean() * 100
     span = (r["baseline_end"] - r["baseline_start"]).dt.days
     elapsed = (pd.Timestamp(today) - r["baseline_start"]).dt.days
     out = r[["baseline_start", "baseline_end"]].copy()
@@ -40,5 +40,6 @@ def receivables(frame: pd.DataFrame, today: date) -> pd.DataFrame:
     p["not_invoiced"] = p["payment_amount"].where(~status.isin(["paid", "invoiced"]), 0.0)
     p["overdue"] = p["payment_amount"].where((status != "paid") & p["due"].notna()
                                              & (p["due"] < pd.Timestamp(today)), 0.0)
-    out = p.groupby("project", sort=True)[["payment_amount", "invoiced", "paid", "not_invoiced", "overdue"]].sum()
+    amounts = ["payment_amount", "invoiced", "paid", "not_invoiced", "overdue"]
+    out = p.groupby("project", sort=True, observed=True)[amounts].sum()
     return out.rename(columns={"payment_amount": "total"}).reset_index()

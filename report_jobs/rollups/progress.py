@@ -16,11 +16,11 @@ def progress(frame: pd.DataFrame, level: str, *, work_types: tuple[str, ...] = W
     Only work items count (``work_types``); epics count their children (by epic link or parent)."""
     work = frame[frame["type"].isin(work_types)].copy()
     if level == "epic":
-        work["epic"] = work["epic"].fillna(work["parent"])
+        work["epic"] = work["epic"].astype(object).fillna(work["parent"].astype(object))
         work = work[work["epic"].notna()]
     keys = LEVELS[level]
     work["done_points"] = work["points"].where(work["done"], 0.0)
-    grouped = work.assign(one=1, group="portfolio").groupby(keys or ["group"], sort=True)
+    grouped = work.assign(one=1, group="portfolio").groupby(keys or ["group"], sort=True, observed=True)
     out = grouped.agg(issues=("one", "sum"), done=("done", "sum"), points=("points", "sum"),
                       done_points=("done_points", "sum"))
     out["pct_done"] = (100 * out["done"] / out["issues"]).round(1)

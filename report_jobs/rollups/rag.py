@@ -27,7 +27,7 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
     schedule = schedule.set_index("project")
     milestones = milestones.set_index("project")
     budget = budget.set_index("project")
-    worst_risk = risks.groupby("project")["score"].max()
+    worst_risk = risks.groupby("project", observed=True)["score"].max()
     rows = []
     for project in projects:
         behind = -schedule["variance_pct"].get(project) if project in schedule.index else None
@@ -36,20 +36,23 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
         overrun = budget["forecast_variance_pct"].get(project) if project in budget.index else None
         score = compliance.get(project)
         risk = worst_risk.get(project)
-        indicators = [
+        # (name, value, colour, text); the text is written only for an indicator past a threshold.
+        measured = [
             ("schedule", behind, _level(behind, thresholds.schedule_behind_pct),
-             f"进度落后 {behind:.0f} 个百分点" if zh else f"work done trails time elapsed by {behind:.0f} points"),
+             lambda v: f"进度落后 {v:.0f} 个百分点" if zh else f"work done trails time elapsed by {v:.0f} points"),
             ("milestones", overdue, _level(overdue, thresholds.milestones_overdue),
-             f"{overdue:.0f} 个里程碑逾期" if zh else f"{overdue:.0f} milestone(s) overdue"),
+             lambda v: f"{v:.0f} 个里程碑逾期" if zh else f"{v:.0f} milestone(s) overdue"),
             ("slippage", slip, _level(slip, thresholds.milestone_slip_days),
-             f"里程碑延期 {slip:.0f} 天" if zh else f"a milestone slipped {slip:.0f} days"),
+             lambda v: f"里程碑延期 {v:.0f} 天" if zh else f"a milestone slipped {v:.0f} days"),
             ("budget", overrun, _level(overrun, thresholds.budget_overrun_pct),
-             f"预测超预算 {overrun:.0f}%" if zh else f"forecast {overrun:.0f}% over budget"),
+             lambda v: f"预测超预算 {v:.0f}%" if zh else f"forecast {v:.0f}% over budget"),
             ("compliance", score, _level(score, thresholds.compliance_score, below=True),
-             f"合规得分 {score:.0f}" if zh else f"compliance score {score:.0f}"),
+             lambda v: f"合规得分 {v:.0f}" if zh else f"compliance score {v:.0f}"),
             ("risk", risk, _level(risk, thresholds.risk_score),
-             f"最高风险值 {risk:.0f}" if zh else f"an open risk scores {risk:.0f}"),
+             lambda v: f"最高风险值 {v:.0f}" if zh else f"an open risk scores {v:.0f}"),
         ]
+        indicators = [(name, value, level, text(value) if level != GREEN else "")
+                      for name, value, level, text in measured]
         colour = max((level for _, _, level, _ in indicators), key=ORDER.__getitem__)
         reasons = [text for _, value, level, text in indicators if level == colour and colour != GREEN]
         if colour == GREEN:
