@@ -136,5 +136,7 @@ def test_every_rag_colour_carries_the_indicators_that_set_it(frame):
     assert status.loc["PAY", "rag"] == "amber" and status.loc["PAY", "reasons"] == ["compliance score 72"]
     calm = rag(["PAY"], compliance={"PAY": 99.0}, **inputs).set_index("project")
     assert calm.loc["PAY", "rag"] == "green" and calm.loc["PAY", "reasons"] == ["every indicator within its thresholds"]
+    unscored = rag(["PAY"], compliance={}, **inputs).set_index("project")  # no rule results yet: not a colour
+    assert unscored.loc["PAY", "compliance_rag"] == "green" and unscored.loc["PAY", "rag"] == "green"
     zh = rag(["PAY"], compliance={"PAY": 72.0}, language="zh", **inputs).set_index("project")
     assert zh.loc["PAY", "reasons"] == ["合规得分 72"]
