@@ -32,7 +32,7 @@ def slippage(frame: pd.DataFrame, due_changes: pd.DataFrame, key_of_id: dict[str
 def milestones(frame: pd.DataFrame, slipped: pd.Series, today: date, *,
                milestone_type: str = "Milestone") -> pd.DataFrame:
     """Per project: milestones, done, % complete, overdue, the next due (key and date), worst and total slip."""
-    m = frame[frame["type"] == milestone_type].copy()
+    m = frame.loc[frame["type"] == milestone_type, ["key", "project", "done", "due"]].copy()
     m["slipped_days"] = slipped.reindex(m["key"]).to_numpy()
     today_ts = pd.Timestamp(today)
     m["overdue"] = ~m["done"] & m["due"].notna() & (m["due"] < today_ts)

@@ -7,9 +7,15 @@ from datetime import date
 import pandas as pd
 
 
+def _records(frame: pd.DataFrame, record_type: str, columns: list[str]) -> pd.DataFrame:
+    """The project records (one per project), with only ``columns``: selecting first keeps the copy small."""
+    return frame.loc[frame["type"] == record_type, ["project", *columns]].drop_duplicates("project") \
+        .set_index("project")
+
+
 def budget(frame: pd.DataFrame, *, record_type: str = "Project") -> pd.DataFrame:
     """Per project (its record): budget, actual, forecast, % spent, forecast variance (amount and %)."""
-    r = frame[frame["type"] == record_type].drop_duplicates("project").set_index("project")
+    r = _records(frame, record_type, ["program", "budget", "actual_cost", "forecast_cost"])
     out = r[["program", "budget", "actual_cost", "forecast_cost"]].copy()
     out["pct_spent"] = (100 * out["actual_cost"] / out["budget"].where(out["budget"] > 0)).round(1)
     out["forecast_variance"] = out["forecast_cost"] - out["budget"]
@@ -19,8 +25,8 @@ def budget(frame: pd.DataFrame, *, record_type: str = "Project") -> pd.DataFrame
 
 def schedule_variance(frame: pd.DataFrame, today: date, *, record_type: str = "Project") -> pd.DataFrame:
     """Per project: baseline window, % of it elapsed, % of work done, and the difference (positive: ahead)."""
-    r = frame[frame["type"] == record_type].drop_duplicates("project").set_index("project")
-    work = frame[frame["type"].isin(("Story", "Task", "Bug"))]
+    r = _records(frame, record_type, ["baseline_start", "baseline_end"])
+    work = frame.loc[frame["type"].isin(("Story", "Task", "Bug")), ["project", "done"]]
     done = work.groupby("project", observed=True)["done"].mean() * 100
     span = (r["baseline_end"] - r["baseline_start"]).dt.days
     elapsed = (pd.Timestamp(today) - r["baseline_start"]).dt.days
@@ -33,7 +39,7 @@ def schedule_variance(frame: pd.DataFrame, today: date, *, record_type: str = "P
 
 def receivables(frame: pd.DataFrame, today: date) -> pd.DataFrame:
     """Per project: payment milestones' amounts invoiced, paid, not invoiced, and overdue (due, not paid)."""
-    p = frame[frame["payment_amount"].notna()].copy()
+    p = frame.loc[frame["payment_amount"].notna(), ["project", "payment_amount", "payment_status", "due"]].copy()
     status = p["payment_status"].fillna("").str.casefold()
     p["paid"] = p["payment_amount"].where(status == "paid", 0.0)
     p["invoiced"] = p["payment_amount"].where(status == "invoiced", 0.0)

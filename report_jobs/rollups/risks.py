@@ -6,7 +6,8 @@ import pandas as pd
 
 
 def open_risks(frame: pd.DataFrame, *, risk_type: str = "Risk") -> pd.DataFrame:
-    r = frame[(frame["type"] == risk_type) & ~frame["done"]].copy()
+    r = frame.loc[(frame["type"] == risk_type) & ~frame["done"],
+                  ["key", "project", "status", "probability", "impact", "assignee"]].copy()
     r["score"] = r["probability"] * r["impact"]
     return r.sort_values(["score", "key"], ascending=[False, True], na_position="last")
 
