@@ -26,8 +26,16 @@ class RagThresholds(Frozen):
     risk_score: Threshold = Field(Threshold(amber=12, red=20), description="an open risk's probability × impact")
 
 
+class ResourceSettings(Frozen):
+    measure: str = Field("story_points", description="issues | story_points: what a person's weekly load counts")
+    capacity_per_week: float = Field(20, gt=0, description="the load a person can carry in a week")
+    capacities: dict[str, float] = Field(default_factory=dict, description="per person (display name or id)")
+    weeks: int = Field(8, ge=1, le=52, description="how many weeks ahead the resource view looks")
+
+
 class ReportSettings(Frozen):
     rag: RagThresholds = RagThresholds()
+    resources: ResourceSettings = ResourceSettings()
 
 
 register_section("reports", ReportSettings, default=ReportSettings(),

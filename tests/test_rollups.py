@@ -140,3 +140,27 @@ def test_every_rag_colour_carries_the_indicators_that_set_it(frame):
     assert unscored.loc["PAY", "compliance_rag"] == "green" and unscored.loc["PAY", "rag"] == "green"
     zh = rag(["PAY"], compliance={"PAY": 72.0}, language="zh", **inputs).set_index("project")
     assert zh.loc["PAY", "reasons"] == ["合规得分 72"]
+
+
+def test_resource_conflicts_by_week_across_projects():
+    from report_jobs.config_section import ResourceSettings
+    from report_jobs.rollups.resources import conflicts, weekly_load
+
+    li, wang = User("u1", "Li Na"), User("u2", "Wang Wei")
+    issues = [issue("SHOP-20", category=WIP, assignee=li, story_points=8, due=date(2026, 11, 24)),   # week of 23 Nov
+              issue("PAY-20", category=TODO, assignee=li, story_points=5, due=date(2026, 11, 27)),   # same week
+              issue("LOG-20", category=TODO, assignee=li, due=date(2026, 11, 10)),                   # overdue: now
+              issue("SHOP-21", category=TODO, assignee=wang, story_points=3, due=date(2026, 11, 25)),
+              issue("SHOP-22", category=DONE, assignee=li, story_points=40, due=date(2026, 11, 24)),  # done
+              issue("SHOP-23", category=TODO, assignee=li, story_points=40, due=date(2027, 3, 1))]   # too far
+    settings = ResourceSettings(capacity_per_week=10, capacities={"Wang Wei": 2}, weeks=4)
+    load = weekly_load(issues_frame(issues), TODAY, settings)
+    rows = {(r.person, r.week.date()): r for r in load.itertuples()}
+    assert rows[("Li Na", date(2026, 11, 23))].load == 13 and rows[("Li Na", date(2026, 11, 23))].projects == [
+        "PAY", "SHOP"]
+    assert rows[("Li Na", date(2026, 11, 16))].load == 1  # the overdue item, unpointed, in the current week
+    over = conflicts(load)
+    assert [(r.person, r.week.date(), r.over) for r in over.itertuples()] == [
+        ("Li Na", date(2026, 11, 23), 3.0), ("Wang Wei", date(2026, 11, 23), 1.0)]
+    by_count = weekly_load(issues_frame(issues), TODAY, settings.model_copy(update={"measure": "issues"}))
+    assert by_count.set_index(["person", "week"]).loc[("Li Na", pd.Timestamp("2026-11-23")), "load"] == 2
