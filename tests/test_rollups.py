@@ -164,3 +164,27 @@ def test_resource_conflicts_by_week_across_projects():
         ("Li Na", date(2026, 11, 23), 3.0), ("Wang Wei", date(2026, 11, 23), 1.0)]
     by_count = weekly_load(issues_frame(issues), TODAY, settings.model_copy(update={"measure": "issues"}))
     assert by_count.set_index(["person", "week"]).loc[("Li Na", pd.Timestamp("2026-11-23")), "load"] == 2
+
+
+def test_compliance_per_project_and_program_and_gate_states():
+    from report_jobs.rollups.compliance import compliance_frame, gate_states, program_compliance
+    from rules.results import Result, Severity, State
+
+    def result(rule, key, state, severity=Severity.ERROR, kind="required_fields"):
+        return Result(rule, kind, key, key.split("-")[0], state, severity, "flag", f"{rule} says {state.value}")
+
+    results = [result("r1", "SHOP-1", State.PASS), result("r2", "SHOP-1", State.FAIL, Severity.WARNING),
+               result("r1", "PAY-1", State.PASS), result("r1", "LOG-1", State.FAIL),
+               result("G1", "SHOP-1", State.PASS, Severity.BLOCKER, "gate"),
+               result("G2", "SHOP-1", State.PENDING, Severity.BLOCKER, "gate"),
+               result("G1", "LOG-1", State.FAIL, Severity.BLOCKER, "gate")]
+    projects = compliance_frame(results, {"SHOP": "storefront", "PAY": "payments", "LOG": "fulfilment"})
+    shop = projects.set_index("project").loc["SHOP"]
+    # SHOP: passes r1 (4) and G1 (8); fails r2 (2) and G2 pending (8): 12 of 22 = 54.5.
+    assert (shop["score"], shop["passed"], shop["gaps"]) == (54.5, 2, 2)
+    assert shop["top_gaps"][0] == "SHOP-1 G2: G2 says pending"  # the heaviest gap first
+    programs = program_compliance(projects).set_index("program")
+    assert programs.loc["payments", "score"] == 100.0 and programs.loc["fulfilment", "score"] == 0.0
+    gates = gate_states(results)
+    assert gates.loc["SHOP", "G1"] == "pass" and gates.loc["SHOP", "G2"] == "pending"
+    assert gates.loc["LOG", "G1"] == "fail" and pd.isna(gates.loc["LOG", "G2"])

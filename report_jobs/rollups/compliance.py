@@ -1,0 +1,36 @@
+"""Compliance and gates from rule results: scores per project and program, the gaps, each gate's state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from rules.engine import compliance as project_compliance
+
+
+def compliance_frame(results: Iterable[Any], program_of: Mapping[str, str]) -> pd.DataFrame:
+    """Per project: score (severity-weighted pass rate), passed, gaps, program; and per program the same,
+    weighted by each project's checks."""
+    scores = project_compliance(results)
+    rows = [{"project": p, "program": program_of.get(p, ""), "score": c.score, "passed": c.passed,
+             "gaps": c.failed, "top_gaps": [f"{g.issue_key} {g.rule_id}: {g.message}" for g in c.gaps[:5]]}
+            for p, c in scores.items()]
+    return pd.DataFrame(rows, columns=["project", "program", "score", "passed", "gaps", "top_gaps"])
+
+
+def program_compliance(projects: pd.DataFrame) -> pd.DataFrame:
+    checks = projects["passed"] + projects["gaps"]
+    weighted = (projects["score"] * checks).groupby(projects["program"]).sum()
+    out = pd.DataFrame({"checks": checks.groupby(projects["program"]).sum(),
+                        "gaps": projects.groupby("program")["gaps"].sum()})
+    out["score"] = (weighted / out["checks"].where(out["checks"] > 0)).round(1)
+    return out.reset_index()
+
+
+def gate_states(results: Iterable[Any]) -> pd.DataFrame:
+    """Project × gate: the state of each gate on the project record (pass, pending, fail, skipped, error)."""
+    rows = [(r.project_key, r.rule_id, r.state.value) for r in results if r.kind == "gate"]
+    frame = pd.DataFrame(rows, columns=["project", "gate", "state"])
+    return frame.pivot_table(index="project", columns="gate", values="state", aggfunc="first").sort_index()
