@@ -19,13 +19,14 @@ def due_changes_frame(changes) -> pd.DataFrame:
 
 
 def slippage(frame: pd.DataFrame, due_changes: pd.DataFrame, key_of_id: dict[str, str]) -> pd.Series:
-    """Days each issue's due date moved from its first value (the oldest change's "from") to now; 0 if never."""
+    """Days the due date moved from its first value (the oldest change's "from") to now, for the issues whose
+    due date ever changed (keyed by issue key; every other issue slipped 0 days)."""
     if due_changes.empty:
-        return pd.Series(0, index=frame["key"], dtype="int64", name="slipped_days")
+        return pd.Series(dtype="int64", name="slipped_days")
     first = due_changes.sort_values("at").groupby("issue_id")["from"].first()
     first.index = first.index.map(key_of_id)
-    current = frame.set_index("key")["due"]
-    days = (current - first.reindex(current.index)).dt.days
+    changed = frame.loc[frame["key"].isin(first.index), ["key", "due"]].set_index("key")["due"]
+    days = (changed - first.reindex(changed.index)).dt.days
     return days.fillna(0).astype("int64").rename("slipped_days")
 
 
@@ -33,7 +34,7 @@ def milestones(frame: pd.DataFrame, slipped: pd.Series, today: date, *,
                milestone_type: str = "Milestone") -> pd.DataFrame:
     """Per project: milestones, done, % complete, overdue, the next due (key and date), worst and total slip."""
     m = frame.loc[frame["type"] == milestone_type, ["key", "project", "done", "due"]].copy()
-    m["slipped_days"] = slipped.reindex(m["key"]).to_numpy()
+    m["slipped_days"] = m["key"].map(slipped).fillna(0).astype("int64").to_numpy()
     today_ts = pd.Timestamp(today)
     m["overdue"] = ~m["done"] & m["due"].notna() & (m["due"] < today_ts)
     open_ = m[~m["done"] & m["due"].notna()].sort_values(["project", "due", "key"])

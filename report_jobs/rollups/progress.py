@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 LEVELS = ("portfolio", "program", "project", "epic")
 WORK_TYPES = ("Story", "Task", "Bug")
+
+
+def _epic_or_parent(work: pd.DataFrame) -> pd.Series:
+    """The epic of each item, else its parent: as one categorical (grouping strings costs far more)."""
+    epic, parent = work["epic"], work["parent"]
+    if not isinstance(epic.dtype, pd.CategoricalDtype):
+        return epic.fillna(parent)
+    categories = epic.cat.categories.union(parent.cat.categories)
+    return epic.cat.set_categories(categories).fillna(parent.cat.set_categories(categories))
 
 
 def progress(frame: pd.DataFrame, level: str, *, work_types: tuple[str, ...] = WORK_TYPES) -> pd.DataFrame:
@@ -24,8 +32,7 @@ def progress(frame: pd.DataFrame, level: str, *, work_types: tuple[str, ...] = W
         out = numbers.sum().to_frame("portfolio").T
         out.index.name = level
     else:
-        key = np.where(work["epic"].isna(), work["parent"].to_numpy(dtype=object),
-                       work["epic"].to_numpy(dtype=object)) if level == "epic" else work[level]
+        key = _epic_or_parent(work) if level == "epic" else work[level]
         out = numbers.assign(**{level: key}).dropna(subset=[level]).groupby(level, sort=True, observed=True).sum()
     out["pct_done"] = (100 * out["done"] / out["issues"]).round(1)
     out["pct_points"] = (100 * out["done_points"] / out["points"].where(out["points"] > 0)).round(1)

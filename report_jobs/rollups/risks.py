@@ -6,10 +6,11 @@ import pandas as pd
 
 
 def open_risks(frame: pd.DataFrame, *, risk_type: str = "Risk") -> pd.DataFrame:
+    """Open risks with their score (probability × impact; NaN while unassessed), in the frame's order."""
     r = frame.loc[(frame["type"] == risk_type) & ~frame["done"],
                   ["key", "project", "status", "probability", "impact", "assignee"]].copy()
     r["score"] = r["probability"] * r["impact"]
-    return r.sort_values(["score", "key"], ascending=[False, True], na_position="last")
+    return r
 
 
 def heat_map(risks: pd.DataFrame) -> pd.DataFrame:
@@ -20,5 +21,8 @@ def heat_map(risks: pd.DataFrame) -> pd.DataFrame:
 
 
 def top_risks(risks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    return risks.dropna(subset=["score"]).head(n)[["key", "project", "status", "probability", "impact", "score",
-                                                   "assignee"]].reset_index(drop=True)
+    """The ``n`` highest scores (ties by key): the few candidates are sorted, not the whole register."""
+    candidates = risks.dropna(subset=["score"]).nlargest(n, "score", keep="all")
+    top = candidates.assign(key=candidates["key"].astype(str)).sort_values(["score", "key"], ascending=[False, True])
+    return top.head(n)[["key", "project", "status", "probability", "impact", "score", "assignee"]] \
+        .reset_index(drop=True)
