@@ -37,8 +37,10 @@ def milestones(frame: pd.DataFrame, slipped: pd.Series, today: date, *,
     m["slipped_days"] = m["key"].map(slipped).fillna(0).astype("int64").to_numpy()
     today_ts = pd.Timestamp(today)
     m["overdue"] = ~m["done"] & m["due"].notna() & (m["due"] < today_ts)
-    open_ = m[~m["done"] & m["due"].notna()].sort_values(["project", "due", "key"])
-    following = open_.groupby("project", observed=True).head(1).set_index("project")[["key", "due"]]
+    open_ = m[~m["done"] & m["due"].notna()]
+    # The earliest open milestone of each project (idxmin: no sort of the whole set).
+    following = open_.loc[open_.groupby("project", observed=True)["due"].idxmin()].set_index("project")[
+        ["key", "due"]]
     out = m.groupby("project", sort=True, observed=True).agg(milestones=("key", "size"), done=("done", "sum"),
                                                 overdue=("overdue", "sum"), max_slip_days=("slipped_days", "max"),
                                                 slip_days=("slipped_days", "sum"))

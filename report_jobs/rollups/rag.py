@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..config_section import RagThresholds, Threshold
@@ -10,13 +11,22 @@ GREEN, AMBER, RED = "green", "amber", "red"
 ORDER = {GREEN: 0, AMBER: 1, RED: 2}
 
 
-def _level(value: float | None, threshold: Threshold, *, below: bool = False) -> str:
-    """The colour of a value: past ``red`` red, past ``amber`` amber (``below``: smaller is worse)."""
-    if value is None or pd.isna(value):
-        return GREEN
-    if below:
-        return RED if value < threshold.red else AMBER if value < threshold.amber else GREEN
-    return RED if value >= threshold.red else AMBER if value >= threshold.amber else GREEN
+def _levels(values: pd.Series, threshold: Threshold, *, below: bool = False) -> np.ndarray:
+    """The colour of each value: past ``red`` red, past ``amber`` amber (``below``: smaller is worse)."""
+    v = values.to_numpy(dtype=float)
+    red = v < threshold.red if below else v >= threshold.red
+    amber = v < threshold.amber if below else v >= threshold.amber
+    return np.where(red, RED, np.where(amber, AMBER, GREEN))  # NaN compares False: no value, no colour
+
+
+TEXTS = {
+    "schedule": ("work done trails time elapsed by {v:.0f} points", "进度落后 {v:.0f} 个百分点"),
+    "milestones": ("{v:.0f} milestone(s) overdue", "{v:.0f} 个里程碑逾期"),
+    "slippage": ("a milestone slipped {v:.0f} days", "里程碑延期 {v:.0f} 天"),
+    "budget": ("forecast {v:.0f}% over budget", "预测超预算 {v:.0f}%"),
+    "compliance": ("compliance score {v:.0f}", "合规得分 {v:.0f}"),
+    "risk": ("an open risk scores {v:.0f}", "最高风险值 {v:.0f}"),
+}
 
 
 def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame, budget: pd.DataFrame,
@@ -24,40 +34,32 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
         language: str = "en") -> pd.DataFrame:
     """Per project: the colour, the reasons (each indicator at that colour, with its value), every indicator."""
     zh = language == "zh"
-    schedule = schedule.set_index("project")
-    milestones = milestones.set_index("project")
-    budget = budget.set_index("project")
-    worst_risk = risks.groupby("project", observed=True)["score"].max()
-    rows = []
-    for project in projects:
-        behind = -schedule["variance_pct"].get(project) if project in schedule.index else None
-        overdue = milestones["overdue"].get(project) if project in milestones.index else None
-        slip = milestones["max_slip_days"].get(project) if project in milestones.index else None
-        overrun = budget["forecast_variance_pct"].get(project) if project in budget.index else None
-        score = compliance.get(project)
-        risk = worst_risk.get(project)
-        # (name, value, colour, text); the text is written only for an indicator past a threshold.
-        measured = [
-            ("schedule", behind, _level(behind, thresholds.schedule_behind_pct),
-             lambda v: f"进度落后 {v:.0f} 个百分点" if zh else f"work done trails time elapsed by {v:.0f} points"),
-            ("milestones", overdue, _level(overdue, thresholds.milestones_overdue),
-             lambda v: f"{v:.0f} 个里程碑逾期" if zh else f"{v:.0f} milestone(s) overdue"),
-            ("slippage", slip, _level(slip, thresholds.milestone_slip_days),
-             lambda v: f"里程碑延期 {v:.0f} 天" if zh else f"a milestone slipped {v:.0f} days"),
-            ("budget", overrun, _level(overrun, thresholds.budget_overrun_pct),
-             lambda v: f"预测超预算 {v:.0f}%" if zh else f"forecast {v:.0f}% over budget"),
-            ("compliance", score, _level(score, thresholds.compliance_score, below=True),
-             lambda v: f"合规得分 {v:.0f}" if zh else f"compliance score {v:.0f}"),
-            ("risk", risk, _level(risk, thresholds.risk_score),
-             lambda v: f"最高风险值 {v:.0f}" if zh else f"an open risk scores {v:.0f}"),
-        ]
-        indicators = [(name, value, level, text(value) if level != GREEN else "")
-                      for name, value, level, text in measured]
-        colour = max((level for _, _, level, _ in indicators), key=ORDER.__getitem__)
-        reasons = [text for _, value, level, text in indicators if level == colour and colour != GREEN]
-        if colour == GREEN:
-            reasons = ["所有指标正常" if zh else "every indicator within its thresholds"]
-        rows.append({"project": project, "rag": colour, "reasons": reasons,
-                     **{f"{name}_value": value for name, value, _, _ in indicators},
-                     **{f"{name}_rag": level for name, _, level, _ in indicators}})
-    return pd.DataFrame(rows)
+    index = pd.Index(projects, name="project")
+    values = pd.DataFrame({
+        "schedule": -schedule.set_index("project")["variance_pct"].reindex(index),
+        "milestones": milestones.set_index("project")["overdue"].reindex(index).astype(float),
+        "slippage": milestones.set_index("project")["max_slip_days"].reindex(index).astype(float),
+        "budget": budget.set_index("project")["forecast_variance_pct"].reindex(index),
+        "compliance": pd.Series(compliance, dtype=float).reindex(index),
+        "risk": risks.groupby("project", observed=True)["score"].max().reindex(index).astype(float),
+    }, index=index)
+    limits = {"schedule": (thresholds.schedule_behind_pct, False), "milestones": (thresholds.milestones_overdue, False),
+              "slippage": (thresholds.milestone_slip_days, False), "budget": (thresholds.budget_overrun_pct, False),
+              "compliance": (thresholds.compliance_score, True), "risk": (thresholds.risk_score, False)}
+    levels = pd.DataFrame({name: _levels(values[name], limit, below=below) for name, (limit, below) in limits.items()},
+                          index=index)
+    rank = levels.replace(ORDER).astype(int)
+    colour = rank.max(axis=1).map({v: k for k, v in ORDER.items()})
+    reasons = []
+    for project in projects:  # text only for the indicators at the project's colour
+        worst = colour[project]
+        if worst == GREEN:
+            reasons.append(["所有指标正常" if zh else "every indicator within its thresholds"])
+            continue
+        reasons.append([TEXTS[name][zh].format(v=values.at[project, name]) for name in TEXTS
+                        if levels.at[project, name] == worst])
+    out = pd.DataFrame({"project": projects, "rag": colour.to_numpy(), "reasons": reasons})
+    for name in TEXTS:
+        out[f"{name}_value"] = values[name].to_numpy()
+        out[f"{name}_rag"] = levels[name].to_numpy()
+    return out
