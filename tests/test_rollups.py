@@ -189,3 +189,26 @@ def test_compliance_per_project_and_program_and_gate_states():
     gates = gate_states(results)
     assert gates.loc["SHOP", "G1"] == "pass" and gates.loc["SHOP", "G2"] == "pending"
     assert gates.loc["LOG", "G1"] == "fail" and pd.isna(gates.loc["LOG", "G2"])
+
+
+def test_project_managers_kpis():
+    from types import SimpleNamespace
+
+    from report_jobs.rollups.kpis import first_decisions, on_time_milestones
+
+    li, wang = User("u1", "Li Na"), User("u2", "Wang Wei")
+    issues = [issue("SHOP-1", "Project", WIP, assignee=li), issue("PAY-1", "Project", WIP, assignee=wang),
+              issue("SHOP-2", "Milestone", DONE, due=date(2026, 5, 1), resolved=datetime(2026, 5, 1, 18, tzinfo=UTC)),
+              issue("SHOP-3", "Milestone", DONE, due=date(2026, 6, 1), resolved=datetime(2026, 6, 9, tzinfo=UTC)),
+              issue("SHOP-4", "Milestone", TODO, due=date(2026, 7, 1)),
+              issue("PAY-2", "Milestone", DONE, due=date(2026, 4, 1), resolved=datetime(2026, 3, 30, tzinfo=UTC))]
+    kpis = on_time_milestones(issues_frame(issues)).set_index("manager")
+    assert kpis.loc["Li Na"].to_dict() == {"done": 2, "on_time": 1, "on_time_pct": 50.0}  # done on the day counts
+    assert kpis.loc["Wang Wei", "on_time_pct"] == 100.0
+    decisions = [SimpleNamespace(issue_key="SHOP-1", rule_id="G1", state="go"),
+                 SimpleNamespace(issue_key="SHOP-1", rule_id="G2", state="reject"),
+                 SimpleNamespace(issue_key="SHOP-1", rule_id="G2", state="go"),  # passed, but not at first
+                 SimpleNamespace(issue_key="PAY-1", rule_id="G1", state="conditional-go")]
+    gates = first_decisions(decisions, {"SHOP": "Li Na", "PAY": "Wang Wei"}).set_index("manager")
+    assert gates.loc["Li Na"].to_dict() == {"gates": 2, "first_pass": 1, "first_pass_pct": 50.0}
+    assert gates.loc["Wang Wei", "first_pass_pct"] == 100.0
