@@ -212,3 +212,36 @@ def test_project_managers_kpis():
     gates = first_decisions(decisions, {"SHOP": "Li Na", "PAY": "Wang Wei"}).set_index("manager")
     assert gates.loc["Li Na"].to_dict() == {"gates": 2, "first_pass": 1, "first_pass_pct": 50.0}
     assert gates.loc["Wang Wei", "first_pass_pct"] == 100.0
+
+
+def test_status_history_across_periods(store_url, frame):
+    from pmokit.store import make_engine, session_factory, snapshots, upgrade
+    from report_jobs.config_section import RagThresholds
+    from report_jobs.rollups.history import changes_since, period_of, rag_history
+    from report_jobs.rollups.rag import rag
+
+    assert period_of(date(2026, 11, 20)) == "2026-W47" and period_of(date(2027, 1, 1)) == "2026-W53"
+    ids = {i.id: i.key for i in PORTFOLIO}
+    inputs = dict(schedule=schedule_variance(frame, TODAY),
+                  milestones=milestones(frame, slippage(frame, due_changes_frame([]), ids), TODAY),
+                  budget=budget(frame), risks=open_risks(frame), thresholds=RagThresholds())
+    last_week = rag(["SHOP", "PAY"], compliance={"SHOP": 90.0, "PAY": 99.0}, **inputs)
+    this_week = rag(["SHOP", "PAY", "LOG"], compliance={"SHOP": 90.0, "PAY": 72.0, "LOG": 99.0}, **inputs)
+    engine = make_engine(store_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        snapshots.save(session, "2026-W46", last_week)
+        snapshots.save(session, "2026-W47", this_week)
+        snapshots.save(session, "2026-W47", this_week)  # a second run in the period replaces, never doubles
+    with sessions() as session:
+        stored = snapshots.load(session)
+        previous = snapshots.load(session, ["2026-W46"])
+    engine.dispose()
+    assert len(stored) == 5 and stored.loc[stored["project"] == "SHOP", "rag"].tolist() == ["red", "red"]
+    assert previous.set_index("project").loc["SHOP", "budget_value"] == 20.0  # figures come back as numbers
+    changed = changes_since(this_week, previous).set_index("project")
+    assert changed.loc["PAY"].to_dict() == {"was": "green", "now": "amber", "changed": ["compliance: green → amber"]}
+    assert changed.loc["LOG", "changed"] == ["new in this period"] and "SHOP" not in changed.index  # unchanged
+    history = rag_history(stored)
+    assert history.loc["PAY"].tolist() == ["green", "amber"] and pd.isna(history.loc["LOG", "2026-W46"])

@@ -195,3 +195,16 @@ class LeaderLease(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusSnapshot(Base):
+    """A project's status in one reporting period: kept so reports show trends and what changed."""
+
+    __tablename__ = "status_snapshot"
+
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)  # e.g. 2026-W47
+    project_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rag: Mapped[str] = mapped_column(String(10))
+    figures: Mapped[dict] = mapped_column(JSON)  # indicator values and colours, progress, compliance
+    reasons: Mapped[list] = mapped_column(JSON)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
