@@ -1,0 +1,53 @@
+"""Rendering Confluence storage format: a Jinja2 environment that escapes every value, and the macros."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+NAMESPACES = 'xmlns:ac="http://atlassian.com/content" xmlns:ri="http://atlassian.com/resource/identifier"'
+COLOURS = {"green": "Green", "amber": "Yellow", "red": "Red", "pass": "Green", "pending": "Yellow",
+           "fail": "Red", "skipped": "Grey", "error": "Red", "blue": "Blue"}
+
+
+def status(title: object, colour: str) -> Markup:
+    """A status lozenge (Confluence's ``status`` macro)."""
+    return Markup('<ac:structured-macro ac:name="status" ac:schema-version="1">'
+                  '<ac:parameter ac:name="title">{}</ac:parameter><ac:parameter ac:name="colour">{}</ac:parameter>'
+                  '</ac:structured-macro>').format(title, COLOURS.get(str(colour), "Grey"))
+
+
+def expand(title: object, body: Markup | str) -> Markup:
+    """Details behind a click (the ``expand`` macro); ``body`` is escaped unless it is markup already."""
+    return Markup('<ac:structured-macro ac:name="expand" ac:schema-version="1"><ac:parameter ac:name="title">{}'
+                  '</ac:parameter><ac:rich-text-body>{}</ac:rich-text-body></ac:structured-macro>').format(
+        title, body)
+
+
+def jira_issue(key: object, server_id: str | None) -> Markup:
+    """A Jira issue macro when the Jira server id (application link) is configured, else the key as text."""
+    if not server_id:
+        return escape(key)
+    return Markup('<ac:structured-macro ac:name="jira" ac:schema-version="1"><ac:parameter ac:name="key">{}'
+                  '</ac:parameter><ac:parameter ac:name="serverId">{}</ac:parameter></ac:structured-macro>').format(
+        key, server_id)
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env.globals.update(status=status, expand=expand, jira_issue=jira_issue)
+    env.filters["number"] = lambda v, digits=0: "—" if v is None or v != v else f"{v:,.{digits}f}"
+    env.filters["pct"] = lambda v: "—" if v is None or v != v else f"{v:.0f}%"
+    return env
+
+
+def check(body: str) -> None:
+    """Raise ``ValueError`` unless ``body`` is well-formed XML with the ``ac:`` and ``ri:`` namespaces."""
+    try:
+        ET.fromstring(f"<root {NAMESPACES}>{body}</root>")
+    except ET.ParseError as exc:
+        raise ValueError(f"not well-formed storage format: {exc}") from None
