@@ -65,3 +65,34 @@ def test_malformed_storage_is_refused():
     check(str(status("ok", "green")) + str(expand("a < b", "x & y")))
     with pytest.raises(ValueError, match="not well-formed"):
         check("<p>unclosed")
+
+
+def test_the_demo_portfolio_from_a_synced_sandbox(fresh_sandbox, tmp_path):
+    """The whole chain on the demo data: store → facts → rules → roll-ups → a well-formed portfolio page."""
+    from datetime import UTC, datetime
+
+    from report_jobs.portfolio import build
+    from report_jobs.portfolio import page as portfolio_page_of
+    from rules.engine import evaluate
+    from tests.syncing import runtime_for, syncer
+
+    runtime = runtime_for(fresh_sandbox, tmp_path)
+    try:
+        syncer(runtime).full()
+        facts, settings = runtime.facts(), runtime.settings
+        now = datetime(2026, 11, 20, 8, tzinfo=UTC)
+        results = evaluate(list(settings.rules), facts, None, now, settings=settings)
+        portfolio = build(facts, results, settings, now.date())
+    finally:
+        runtime.close()
+    assert portfolio.period == "2026-W47" and len(portfolio.rag) == 12
+    assert set(portfolio.rag["rag"]) <= {"red", "amber", "green"} and all(portfolio.rag["reasons"].map(len))
+    oms = portfolio.compliance.set_index("project").loc["OMS"]
+    assert oms["gaps"] > 0 and any("sponsor" in gap for gap in oms["top_gaps"])
+    assert portfolio.gates.loc["OMS", "G1"] in ("fail", "pending")
+    records = {i.project_key: i.key for i in facts.issues.values() if i.issue_type == "Project"}
+    body = portfolio_page_of(portfolio, settings, "2026-11-20 08:00", records)
+    tree = parse(body)
+    rows = [tr for tr in tree.iter("tr") if tr.find("td") is not None]
+    assert len(rows) == 2 + 12  # two overview rows, a row per project
+    assert "OMS-1" in body and "E-commerce Portfolio" in body

@@ -1,0 +1,72 @@
+"""From the store's facts and the rule results to every roll-up of the portfolio and its page (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from .pages.portfolio import portfolio_page
+from .rollups.compliance import compliance_frame, gate_states
+from .rollups.frame import issues_frame
+from .rollups.history import period_of
+from .rollups.milestones import due_changes_frame, milestones, slippage
+from .rollups.money import budget, receivables, schedule_variance
+from .rollups.progress import progress
+from .rollups.rag import rag
+from .rollups.resources import conflicts, weekly_load
+from .rollups.risks import heat_map, open_risks, top_risks
+
+
+@dataclass
+class Portfolio:
+    period: str
+    frame: pd.DataFrame
+    progress: dict[str, pd.DataFrame]
+    milestones: pd.DataFrame
+    budget: pd.DataFrame
+    schedule: pd.DataFrame
+    receivables: pd.DataFrame
+    risks: pd.DataFrame
+    heat_map: pd.DataFrame
+    top_risks: pd.DataFrame
+    load: pd.DataFrame
+    conflicts: pd.DataFrame
+    compliance: pd.DataFrame
+    gates: pd.DataFrame
+    rag: pd.DataFrame
+
+
+def build(facts: Any, results: Any, settings: Any, today: date) -> Portfolio:
+    """Every roll-up of the portfolio as of ``today`` (``results``: the rule evaluation of its issues)."""
+    record_type = settings.portfolio.record_issue_type
+    frame = issues_frame(facts.issues.values(), facts.program_of)
+    key_of = {issue.id: issue.key for issue in facts.issues.values()}
+    changes = due_changes_frame(c for history in facts.changes.values() for c in history)
+    stones = milestones(frame, slippage(frame, changes, key_of), today)
+    money, schedule = budget(frame, record_type=record_type), schedule_variance(frame, today, record_type=record_type)
+    risks = open_risks(frame)
+    load = weekly_load(frame, today, settings.reports.resources)
+    results = list(results)
+    scores = compliance_frame(results, facts.program_of)
+    projects = sorted(set(frame["project"].astype(str)) & set(settings.portfolio.project_keys)) or \
+        sorted(frame["project"].astype(str).unique())
+    status = rag(projects, schedule=schedule, milestones=stones, budget=money, risks=risks,
+                 compliance=dict(zip(scores["project"], scores["score"], strict=True)),
+                 thresholds=settings.reports.rag, language=settings.language)
+    return Portfolio(period_of(today), frame, {level: progress(frame, level) for level in
+                                               ("portfolio", "program", "project", "epic")},
+                     stones, money, schedule, receivables(frame, today), risks, heat_map(risks), top_risks(risks),
+                     load, conflicts(load), scores, gate_states(results), status)
+
+
+def page(portfolio: Portfolio, settings: Any, generated: str, records: dict[str, str]) -> str:
+    """The portfolio page in storage format."""
+    return portfolio_page(
+        title=settings.portfolio.name.get(settings.language), period=portfolio.period, generated=generated,
+        language=settings.language, rag=portfolio.rag, progress=portfolio.progress["project"],
+        portfolio_progress=portfolio.progress["portfolio"], budget=portfolio.budget,
+        milestones=portfolio.milestones, compliance=portfolio.compliance, gates=portfolio.gates, records=records,
+        jira_server_id=settings.jira.server_id)
