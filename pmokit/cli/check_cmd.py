@@ -77,27 +77,6 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
         sys.exit(1)
 
 
-def _table(shown, results, actions, applied, dry_run: bool) -> None:
-    for result in sorted(shown, key=lambda r: (r.issue_key, -r.severity.weight, r.rule_id)):
-        grace = " (grace period)" if result.in_grace else ""
-        click.echo(f"{STATE_MARK[result.state.value]} {result.issue_key:<10} {result.rule_id:<22} "
-                   f"{result.severity.value:<8} {result.message}{grace}")
-        if result.state.value != "pass" and result.fix:
-            click.echo(f"  fix: {result.fix}")
-    counts = {s: sum(1 for r in results if r.state.value == s) for s in ("pass", "fail", "pending", "error")}
-    click.echo(f"{len(results)} results: {counts['pass']} pass, {counts['fail']} fail, {counts['pending']} pending, "
-               f"{counts['error']} error")
-    if dry_run:
-        click.echo(f"dry run: {len(actions)} actions, nothing written")
-        for action in actions:
-            click.echo(f"- {action.describe()}")
-    else:
-        changed = sum(1 for a in applied if a.changed)
-        failed = [a for a in applied if a.error]
-        click.echo(f"enforced: {changed} changes written, {len(applied) - changed - len(failed)} already so"
-                   + (f", {len(failed)} failed" if failed else ""))
-        for item in failed:
-            click.echo(f"  failed: {item.action.describe().splitlines()[0]}: {item.error}")
 def _result_json(result) -> dict:
     return {"rule": result.rule_id, "kind": result.kind, "issue": result.issue_key, "state": result.state.value,
             "severity": result.severity.value, "enforcement": result.enforcement, "message": result.message,
