@@ -31,22 +31,16 @@ class Incoming:
     payload: str  # the body's JSON text
 
 
-# One statement per dialect, built once: the receiver runs it on every webhook, and SQLAlchemy then reuses
-# its compiled form.
+# One statement per dialect, built once: the receiver runs it for every batch of webhooks, and SQLAlchemy
+# then reuses its compiled form.
 _INSERTS = {name: module.insert(InboxEvent.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(InboxEvent.__table__.c.dedupe_key)
             for name, module in (("postgresql", postgresql), ("sqlite", sqlite))}
-_RETURNING = {name: statement.returning(InboxEvent.__table__.c.dedupe_key) for name, statement in _INSERTS.items()}
 
 
 def enqueue(session: Session, event: Incoming, now: datetime | None = None) -> bool:
     """Persist an event; False when one with the same dedupe key is already there (a duplicate delivery)."""
-    now = now or datetime.now(UTC)
-    statement = _INSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-    row = {"dedupe_key": event.dedupe_key, "received_at": now, "webhook_event": event.webhook_event,
-           "issue_id": event.issue_id, "issue_key": event.issue_key, "actor": event.actor,
-           "triggers": list(event.triggers), "payload": event.payload, "status": PENDING, "attempts": 0,
-           "next_attempt_at": now, "outcome": ""}
-    return session.connection().execute(statement, row).rowcount == 1
+    return bool(enqueue_many(session, [event], now))
 
 
 def enqueue_many(session: Session, events: list[Incoming], now: datetime | None = None) -> dict[str, Incoming]:
@@ -56,7 +50,7 @@ def enqueue_many(session: Session, events: list[Incoming], now: datetime | None 
     first: dict[str, Incoming] = {}
     for event in events:
         first.setdefault(event.dedupe_key, event)
-    statement = _RETURNING["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    statement = _INSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
     rows = [{"dedupe_key": e.dedupe_key, "received_at": now, "webhook_event": e.webhook_event,
              "issue_id": e.issue_id, "issue_key": e.issue_key, "actor": e.actor, "triggers": list(e.triggers),
              "payload": e.payload, "status": PENDING, "attempts": 0, "next_attempt_at": now, "outcome": ""}
