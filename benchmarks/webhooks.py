@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "jira-webhooks" / "mattermost-plugin-jira").glob("*.json"))
 SECRET = "bench-secret"
 BIN = Path(sys.executable).parent
+SERVERS = ("granian", "waitress", "gunicorn")
 
 
 def free_port() -> int:
@@ -187,13 +188,13 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def part_load(seconds: float, runs: int = 3) -> None:
+def part_load(seconds: float, runs: int = 3, servers: tuple[str, ...] = SERVERS) -> None:
     print(f"open-loop load: {runs} runs of {seconds:g} s per server and rate, signed real payloads, SQLite store, "
           f"loopback; the median run's figures, then every run's p99")
     print(f"{'server':10} {'req/s':>6} {'sent':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  "
           f"{'p99 of each run':24} statuses")
     bodies = signed_bodies(400)
-    for kind in ("granian", "waitress", "gunicorn"):
+    for kind in servers:
         for rate in (200, 1000):
             results = []
             statuses: dict[int, int] = {}
@@ -357,9 +358,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["load", "e2e", "crash", "all"], default="all")
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--servers", default=",".join(SERVERS), help="load: which servers, comma-separated")
     args = parser.parse_args()
     if args.part in ("load", "all"):
-        part_load(args.seconds)
+        part_load(args.seconds, servers=tuple(args.servers.split(",")))
     if args.part in ("e2e", "all"):
         part_e2e()
     if args.part in ("crash", "all"):

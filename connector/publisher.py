@@ -83,10 +83,11 @@ class Publisher:
         self.confluence, self.memory, self.conflict_retries = confluence, memory, conflict_retries
         self.space = confluence.settings.space
 
-    def publish(self, pages: list[PageSpec]) -> PublishReport:
+    def publish(self, pages: list[PageSpec], parent_title: str | None = None) -> PublishReport:
+        """Publish ``pages`` under the page titled ``parent_title`` (default: ``confluence.parent_page``)."""
         report = PublishReport()
         try:
-            root = self._root_parent()
+            root = self._root_parent(parent_title or self.confluence.settings.parent_page)
         except AtlassianError as exc:
             for page in pages:
                 report.failed[page.key] = f"parent page: {exc}"
@@ -104,8 +105,7 @@ class Publisher:
         return report
 
     # -- one page -----------------------------------------------------------------------------------------
-    def _root_parent(self) -> str | None:
-        title = self.confluence.settings.parent_page
+    def _root_parent(self, title: str | None) -> str | None:
         if not title:
             return None
         key = f"__parent__/{self.space}/{title}"
@@ -114,7 +114,7 @@ class Publisher:
             return remembered.page_id
         found = self._find(title)
         if found is None:
-            raise NotFound(f"Confluence space {self.space} has no page titled '{title}' (confluence.parent_page)")
+            raise NotFound(f"Confluence space {self.space} has no page titled '{title}' to publish under")
         self.memory.remember_page(key, Remembered(str(found["id"]), title, "", int(found["version"]["number"])))
         return str(found["id"])
 

@@ -1,11 +1,18 @@
-"""The ``reports`` section of the configuration: the thresholds behind every RAG colour."""
+"""The ``reports`` section of the configuration: the thresholds behind every RAG colour, resource capacity,
+and the named reports (which pages each publishes, where, in which language)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field
 
 from config.models import Frozen
-from config.registry import register_section
+from config.registry import register_check, register_section
+
+PageKind = Literal["portfolio", "programs", "projects", "risks", "resources", "trends"]
+PAGE_KINDS: tuple[str, ...] = ("portfolio", "programs", "projects", "risks", "resources", "trends")
 
 
 class Threshold(Frozen):
@@ -33,10 +40,41 @@ class ResourceSettings(Frozen):
     weeks: int = Field(8, ge=1, le=52, description="how many weeks ahead the resource view looks")
 
 
+class ReportDefinition(Frozen):
+    """One named report: a tree of pages under one Confluence page, published together."""
+
+    title: str | None = Field(None, description="the top page's title (default: the portfolio's name)")
+    pages: list[PageKind] = Field(list(PAGE_KINDS), min_length=1, description=(
+        "which pages: portfolio (the top page), programs, projects (one page each), risks, resources, trends"))
+    programs: list[str] = Field(default_factory=list, description="only these programs (default: all)")
+    language: Literal["en", "zh"] | None = Field(None, description="default: the configuration's language")
+    parent_page: str | None = Field(None, description="title of the page to publish under (default: "
+                                                      "confluence.parent_page)")
+    charts: bool = Field(True, description="PNG charts attached to the pages (burn-up, RAG history, heat map, "
+                                           "resource load)")
+
+
 class ReportSettings(Frozen):
     rag: RagThresholds = RagThresholds()
     resources: ResourceSettings = ResourceSettings()
+    definitions: dict[str, ReportDefinition] = Field(
+        default_factory=lambda: {"portfolio": ReportDefinition()},
+        description="named reports for `pmokit report NAME` and `schedule.reports` (default: one, 'portfolio')")
 
 
 register_section("reports", ReportSettings, default=ReportSettings(),
-                 description="Portfolio reports: the thresholds of the RAG status")
+                 description="Portfolio reports: RAG thresholds, resource capacity, the named reports")
+
+
+@register_check("reports", "schedule", "portfolio")
+def _reports_are_known(ctx) -> Iterator:
+    reports: ReportSettings = ctx.sections["reports"]
+    for name in ctx.sections["schedule"].reports:
+        if name not in reports.definitions:
+            yield ctx.unknown_name(("schedule", "reports", name), "report", name, reports.definitions)
+    programs = {program.key for program in ctx.sections["portfolio"].programs}
+    for name, definition in reports.definitions.items():
+        for index, program in enumerate(definition.programs):
+            if program not in programs:
+                yield ctx.unknown_name(("reports", "definitions", name, "programs", index), "program", program,
+                                       programs)

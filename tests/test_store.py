@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
 
 from pmokit.store import head_revision, make_engine
@@ -64,3 +66,41 @@ def test_unreachable_store_is_a_clear_error_without_traceback(run_cli):
     assert result.exit_code == 1
     assert result.output.startswith("error: cannot upgrade the store at postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert "Traceback" not in result.output
+
+def test_background_checkpoint_moves_the_wal_into_the_database_off_the_commit_path(tmp_path):
+    """The receiver's engine never checkpoints on commit (its fsync stalled acknowledgements); a thread does."""
+    from pmokit.store.engine import start_checkpointer
+
+    path = tmp_path / "c.db"
+    engine = make_engine(f"sqlite:///{path}", background_checkpoint=True)
+    stop = None
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE blob (body TEXT)"))
+        for _ in range(10):  # about 2 MB: well past SQLite's own checkpoint threshold of 1000 pages
+            with engine.begin() as conn:
+                conn.execute(sa.text("INSERT INTO blob VALUES (:b)"), [{"b": "x" * 4000}] * 50)
+        assert path.stat().st_size < 100_000, "a commit checkpointed the WAL"
+        assert (tmp_path / "c.db-wal").stat().st_size > 1_000_000
+        stop = start_checkpointer(engine, interval=0.05)
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < 1_000_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size > 1_000_000, "the checkpointer did not copy the WAL into the database"
+    finally:
+        if stop is not None:
+            stop.set()
+        engine.dispose()
+
+
+def test_checkpointer_is_for_sqlite_only(store_url):
+    from pmokit.store.engine import start_checkpointer
+
+    engine = make_engine(store_url, background_checkpoint=True)
+    try:
+        stop = start_checkpointer(engine)
+        assert (stop is None) == (engine.dialect.name != "sqlite")
+        if stop is not None:
+            stop.set()
+    finally:
+        engine.dispose()

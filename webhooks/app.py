@@ -47,12 +47,17 @@ def _text(raw: bytes) -> str:
 
 def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, metrics: Metrics | None = None) -> Flask:
     """The receiver for ``settings`` (a pmokit configuration); ``sessions`` defaults to its store, migrated."""
+    on_start = None
     if sessions is None:
         from pmokit.store import make_engine, session_factory, upgrade
+        from pmokit.store.engine import start_checkpointer
 
-        engine = make_engine(settings.store.url, settings.base_dir)
+        engine = make_engine(settings.store.url, settings.base_dir, background_checkpoint=True)
         upgrade(engine)
         sessions = session_factory(engine)
+
+        def on_start() -> None:
+            start_checkpointer(engine)
     store = sessions
 
     def inbox_counts() -> dict[str, int]:
@@ -62,7 +67,7 @@ def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, met
     metrics = metrics or Metrics(inbox_counts)
     secret_ref = settings.webhooks.secret
     secret = secret_ref.reveal() if secret_ref is not None else None
-    writer = GroupCommit(sessions)
+    writer = GroupCommit(sessions, on_start=on_start)
     app = Flask("pmokit.webhooks")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["pmokit"] = {"sessions": sessions, "metrics": metrics, "writer": writer}

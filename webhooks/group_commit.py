@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
 
@@ -21,8 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class GroupCommit:
-    def __init__(self, sessions: sessionmaker[Session], max_batch: int = 500):
-        self.sessions, self.max_batch = sessions, max_batch
+    def __init__(self, sessions: sessionmaker[Session], max_batch: int = 500,
+                 on_start: Callable[[], object] | None = None):
+        """``on_start`` runs with the writer's first use, in the process that serves (after any fork)."""
+        self.sessions, self.max_batch, self.on_start = sessions, max_batch, on_start
         self._queue: queue.SimpleQueue[tuple[inbox.Incoming, Future[bool]] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="pmokit-inbox-writer", daemon=True)
         self._started = False
@@ -32,6 +35,8 @@ class GroupCommit:
         """Persist ``event``; True if new, False if a duplicate. Raises what the store raised."""
         with self._lock:
             if not self._started:  # started on first use: after a server forks its workers
+                if self.on_start is not None:
+                    self.on_start()
                 self._thread.start()
                 self._started = True
         done: Future[bool] = Future()

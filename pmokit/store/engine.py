@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -22,13 +24,46 @@ def resolve_url(url: str, base_dir: Path | None = None) -> str:
     return url
 
 
-def make_engine(url: str, base_dir: Path | None = None) -> Engine:
+log = logging.getLogger(__name__)
+
+
+def make_engine(url: str, base_dir: Path | None = None, *, background_checkpoint: bool = False) -> Engine:
+    """``background_checkpoint``: on SQLite, no commit copies the write-ahead log into the database itself;
+    call :func:`start_checkpointer` to do it from a thread of its own (the webhook receiver, whose commits must
+    not stall for a checkpoint's fsync)."""
     url = resolve_url(url, base_dir)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if background_checkpoint:
+            event.listen(engine, "connect", _no_autocheckpoint)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _no_autocheckpoint(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+def start_checkpointer(engine: Engine, interval: float = 0.5) -> threading.Event | None:
+    """On SQLite, a daemon thread that checkpoints the WAL every ``interval`` seconds without blocking writers
+    (PASSIVE); set the returned event to stop it. Nothing on other databases."""
+    if engine.dialect.name != "sqlite":
+        return None
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(interval):
+            try:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception as exc:  # a busy or missing file now is retried at the next tick
+                log.warning("WAL checkpoint failed: %s", exc.__class__.__name__)
+
+    threading.Thread(target=run, name="pmokit-wal-checkpoint", daemon=True).start()
+    return stop
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

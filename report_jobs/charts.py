@@ -1,0 +1,163 @@
+"""The report's charts as PNG bytes (matplotlib, no display): burn-up, RAG history, risk heat map, resource load.
+
+Chinese text renders with Noto Sans CJK SC, which the ``mplfonts`` dependency carries (so ``pip install``
+brings it; nothing to install by hand). A glyph that no font has raises :class:`MissingGlyphs` instead of
+drawing an empty box.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.resources
+import io
+import threading
+import warnings
+from collections.abc import Iterator
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+RAG_COLOURS = {"green": "#36B37E", "amber": "#FFAB00", "red": "#DE350B"}
+_LOCK = threading.Lock()
+_WORDS = {
+    "burnup": ("Burn-up (story points)", "燃起图（故事点）"), "scope": ("scope", "范围"), "done": ("done", "已完成"),
+    "rag_history": ("Status by reporting period", "各报告周期状态"),
+    "heat_map": ("Open risks: impact × probability", "未关闭风险：影响 × 概率"),
+    "impact": ("impact", "影响"), "probability": ("probability", "概率"),
+    "load": ("Load ÷ capacity by week (over 100% is a conflict)", "每周负荷 ÷ 产能（超过 100% 即冲突）"),
+}
+
+
+class MissingGlyphs(RuntimeError):
+    """A chart would show empty boxes: no available font has these characters."""
+
+
+def _word(name: str, language: str) -> str:
+    return _WORDS[name][1 if language == "zh" else 0]
+
+
+def cjk_font_path() -> str:
+    return str(importlib.resources.files("mplfonts") / "fonts" / CJK_FONT_FILE)
+
+
+@functools.cache
+def font_families() -> tuple[str, ...]:
+    """The families charts draw with: DejaVu Sans for Latin text, Noto Sans CJK SC for the rest."""
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(path)
+    return ("DejaVu Sans", font_manager.FontProperties(fname=path).get_name())
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of ``text`` that none of the chart fonts can draw."""
+    fonts = [font_manager.get_font(font_manager.findfont(font_manager.FontProperties(family=family),
+                                                         fallback_to_default=False))
+             for family in font_families()]
+    return sorted({ch for ch in text if not ch.isspace() and all(f.get_char_index(ord(ch)) == 0 for f in fonts)})
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure's PNG, refusing empty glyph boxes; no time stamp in it, so the same chart is the same bytes
+    (an attachment is uploaded again only when its bytes change)."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.savefig(buffer, format="png", metadata={"Software": None})
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    if missing:
+        raise MissingGlyphs("; ".join(missing))
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _drawing() -> Iterator[None]:
+    """One chart at a time (matplotlib's font cache and text layout are not made for concurrent drawing),
+    with the Latin and the CJK font as the font family (matplotlib falls back from one to the next)."""
+    with _LOCK, matplotlib.rc_context({"font.family": list(font_families()), "font.size": 9}):
+        yield
+
+
+def burnup_chart(series: pd.DataFrame, title: str, language: str = "en") -> bytes:
+    """``series``: week, scope, done (one project's burn-up)."""
+    with _drawing():
+        figure = _figure(6.4, 3.2)
+        axes = figure.subplots()
+        axes.plot(series["week"], series["scope"], color="#6B778C", linewidth=2, label=_word("scope", language))
+        axes.fill_between(series["week"], series["done"], color="#36B37E", alpha=0.35)
+        axes.plot(series["week"], series["done"], color="#00875A", linewidth=2, label=_word("done", language))
+        axes.set_title(f"{title} · {_word('burnup', language)}", fontsize=11, loc="left")
+        axes.set_ylim(bottom=0)
+        axes.grid(axis="y", alpha=0.3)
+        axes.legend(loc="upper left", frameon=False)
+        figure.autofmt_xdate()
+        return _png(figure)
+
+
+def rag_history_chart(history: pd.DataFrame, language: str = "en") -> bytes:
+    """``history``: project × period → green/amber/red (``rollups.history.rag_history``)."""
+    codes = {"green": 0, "amber": 1, "red": 2}
+    grid = history.apply(lambda column: column.map(codes)).to_numpy(dtype=float)
+    with _drawing():
+        figure = _figure(min(2.5 + 0.7 * history.shape[1], 11), 1.2 + 0.32 * history.shape[0])
+        axes = figure.subplots()
+        cmap = ListedColormap([RAG_COLOURS["green"], RAG_COLOURS["amber"], RAG_COLOURS["red"]])
+        cmap.set_bad("#EBECF0")
+        axes.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=2, aspect="auto")
+        axes.set_xticks(range(history.shape[1]), [str(c) for c in history.columns], rotation=45, ha="right")
+        axes.set_yticks(range(history.shape[0]), [str(i) for i in history.index])
+        axes.set_title(_word("rag_history", language), fontsize=11, loc="left")
+        axes.tick_params(length=0)
+        for spine in axes.spines.values():
+            spine.set_visible(False)
+        return _png(figure)
+
+
+def heat_map_chart(grid: pd.DataFrame, language: str = "en") -> bytes:
+    """``grid``: impact (rows 5..1) × probability (columns 1..5) → count of open risks."""
+    impact = np.array(grid.index, dtype=float)[:, None]
+    probability = np.array(grid.columns, dtype=float)[None, :]
+    severity = impact * probability  # the colour of a cell is its score, whatever its count
+    with _drawing():
+        figure = _figure(4.2, 3.6)
+        axes = figure.subplots()
+        axes.imshow(severity, cmap="RdYlGn_r", vmin=1, vmax=25, alpha=0.85)
+        for (row, column), count in np.ndenumerate(grid.to_numpy()):
+            axes.text(column, row, str(int(count)) if count else "", ha="center", va="center", fontsize=12,
+                      color="#172B4D")
+        axes.set_xticks(range(grid.shape[1]), [str(c) for c in grid.columns])
+        axes.set_yticks(range(grid.shape[0]), [str(i) for i in grid.index])
+        axes.set_xlabel(_word("probability", language))
+        axes.set_ylabel(_word("impact", language))
+        axes.set_title(_word("heat_map", language), fontsize=11, loc="left")
+        return _png(figure)
+
+
+def resource_load_chart(load: pd.DataFrame, language: str = "en", people: int = 15) -> bytes:
+    """``load``: person, week, load, capacity (``rollups.resources.weekly_load``); the most loaded people."""
+    ratio = load.assign(ratio=100 * load["load"] / load["capacity"])
+    grid = ratio.pivot_table(index="person", columns="week", values="ratio", aggfunc="sum", fill_value=0.0)
+    grid = grid.loc[grid.max(axis=1).sort_values(ascending=False).index[:people]]
+    with _drawing():
+        figure = _figure(min(3 + 0.8 * grid.shape[1], 11), 1.3 + 0.32 * max(grid.shape[0], 1))
+        axes = figure.subplots()
+        axes.imshow(grid.to_numpy(), cmap="RdYlGn_r", vmin=0, vmax=200, aspect="auto")
+        for (row, column), value in np.ndenumerate(grid.to_numpy()):
+            axes.text(column, row, f"{value:.0f}%", ha="center", va="center", fontsize=8, color="#172B4D")
+        axes.set_xticks(range(grid.shape[1]), [pd.Timestamp(c).strftime("%m-%d") for c in grid.columns])
+        axes.set_yticks(range(grid.shape[0]), [str(p) for p in grid.index])
+        axes.set_title(_word("load", language), fontsize=11, loc="left")
+        axes.tick_params(length=0)
+        return _png(figure)
