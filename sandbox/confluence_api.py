@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, g, jsonify, request
+
+from report_jobs.pages.html import document
 
 from . import cql, storage
 from .app import error, site
@@ -656,17 +659,12 @@ def view_page(key: str, page_id: str, title: str | None = None) -> Response:
     page = _page(page_id)
     if page is None:
         return Response("<h1>Page not found</h1>", status=404, mimetype="text/html")
-    crumbs = " / ".join(f'<a href="/wiki/spaces/{a.space_key}/pages/{a.id}">{storage.html.escape(a.title)}</a>'
+    crumbs = " / ".join(f'<a href="/wiki/spaces/{a.space_key}/pages/{a.id}">{html.escape(a.title)}</a>'
                         for a in _ancestors(page))
     rendered = storage.to_html(page.body, lambda name: f"/wiki/download/attachments/{page.id}/{quote(name)}",
                                site().base_url)
-    children = "".join(f'<li><a href="/wiki/spaces/{c.space_key}/pages/{c.id}">{storage.html.escape(c.title)}</a></li>'
+    children = "".join(f'<li><a href="/wiki/spaces/{c.space_key}/pages/{c.id}">{html.escape(c.title)}</a></li>'
                        for c in _children(page))
-    html_page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{storage.html.escape(page.title)}</title>"
-                 f"<style>body{{font-family:-apple-system,'Noto Sans CJK SC','Segoe UI',sans-serif;max-width:1100px;"
-                 f"margin:24px auto;color:#172B4D}}table{{border-collapse:collapse}}td,th{{border:1px solid #C1C7D0;"
-                 f"padding:4px 8px}}th{{background:#F4F5F7}}</style></head><body><nav>{crumbs}</nav>"
-                 f"<h1>{storage.html.escape(page.title)}</h1><p style='color:#6B778C'>v{page.version} · "
-                 f"{timestamp(page.updated)}</p>{rendered}"
-                 f"{'<h3>Child pages</h3><ul>' + children + '</ul>' if children else ''}</body></html>")
+    html_page = document(page.title, rendered, nav=crumbs, meta=f"v{page.version} · {timestamp(page.updated)}",
+                         footer=f"<h3>Child pages</h3><ul>{children}</ul>" if children else "")
     return Response(html_page, mimetype="text/html")

@@ -13,6 +13,12 @@ COLOURS = {"green": "Green", "amber": "Yellow", "red": "Red", "pass": "Green", "
            "fail": "Red", "skipped": "Grey", "error": "Red", "blue": "Blue"}
 
 
+def page_link(title: object, label: object | None = None) -> Markup:
+    """A link to another page of the space, by its title."""
+    return Markup('<ac:link><ri:page ri:content-title="{}" /><ac:link-body>{}</ac:link-body></ac:link>').format(
+        title, title if label is None else label)
+
+
 def status(title: object, colour: str) -> Markup:
     """A status lozenge (Confluence's ``status`` macro)."""
     return Markup('<ac:structured-macro ac:name="status" ac:schema-version="1">'
@@ -39,7 +45,7 @@ def jira_issue(key: object, server_id: str | None) -> Markup:
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-    env.globals.update(status=status, expand=expand, jira_issue=jira_issue)
+    env.globals.update(status=status, expand=expand, jira_issue=jira_issue, page_link=page_link)
     env.filters["number"] = lambda v, digits=0: "—" if v is None or v != v else f"{v:,.{digits}f}"
     env.filters["pct"] = lambda v: "—" if v is None or v != v else f"{v:.0f}%"
     return env
@@ -47,7 +53,9 @@ def environment() -> Environment:
 
 def check(body: str) -> None:
     """Raise ``ValueError`` unless ``body`` is well-formed XML with the ``ac:`` and ``ri:`` namespaces."""
+    from .html import parse
+
     try:
-        ET.fromstring(f"<root {NAMESPACES}>{body}</root>")
+        parse(body)
     except ET.ParseError as exc:
         raise ValueError(f"not well-formed storage format: {exc}") from None
