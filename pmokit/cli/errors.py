@@ -7,3 +7,9 @@ class UserError(Exception):
 
 class UsageError(UserError):
     exit_code = 2
+
+
+class ServiceError(UserError):
+    """Jira or Confluence did not do what was asked (after retries)."""
+
+    exit_code = 3

@@ -8,6 +8,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from . import cells
+
 NAMESPACES = 'xmlns:ac="http://atlassian.com/content" xmlns:ri="http://atlassian.com/resource/identifier"'
 COLOURS = {"green": "Green", "amber": "Yellow", "red": "Red", "pass": "Green", "pending": "Yellow",
            "fail": "Red", "skipped": "Grey", "error": "Red", "blue": "Blue"}
@@ -46,8 +48,9 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.globals.update(status=status, expand=expand, jira_issue=jira_issue, page_link=page_link)
-    env.filters["number"] = lambda v, digits=0: "—" if v is None or v != v else f"{v:,.{digits}f}"
-    env.filters["pct"] = lambda v: "—" if v is None or v != v else f"{v:.0f}%"
+    env.tests["section"] = lambda value: hasattr(value, "kind")  # a section inside a table cell
+    env.filters["number"] = cells.number
+    env.filters["pct"] = cells.pct
     return env
 
 

@@ -1,0 +1,70 @@
+"""``pmokit report [NAME] [--preview DIR] [--publish]``: build a named report from the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from connector.errors import AtlassianError
+
+from .context import CliState, pass_state
+from .errors import ServiceError, UserError
+
+
+@click.command("report")
+@click.argument("name", required=False)
+@click.option("--preview", "preview", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write each page as a standalone HTML file (charts beside them) into DIR/NAME.")
+@click.option("--publish", is_flag=True, help="Publish the pages to Confluence (unchanged pages are not written).")
+@click.option("--all", "every", is_flag=True, help="Every report the configuration defines.")
+@pass_state
+def report_command(state: CliState, name: str | None, preview: Path | None, publish: bool, every: bool) -> None:
+    """Build report NAME (default: the first in reports.definitions) from the synced store: its roll-ups and
+    pages; preview them as HTML, publish them, or (neither) list the pages it would write."""
+    from pmokit.runtime import open_runtime
+    from report_jobs.charts import MissingGlyphs
+    from report_jobs.report import definition_of, run_report
+
+    settings = state.settings()
+    if publish and settings.confluence is None:
+        raise UserError("--publish needs a 'confluence' section in the configuration")
+    names = list(settings.reports.definitions) if every else [name]
+    try:
+        for report_name in names:
+            definition_of(settings, report_name)
+    except KeyError as exc:
+        raise UserError(exc.args[0]) from None
+    runtime = open_runtime(settings)
+    failed = False
+    try:
+        inputs = None
+        for report_name in names:
+            try:
+                run = run_report(runtime, report_name, preview=preview, publish=publish, inputs=inputs)
+            except MissingGlyphs as exc:
+                raise UserError(f"a chart would show empty boxes: {exc}") from None
+            except AtlassianError as exc:
+                raise ServiceError(f"Confluence: {exc}") from None
+            inputs = run.inputs  # one gathering for every report of this run
+            _summary(run)
+            failed = failed or bool(run.published and run.published.failed)
+    finally:
+        runtime.close()
+    if failed:
+        raise ServiceError("some pages were not published (see above)")
+
+
+def _summary(run) -> None:
+    rag = run.inputs.portfolio.rag["rag"].value_counts()
+    click.echo(f"report {run.name}: period {run.inputs.portfolio.period}, {len(run.inputs.portfolio.rag)} projects "
+               f"(red {rag.get('red', 0)}, amber {rag.get('amber', 0)}, green {rag.get('green', 0)}), "
+               f"{len(run.pages)} pages, {sum(len(p.attachments) for p in run.pages)} charts")
+    if run.preview:
+        click.echo(f"preview: {run.preview[0]}")
+    if run.published is not None:
+        click.echo(run.published.line())
+    if not run.preview and run.published is None:
+        for page in run.pages:
+            click.echo(f"  {page.title}  ({len(page.body):,} characters, {len(page.attachments)} charts)")
+        click.echo("use --preview DIR to look at the pages, --publish to put them in Confluence")

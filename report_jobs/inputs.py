@@ -1,0 +1,68 @@
+"""Everything a report's pages show, gathered once from the store: the portfolio's roll-ups, its history, the
+project managers' KPIs, the burn-ups, the projects' names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .portfolio import Portfolio, build
+from .rollups.burnup import burnup
+from .rollups.compliance import program_compliance
+from .rollups.history import changes_since, rag_history
+from .rollups.kpis import first_decisions, on_time_milestones
+
+
+@dataclass
+class ReportInputs:
+    portfolio: Portfolio
+    generated: str  # when, as people read it
+    records: dict[str, str]  # project -> key of its record issue
+    names: dict[str, str]  # project -> its name (the record's summary)
+    history: pd.DataFrame  # project x period -> colour
+    changes: pd.DataFrame  # since the previous period
+    kpis: pd.DataFrame  # per project manager
+    burnup: pd.DataFrame  # project, week, scope, done
+    programs: pd.DataFrame  # compliance per program
+    periods: int  # how many reporting periods the history holds
+
+
+def gather(runtime: Any, now: datetime, *, save_snapshot: bool = True) -> ReportInputs:
+    """Facts from the store, every rule evaluated, the roll-ups; this period's status kept as a snapshot (the
+    latest run of a period wins) so that trends and "what changed" have something to compare with."""
+    from pmokit.store import audit, snapshots
+    from rules.engine import evaluate
+
+    settings = runtime.settings
+    facts = runtime.facts()
+    results = evaluate(list(getattr(settings, "rules", [])), facts, None, now, language=settings.language,
+                       settings=settings)
+    today = now.date()
+    portfolio = build(facts, results, settings, today)
+    record_type = settings.portfolio.record_issue_type
+    records = {i.project_key: i for i in facts.issues.values() if i.issue_type == record_type}
+    with runtime.sessions.begin() as session:
+        if save_snapshot:
+            snapshots.save(session, portfolio.period, portfolio.rag, now)
+        stored = snapshots.load(session)
+        approvals = sorted((e for e in audit.events(session, limit=100_000) if e.kind == "approval"),
+                           key=lambda e: (e.at, e.pk))
+    if not save_snapshot:  # this run's status still shows as the current period
+        current = portfolio.rag.assign(period=portfolio.period)
+        stored = pd.concat([stored[stored["period"] != portfolio.period] if not stored.empty else stored, current],
+                           ignore_index=True)
+    periods = sorted(stored["period"].unique()) if not stored.empty else []
+    previous = stored[stored["period"] == periods[-2]] if len(periods) > 1 else pd.DataFrame()
+    managers = {p: (i.assignee.display_name or i.assignee.id) for p, i in records.items() if i.assignee}
+    kpis = on_time_milestones(portfolio.frame, record_type=record_type).merge(
+        first_decisions(approvals, managers), on="manager", how="outer")
+    return ReportInputs(
+        portfolio=portfolio, generated=now.strftime("%Y-%m-%d %H:%M %Z").strip(),
+        records={p: i.key for p, i in records.items()}, names={p: i.summary for p, i in records.items()},
+        history=rag_history(stored), changes=changes_since(portfolio.rag, previous),
+        kpis=kpis, burnup=burnup(portfolio.frame, today),
+        programs=program_compliance(portfolio.compliance) if not portfolio.compliance.empty else pd.DataFrame(),
+        periods=len(periods))

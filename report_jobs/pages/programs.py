@@ -1,0 +1,50 @@
+"""A program's page: its projects with their colour and why, progress, budget and compliance."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .cells import number, pct
+from .context import PageContext
+from .sections import Heading, Items, Table, Text, render
+
+
+def program_page(ctx: PageContext, program: str, projects: list[str], manager: str | None) -> str:
+    t, p = ctx.t, ctx.inputs.portfolio
+    rag = p.rag.set_index("project")
+    progress = p.progress["project"].set_index("project")
+    money = p.budget.set_index("project")
+    scores = p.compliance.set_index("project") if not p.compliance.empty else None
+    mine = [project for project in projects if project in rag.index]
+    counts = Counter(rag.at[project, "rag"] for project in mine)
+    sections: list = [Text(f"{t('Manager')}: {manager or '—'} · {t('Projects')}: {len(mine)}"),
+                      Text(" ".join(str(ctx.colour(c)) + f" {counts[c]}" for c in ("red", "amber", "green")
+                                    if counts[c]))]
+    # Totals: points and money over the program's projects.
+    shown = progress.reindex(mine)
+    points, done_points = shown["points"].sum(), shown["done_points"].sum()
+    spend = money.reindex(mine)
+    sections.append(Table([t("Progress (points)"), t("Budget"), t("Actual cost"), t("Forecast"), t("Compliance")], [[
+        pct(100 * done_points / points if points else None), number(spend["budget"].sum(min_count=1)),
+        number(spend["actual_cost"].sum(min_count=1)), number(spend["forecast_cost"].sum(min_count=1)),
+        pct(_program_score(ctx, program))]]))
+    sections.append(Heading(t("Projects")))
+    rows = []
+    for project in mine:
+        rows.append([ctx.project(project), ctx.inputs.names.get(project, ""), ctx.colour(rag.at[project, "rag"]),
+                     Items(list(rag.at[project, "reasons"])),
+                     pct(progress.at[project, "pct_points"]) if project in progress.index else "—",
+                     pct(money.at[project, "pct_spent"]) if project in money.index else "—",
+                     pct(scores.at[project, "score"]) if scores is not None and project in scores.index else "—"])
+    sections.append(Table([t("Project"), "", "RAG", t("Why"), t("Progress"), t("Budget spent"), t("Compliance")],
+                          rows))
+    return render(sections)
+
+
+def _program_score(ctx: PageContext, program: str) -> float | None:
+    programs = ctx.inputs.programs
+    if programs.empty:
+        return None
+    rows = programs[programs["program"] == program]
+    return float(rows["score"].iloc[0]) if len(rows) else None
+

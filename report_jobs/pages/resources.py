@@ -1,0 +1,30 @@
+"""The resources page: load against capacity by person and week, and the conflicts with the projects involved."""
+
+from __future__ import annotations
+
+from connector.publisher import AttachmentSpec
+
+from ..charts import resource_load_chart
+from .cells import day, number
+from .context import PageContext
+from .sections import Chart, Heading, Table, Text, render
+
+LOAD = "resource-load.png"
+
+
+def resources_page(ctx: PageContext, measure: str) -> tuple[str, tuple[AttachmentSpec, ...]]:
+    t, p = ctx.t, ctx.inputs.portfolio
+    sections: list = [Text(f"{t('Load')}: {measure} · {t('Capacity')}: reports.resources")]
+    attachments: tuple[AttachmentSpec, ...] = ()
+    if ctx.charts and not p.load.empty:
+        attachments = (AttachmentSpec(LOAD, resource_load_chart(p.load, ctx.language)),)
+        sections += [Heading(t("Load by week")), Chart(LOAD, 760)]
+    sections.append(Heading(t("Resource conflicts")))
+    if p.conflicts.empty:
+        sections.append(Text(t("No person is over capacity in the weeks shown.")))
+    else:
+        sections.append(Table(
+            [t("Person"), t("Week"), t("Load"), t("Capacity"), t("Over"), t("Projects")],
+            [[str(c.person), day(c.week), number(c.load, 1), number(c.capacity, 1), number(c.over, 1),
+              ", ".join(c.projects)] for c in p.conflicts.itertuples()]))
+    return render(sections), attachments

@@ -1,0 +1,77 @@
+"""A named report as a tree of pages: the portfolio page on top, under it a page per program (and under each,
+its projects' pages), the risks, resources and trends pages. Titles carry the report's title, so two reports
+can live in one space (Confluence titles are unique per space)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.publisher import PageSpec
+
+from .context import PageContext
+from .portfolio import portfolio_page
+from .programs import program_page
+from .projects import project_page
+from .resources import resources_page
+from .risks import risks_page
+from .sections import Chart, Heading, Items, render
+from .storage import page_link
+from .trends import HISTORY, history_chart, trends_page
+from .words import translator
+
+LABELS = ("pmokit", "pmokit-report")
+
+
+def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list[PageSpec]:
+    """The pages of report ``name`` (a ``reports.definitions`` entry), parents first."""
+    language = definition.language or settings.language
+    t = translator(language)
+    top = definition.title or settings.portfolio.name.get(language)
+    kinds = set(definition.pages)
+    programs = [p for p in settings.portfolio.programs if not definition.programs or p.key in definition.programs]
+    shown_projects = [k for p in programs for k in p.projects if k in set(inputs.portfolio.rag["project"])]
+    if not programs:  # a portfolio without programs: every project it has
+        shown_projects = list(inputs.portfolio.rag["project"])
+    program_titles = {p.key: f"{top} · {p.name.get(language)}" for p in programs} if "programs" in kinds else {}
+    project_titles = {k: f"{top} · {k} {inputs.names.get(k, '')}".rstrip() for k in shown_projects} \
+        if "projects" in kinds else {}
+    ctx = PageContext(inputs, language, top, settings.jira.server_id, project_titles, program_titles,
+                      {p.key: p.name.get(language) for p in programs}, definition.charts)
+    key = f"{name}/portfolio"
+    pages: list[PageSpec] = []
+    children = {kind: f"{top} · {t(kind.capitalize())}" for kind in ("risks", "resources", "trends") if kind in kinds}
+
+    portfolio = inputs.portfolio
+    rag = portfolio.rag[portfolio.rag["project"].isin(shown_projects)]
+    body = portfolio_page(
+        title=top, period=portfolio.period, generated=inputs.generated, language=language, rag=rag,
+        progress=portfolio.progress["project"], portfolio_progress=portfolio.progress["portfolio"],
+        budget=portfolio.budget, milestones=portfolio.milestones, compliance=portfolio.compliance,
+        gates=portfolio.gates, records=inputs.records, jira_server_id=settings.jira.server_id)
+    extra: list = []
+    chart = history_chart(ctx) if "portfolio" in kinds else None
+    if chart is not None:
+        extra += [Heading(t("Status by period")), Chart(HISTORY, 760)]
+    links = [page_link(title, title) for title in (*program_titles.values(), *children.values())]
+    if links:
+        extra += [Heading(t("Pages")), Items(links)]
+    pages.append(PageSpec(key, top, body + (render(extra) if extra else ""), labels=LABELS,
+                          attachments=(chart,) if chart is not None else ()))
+
+    if "programs" in kinds:
+        for program in programs:
+            pages.append(PageSpec(f"{name}/program/{program.key}", program_titles[program.key],
+                                  program_page(ctx, program.key, list(program.projects), program.manager),
+                                  parent_key=key, labels=LABELS))
+    if "projects" in kinds:
+        parent_of = {k: f"{name}/program/{p.key}" for p in programs for k in p.projects} if program_titles else {}
+        for project in shown_projects:
+            body, attachments = project_page(ctx, project)
+            pages.append(PageSpec(f"{name}/project/{project}", project_titles[project], body,
+                                  parent_key=parent_of.get(project, key), labels=LABELS, attachments=attachments))
+    builders = {"risks": lambda: risks_page(ctx), "trends": lambda: trends_page(ctx),
+                "resources": lambda: resources_page(ctx, settings.reports.resources.measure)}
+    for kind, title in children.items():
+        body, attachments = builders[kind]()
+        pages.append(PageSpec(f"{name}/{kind}", title, body, parent_key=key, labels=LABELS, attachments=attachments))
+    return pages

@@ -1,0 +1,42 @@
+"""A report as standalone HTML files, for people without Confluence: each page rendered as Confluence shows it
+(lozenges, expands, issue links, charts beside the pages), with links between the pages."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from connector.publisher import PageSpec
+
+from .pages.html import document, to_html
+
+
+def file_name(page: PageSpec) -> str:
+    """``portfolio`` is index.html; ``program/storefront`` is program-storefront.html."""
+    kind = page.key.split("/", 1)[1] if "/" in page.key else page.key
+    return "index.html" if kind == "portfolio" else kind.replace("/", "-") + ".html"
+
+
+def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "") -> list[Path]:
+    """Write every page (and its charts) into ``directory``; the files written, the top page first."""
+    directory.mkdir(parents=True, exist_ok=True)
+    by_title = {page.title: file_name(page) for page in pages}
+    by_key = {page.key: page for page in pages}
+    written: list[Path] = []
+    for page in pages:
+        for attachment in page.attachments:
+            (directory / attachment.filename).write_bytes(attachment.data)
+        trail, parent = [], page.parent_key
+        while parent in by_key:
+            trail.insert(0, by_key[parent])
+            parent = by_key[parent].parent_key
+        nav = " / ".join(f'<a href="{file_name(p)}">{html.escape(p.title)}</a>' for p in trail)
+        children = [p for p in pages if p.parent_key == page.key]
+        footer = ("<h3>Child pages</h3><ul>" + "".join(f'<li><a href="{file_name(c)}">{html.escape(c.title)}</a></li>'
+                                                        for c in children) + "</ul>") if children else ""
+        body = to_html(page.body, attachment_url=lambda name: name, jira_url=jira_url,
+                       page_url=lambda title: by_title.get(title, "#"))
+        path = directory / file_name(page)
+        path.write_text(document(page.title, body, nav=nav, footer=footer), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,47 @@
+"""Running a named report: gather the inputs, build its pages, write the HTML preview, publish to Confluence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connector.publisher import PageSpec, PublishReport
+
+from .inputs import ReportInputs, gather
+from .pages.tree import report_pages
+from .preview import write_preview
+
+
+@dataclass
+class ReportRun:
+    name: str
+    pages: list[PageSpec]
+    inputs: ReportInputs
+    preview: list[Path] = field(default_factory=list)
+    published: PublishReport | None = None
+
+
+def definition_of(settings: Any, name: str | None) -> tuple[str, Any]:
+    """The named report, or the first one defined when ``name`` is None; ``KeyError`` names the known ones."""
+    definitions = settings.reports.definitions
+    if name is None:
+        name = next(iter(definitions))
+    if name not in definitions:
+        raise KeyError(f"no report named '{name}'; defined: {', '.join(definitions) or 'none'}")
+    return name, definitions[name]
+
+
+def run_report(runtime: Any, name: str | None = None, *, preview: Path | None = None, publish: bool = False,
+               now: datetime | None = None, inputs: ReportInputs | None = None) -> ReportRun:
+    """Build report ``name``; write its preview into ``preview``/NAME and publish it when asked."""
+    name, definition = definition_of(runtime.settings, name)
+    now = now or datetime.now(UTC)
+    inputs = inputs or gather(runtime, now)
+    run = ReportRun(name, report_pages(inputs, runtime.settings, name, definition), inputs)
+    if preview is not None:
+        run.preview = write_preview(run.pages, preview / name, jira_url=runtime.settings.jira.url)
+    if publish:
+        run.published = runtime.publisher.publish(run.pages, definition.parent_page)
+    return run
