@@ -1,4 +1,4 @@
-"""From the store's facts and the rule results to every roll-up of the portfolio and its page (no I/O)."""
+"""From the store's facts and the rule results to every roll-up of the portfolio (no I/O)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 
-from .pages.portfolio import portfolio_page
 from .rollups.compliance import compliance_frame, gate_states
 from .rollups.frame import issues_frame
 from .rollups.history import period_of
@@ -61,12 +60,3 @@ def build(facts: Any, results: Any, settings: Any, today: date) -> Portfolio:
                      stones, money, schedule, receivables(frame, today), risks, heat_map(risks), top_risks(risks),
                      load, conflicts(load), scores, gate_states(results), status)
 
-
-def page(portfolio: Portfolio, settings: Any, generated: str, records: dict[str, str]) -> str:
-    """The portfolio page in storage format."""
-    return portfolio_page(
-        title=settings.portfolio.name.get(settings.language), period=portfolio.period, generated=generated,
-        language=settings.language, rag=portfolio.rag, progress=portfolio.progress["project"],
-        portfolio_progress=portfolio.progress["portfolio"], budget=portfolio.budget,
-        milestones=portfolio.milestones, compliance=portfolio.compliance, gates=portfolio.gates, records=records,
-        jira_server_id=settings.jira.server_id)

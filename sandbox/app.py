@@ -16,7 +16,7 @@ from .site import Site
 log = logging.getLogger(__name__)
 CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_]+)>")
 PUBLIC = {"GET /rest/api/{version}/serverInfo", "GET /status", "GET /wiki/spaces/{key}/pages/{page_id}",
-          "GET /wiki/spaces/{key}/pages/{page_id}/{title}", "GET /wiki/spaces/{key}/overview"}
+          "GET /wiki/spaces/{key}/pages/{page_id}/{title}", "GET /wiki/spaces/{key}/overview", "GET /browse/{key}"}
 
 
 def route_template() -> str:

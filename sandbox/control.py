@@ -59,3 +59,27 @@ def _esc(text: str) -> str:
     from markupsafe import escape
 
     return str(escape(text))
+
+
+@blueprint.get("/browse/<key>")
+def browse(key: str) -> Response:
+    """An issue as people read it: summary, status, labels, comments (pmokit's among them)."""
+    from report_jobs.pages.html import document
+
+    state = site().state
+    issue = state.issue(key)
+    if issue is None or issue.deleted:
+        return Response("<h1>Issue not found</h1>", status=404, mimetype="text/html")
+    status = state.statuses[issue.status].name if issue.status in state.statuses else issue.status
+
+    def author(account: object) -> str:
+        user = state.users.get(account) if isinstance(account, str) else None
+        return user.display_name if user is not None else str(account)
+
+    comments = "".join(f"<div style='border-top:1px solid #DFE1E6;padding:8px 0'><b>{_esc(author(c['author']))}"
+                       f"</b> <span class=meta>{_esc(str(c.get('updated') or c['created'])[:16])}</span>"
+                       f"<pre style='white-space:pre-wrap;font-family:inherit'>{_esc(c['body'])}</pre></div>"
+                       for c in issue.comments)
+    body = (f"<p>{_esc(issue.issue_type)} · {_esc(status)} · labels: {_esc(', '.join(issue.labels) or '—')}</p>"
+            f"<h2>Comments</h2>{comments or '<p>None.</p>'}")
+    return Response(document(f"{issue.key} {issue.summary}", body), mimetype="text/html")

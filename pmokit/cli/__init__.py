@@ -43,6 +43,7 @@ def _register_commands() -> None:
     from .check_cmd import check_command
     from .config_cmd import config_group
     from .db_cmd import db_group
+    from .demo_cmd import demo_command
     from .report_cmd import report_command
     from .rules_cmd import rules_group
     from .sandbox_cmd import sandbox_group
@@ -54,6 +55,7 @@ def _register_commands() -> None:
     cli.add_command(gate_group)
     cli.add_command(config_group)
     cli.add_command(db_group)
+    cli.add_command(demo_command)
     cli.add_command(report_command)
     cli.add_command(rules_group)
     cli.add_command(sandbox_group)

@@ -8,6 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .portfolio import COLOUR_WORDS
 from .storage import jira_issue, page_link, status
 from .words import translator
 
@@ -41,5 +42,4 @@ class PageContext:
 
     def colour(self, rag: str) -> Markup:
         """A RAG lozenge: GREEN/AMBER/RED, or 绿/黄/红."""
-        words = {"green": "绿", "amber": "黄", "red": "红"} if self.language == "zh" else {}
-        return status(words.get(rag, str(rag).upper()), rag)
+        return status(COLOUR_WORDS.get(self.language, {}).get(rag, str(rag).upper()), rag)

@@ -10,6 +10,7 @@ import pandas as pd
 from .storage import check, environment
 
 ORDER = ("red", "amber", "green")
+COLOUR_WORDS = {"zh": {"green": "绿", "amber": "黄", "red": "红"}}
 
 
 def _value(frame: pd.DataFrame, project: str, column: str) -> Any:
@@ -19,10 +20,11 @@ def _value(frame: pd.DataFrame, project: str, column: str) -> Any:
     return None if value is None or (isinstance(value, float) and value != value) or value is pd.NaT else value
 
 
-def portfolio_page(*, title: str, period: str, generated: str, language: str, rag: pd.DataFrame,
+def portfolio_page(*, period: str, generated: str, language: str, rag: pd.DataFrame,
                    progress: pd.DataFrame, portfolio_progress: pd.DataFrame, budget: pd.DataFrame,
                    milestones: pd.DataFrame, compliance: pd.DataFrame, gates: pd.DataFrame,
-                   records: dict[str, str], jira_server_id: str | None = None) -> str:
+                   records: dict[str, str], jira_server_id: str | None = None,
+                   project_titles: dict[str, str] | None = None, program_names: dict[str, str] | None = None) -> str:
     """Storage format of the portfolio page; raises ``ValueError`` if it would not be well-formed."""
     by = {name: frame.set_index("project") if "project" in frame.columns else frame
           for name, frame in (("progress", progress), ("budget", budget), ("milestones", milestones),
@@ -47,9 +49,11 @@ def portfolio_page(*, title: str, period: str, generated: str, language: str, ra
     weights = compliance["passed"] + compliance["gaps"] if not compliance.empty else pd.Series(dtype=float)
     score = float((compliance["score"] * weights).sum() / weights.sum()) if weights.sum() else None
     body = environment().get_template("portfolio.xml.j2").render(
-        title=title, period=period, generated=generated, language=language, projects=projects,
+        period=period, generated=generated, language=language, projects=projects,
         rag_counts=[(colour, counts[colour]) for colour in ORDER if counts[colour]],
         portfolio=portfolio_progress.iloc[0].to_dict() if not portfolio_progress.empty else {"pct_points": None},
-        compliance_score=score, jira_server_id=jira_server_id)
+        compliance_score=score, jira_server_id=jira_server_id,
+        project_titles=project_titles or {}, program_names=program_names or {},
+        colour_words=COLOUR_WORDS.get(language, {}))
     check(body)
     return body

@@ -18,7 +18,7 @@ def resources_page(ctx: PageContext, measure: str) -> tuple[str, tuple[Attachmen
     attachments: tuple[AttachmentSpec, ...] = ()
     if ctx.charts and not p.load.empty:
         attachments = (AttachmentSpec(LOAD, resource_load_chart(p.load, ctx.language)),)
-        sections += [Heading(t("Load by week")), Chart(LOAD, 760)]
+        sections += [Heading(t("Load by week")), Chart(LOAD)]
     sections.append(Heading(t("Resource conflicts")))
     if p.conflicts.empty:
         sections.append(Text(t("No person is over capacity in the weeks shown.")))

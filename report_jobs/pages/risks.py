@@ -18,7 +18,7 @@ def risks_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
     attachments: tuple[AttachmentSpec, ...] = ()
     if ctx.charts:
         attachments = (AttachmentSpec(HEAT_MAP, heat_map_chart(p.heat_map, ctx.language)),)
-        sections += [Heading(t("Heat map")), Chart(HEAT_MAP, 420)]
+        sections += [Heading(t("Heat map")), Chart(HEAT_MAP)]
     sections.append(Heading(t("Top risks")))
     sections.append(Table([t("Key"), t("Project"), t("Status"), t("Probability"), t("Impact"), t("Score"), t("Owner")],
                           [[ctx.issue(r.key), ctx.project(str(r.project)), str(r.status), number(r.probability),

@@ -34,7 +34,7 @@ class Table:
 @dataclass(frozen=True)
 class Chart:
     filename: str
-    width: int = 640
+    width: int | None = None  # pixels; None: the image's own size
     kind: str = "chart"
 
 

@@ -44,14 +44,15 @@ def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list
     portfolio = inputs.portfolio
     rag = portfolio.rag[portfolio.rag["project"].isin(shown_projects)]
     body = portfolio_page(
-        title=top, period=portfolio.period, generated=inputs.generated, language=language, rag=rag,
+        period=portfolio.period, generated=inputs.generated, language=language, rag=rag,
         progress=portfolio.progress["project"], portfolio_progress=portfolio.progress["portfolio"],
         budget=portfolio.budget, milestones=portfolio.milestones, compliance=portfolio.compliance,
-        gates=portfolio.gates, records=inputs.records, jira_server_id=settings.jira.server_id)
+        gates=portfolio.gates, records=inputs.records, jira_server_id=settings.jira.server_id,
+        project_titles=project_titles, program_names=ctx.program_names)
     extra: list = []
     chart = history_chart(ctx) if "portfolio" in kinds else None
     if chart is not None:
-        extra += [Heading(t("Status by period")), Chart(HISTORY, 760)]
+        extra += [Heading(t("Status by period")), Chart(HISTORY)]
     links = [page_link(title, title) for title in (*program_titles.values(), *children.values())]
     if links:
         extra += [Heading(t("Pages")), Items(links)]

@@ -24,7 +24,7 @@ def trends_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
     sections: list = [Heading(t("Status by period"))]
     chart = history_chart(ctx)
     if chart is not None:
-        sections.append(Chart(HISTORY, 760))
+        sections.append(Chart(HISTORY))
     history = inputs.history
     if not history.empty:
         periods = list(history.columns)[-8:]

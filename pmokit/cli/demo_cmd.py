@@ -1,0 +1,80 @@
+"""``pmokit demo [--out DIR] [--serve]``: the whole suite on a sandbox, with nothing to configure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .context import CliState, pass_state
+from .errors import UserError
+
+EVENTS = ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created", "comment_updated",
+          "comment_deleted"]
+
+
+@click.command("demo")
+@click.option("--out", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("pmokit-demo"),
+              show_default=True, help="Where the demo keeps its configuration, store and HTML preview.")
+@click.option("--serve", is_flag=True, help="Keep the sandbox and pmokit running: browse the pages, change issues "
+                                            "and watch pmokit react (Ctrl-C stops).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The sandbox's port (0: any free port).")
+@pass_state
+def demo_command(state: CliState, directory: Path, serve: bool, port: int) -> None:
+    """Start a sandbox Jira and Confluence with a demo portfolio, sync it, enforce the example PMO standard
+    (comments and labels on its issues), publish the portfolio pages, and write an HTML preview."""
+    from pmokit.demo import prepare, run_demo
+    from sandbox import Sandbox
+
+    directory = directory.resolve()
+    try:
+        sandbox = Sandbox.start(seed="demo", port=port)
+    except OSError as exc:
+        raise UserError(f"the sandbox cannot listen on port {port} ({exc.strerror}); try --port 0") from None
+    runtime = None
+    try:
+        click.echo(f"sandbox Jira and Confluence at {sandbox.url} (demo portfolio); working in {directory}")
+        runtime = prepare(directory, sandbox)
+        result = run_demo(runtime, sandbox, directory)
+        _summary(result, sandbox)
+        if serve:
+            _serve(runtime, sandbox)
+    finally:
+        if runtime is not None:
+            runtime.close()
+        sandbox.close()
+
+
+def _summary(result, sandbox) -> None:
+    rag = ", ".join(f"{colour} {result.rag[colour]}" for colour in ("red", "amber", "green") if result.rag[colour])
+    gates = ", ".join(f"{state} {n}" for state, n in sorted(result.gates.items()))
+    click.echo(f"synced {result.issues} issues in {result.projects} projects; RAG: {rag}")
+    click.echo(f"gates: {gates}")
+    click.echo(f"rules: {result.violations} violations; pmokit wrote {result.comments} comments and changed "
+               f"{result.labels} labels on the sandbox's issues")
+    for name, line in result.reports.items():
+        click.echo(f"report {name}: {line}")
+    click.echo(f"done in {result.seconds:.1f} s")
+    click.echo("")
+    click.echo(f"open the preview:    {result.preview}")
+    for name, url in result.pages.items():
+        click.echo(f"in Confluence ({name}): {url}")
+    click.echo(f"an issue with pmokit's comment: {sandbox.url}/browse/OMS-1")
+    click.echo(f"configuration used:  {result.config}  (pmokit --config {result.config} ...)")
+
+
+def _serve(runtime, sandbox) -> None:
+    from webhooks.service import Service
+
+    service = Service(runtime, bind="127.0.0.1:0", workers=2, schedule=False).start()
+    hook = {"name": "pmokit demo", "url": f"{service.url}{runtime.settings.webhooks.path}", "secret": "sandbox",
+            "events": EVENTS}
+    response = sandbox.session().post(f"{sandbox.url}/rest/webhooks/1.0/webhook", json=hook)
+    if response.status_code != 201:
+        service.close()
+        raise UserError(f"could not register pmokit's webhook with the sandbox: HTTP {response.status_code}")
+    click.echo("")
+    click.echo(f"serving: the sandbox sends its webhooks to pmokit at {service.url}; change an issue in "
+               f"{sandbox.url} (admin@example.com / API token 'sandbox') and pmokit answers on it. Ctrl-C stops.")
+    service.wait()

@@ -1,0 +1,196 @@
+"""`pmokit report`: a synced sandbox's portfolio as a tree of pages in the sandbox's Confluence and as an HTML
+preview; nothing written when nothing changed; both languages; charts that draw Chinese."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from report_jobs.pages.html import parse
+from tests.syncing import runtime_for, syncer
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def synced(fresh_sandbox, tmp_path):
+    runtime = runtime_for(fresh_sandbox, tmp_path)
+    syncer(runtime).full()
+    runtime.close()
+    return fresh_sandbox, str(tmp_path / "pmokit.yaml")
+
+
+def _tree(sb, top_title: str) -> dict[str, object]:
+    """Title -> page of every page under ``top_title`` (itself included)."""
+    pages = [p for p in sb.state.pages.values() if p.status == "current"]
+    top = next(p for p in pages if p.title == top_title)
+    found, frontier = {top.title: top}, [top.id]
+    while frontier:
+        parent = frontier.pop()
+        for page in pages:
+            if page.parent_id == parent:
+                found[page.title] = page
+                frontier.append(page.id)
+    return found
+
+
+def test_report_publishes_the_tree_and_writes_nothing_the_second_time(synced, run_cli, tmp_path):
+    sb, config = synced
+    first = run_cli("--config", config, "report", "portfolio-weekly", "--publish", "--preview", str(tmp_path / "p"))
+    assert first.exit_code == 0, first.output
+    assert "12 projects" in first.output and "19 pages, 16 charts" in first.output
+    assert "pages: 19 created, 0 updated, 0 unchanged, 0 failed; 16 attachments uploaded" in first.output
+
+    parent = next(p for p in sb.state.pages.values() if p.title == "Portfolio Reports")
+    pages = _tree(sb, "E-commerce Portfolio")
+    assert pages["E-commerce Portfolio"].parent_id == parent.id
+    assert len(pages) == 19
+    storefront = pages["E-commerce Portfolio · Digital Storefront"]
+    shop = next(p for t, p in pages.items() if t.startswith("E-commerce Portfolio · SHOP "))
+    assert shop.parent_id == storefront.id  # a project sits under its program
+    for title in ("Risks", "Resources", "Trends"):
+        assert pages[f"E-commerce Portfolio · {title}"].parent_id == pages["E-commerce Portfolio"].id
+    for page in pages.values():
+        parse(page.body)  # well-formed with the ac:/ri: namespaces, or this raises
+        assert "pmokit" in page.labels
+        for name in re.findall(r'ri:filename="([^"]+)"', page.body):  # every chart the page shows is attached
+            attached = {a.title: a for a in page.attachments}
+            assert name in attached and attached[name].data.startswith(PNG)
+    assert any(a.title == "burnup-SHOP.png" for a in shop.attachments)
+    assert "ac:name=\"status\"" in shop.body and "ac:name=\"expand\"" in shop.body
+
+    sb.reset_stats()
+    second = run_cli("--config", config, "report", "portfolio-weekly", "--publish")
+    assert second.exit_code == 0, second.output
+    assert "pages: 0 created, 0 updated, 19 unchanged, 0 failed; 0 attachments uploaded" in second.output
+    assert sb.stats()["writes_total"] == 0
+
+    preview = tmp_path / "p" / "portfolio-weekly"
+    index = (preview / "index.html").read_text(encoding="utf-8")
+    assert "<h1>E-commerce Portfolio</h1>" in index and "status-macro" in index
+    for html_file in preview.glob("*.html"):
+        text = html_file.read_text(encoding="utf-8")
+        for target in re.findall(r'(?:href|src)="([^"#:]+)"', text):  # links between pages and charts resolve
+            assert (preview / target).exists(), f"{html_file.name} links to a missing {target}"
+        assert "<ac:" not in text  # every macro rendered
+
+
+def test_a_changed_issue_updates_only_the_pages_that_show_it(synced, run_cli):
+    sb, config = synced
+    assert run_cli("--config", config, "report", "--publish").exit_code == 0
+    renamed = sb.session().put(f"{sb.url}/rest/api/2/issue/OMS-1",
+                               json={"fields": {"summary": "Order Management 订单管理 — renamed"}})
+    assert renamed.status_code == 204
+    assert run_cli("--config", config, "sync").exit_code == 0
+    again = run_cli("--config", config, "report", "--publish")
+    assert again.exit_code == 0, again.output
+    # The project's title changes and so do the pages that name or link to it; the others stay as they were.
+    updated = int(re.search(r"(\d+) updated", again.output).group(1))
+    unchanged = int(re.search(r"(\d+) unchanged", again.output).group(1))
+    assert 1 <= updated <= 5 and unchanged >= 14
+    assert any(p.title.endswith("OMS Order Management 订单管理 — renamed") for p in sb.state.pages.values())
+
+
+def test_the_chinese_report(synced, run_cli, tmp_path):
+    sb, config = synced
+    result = run_cli("--config", config, "report", "board-zh", "--publish", "--preview", str(tmp_path / "p"))
+    assert result.exit_code == 0, result.output
+    pages = _tree(sb, "电商项目组合 · 董事会月报")
+    top_title = "电商项目组合 · 董事会月报"
+    assert set(pages) == {top_title, f"{top_title} · 风险", f"{top_title} · 趋势"}
+    top = pages["电商项目组合 · 董事会月报"].body
+    assert "报告周期" in top and ">红<" in top  # words and the lozenges in Chinese
+    assert "主要风险" in pages["电商项目组合 · 董事会月报 · 风险"].body
+
+
+def test_without_flags_the_pages_are_listed_and_nothing_is_written(synced, run_cli):
+    sb, config = synced
+    sb.reset_stats()
+    result = run_cli("--config", config, "report")
+    assert result.exit_code == 0, result.output
+    assert "E-commerce Portfolio · Risks" in result.output and "--preview DIR" in result.output
+    assert sb.stats()["writes_total"] == 0
+
+
+def test_an_unknown_report_is_named_with_the_known_ones(run_cli, tmp_path):
+    from sandbox.config_text import sandbox_config
+
+    config = tmp_path / "pmokit.yaml"
+    config.write_text(sandbox_config("http://127.0.0.1:9"), encoding="utf-8")
+    result = run_cli("--config", str(config), "report", "weekly")
+    assert result.exit_code == 1
+    assert "no report named 'weekly'; defined: portfolio-weekly, board-zh" in result.output
+
+
+def test_a_schedule_for_an_unknown_report_is_a_configuration_error(run_cli, tmp_path):
+    from config import DEFAULT_CONFIG
+
+    source = Path(DEFAULT_CONFIG).read_text(encoding="utf-8").replace('portfolio-weekly: "0 8', 'portfolio-wekly: "0 8')
+    examples = Path(DEFAULT_CONFIG).parent
+    for other in examples.glob("*.yaml"):
+        (tmp_path / other.name).write_text(other.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / Path(DEFAULT_CONFIG).name).write_text(source, encoding="utf-8")
+    result = run_cli("config", "validate", str(tmp_path / Path(DEFAULT_CONFIG).name))
+    assert result.exit_code != 0
+    line = next(n for n, text in enumerate(source.splitlines(), 1) if "portfolio-wekly" in text)
+    assert re.search(rf"pmo.yaml:{line}:\d+: schedule.reports.portfolio-wekly: .*unknown report 'portfolio-wekly'"
+                     r".*did you mean 'portfolio-weekly'", result.output), result.output
+
+
+def test_charts_draw_chinese_and_refuse_missing_glyphs():
+    import pandas as pd
+
+    from report_jobs.charts import MissingGlyphs, burnup_chart, missing_glyphs
+    from report_jobs.pages.words import ZH
+
+    assert missing_glyphs("".join(ZH.values()) + "电商项目组合 订单管理 李娜 郭强") == []
+    series = pd.DataFrame({"week": pd.date_range("2026-09-06", periods=4, freq="W"), "scope": [5, 6, 8, 8],
+                           "done": [0, 2, 3, 6]})
+    png = burnup_chart(series, "支付 PAY", "zh")
+    assert png.startswith(PNG) and png == burnup_chart(series, "支付 PAY", "zh")  # same chart, same bytes
+    with pytest.raises(MissingGlyphs, match="missing from font"):
+        burnup_chart(series, "\U000f0000 private use", "en")
+
+
+def test_preview_pages_parse_as_html(synced, tmp_path):
+    """Every preview page is a balanced HTML document (it is built from parsed storage format)."""
+    from config import load_settings
+    from pmokit.runtime import open_runtime
+    from report_jobs.report import run_report
+
+    _, config = synced
+    runtime = open_runtime(load_settings([Path(config)]))
+    try:
+        run = run_report(runtime, "portfolio-weekly", preview=tmp_path / "p")
+    finally:
+        runtime.close()
+    assert len(run.preview) == 19
+    for path in run.preview:
+        checker = _Balanced()
+        checker.feed(path.read_text(encoding="utf-8"))
+        checker.close()
+        assert checker.open == [] and checker.problems == [], path.name
+
+
+class _Balanced(HTMLParser):
+    """Every element closed, in order (void elements excepted)."""
+
+    VOID = frozenset({"img", "br", "hr", "meta", "col", "input", "link"})
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+        else:
+            self.open.pop()
