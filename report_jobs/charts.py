@@ -64,7 +64,7 @@ def missing_glyphs(text: str) -> list[str]:
 
 
 def _figure(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    figure = Figure(figsize=(width, height), dpi=100, layout="tight")
     FigureCanvasAgg(figure)
     return figure
 
@@ -95,14 +95,17 @@ def burnup_chart(series: pd.DataFrame, title: str, language: str = "en") -> byte
     with _drawing():
         figure = _figure(6.4, 3.2)
         axes = figure.subplots()
-        axes.plot(series["week"], series["scope"], color="#6B778C", linewidth=2, label=_word("scope", language))
-        axes.fill_between(series["week"], series["done"], color="#36B37E", alpha=0.35)
-        axes.plot(series["week"], series["done"], color="#00875A", linewidth=2, label=_word("done", language))
+        # Weeks as positions with their dates as labels: far cheaper to draw than a date axis.
+        x = np.arange(len(series))
+        axes.plot(x, series["scope"], color="#6B778C", linewidth=2, label=_word("scope", language))
+        axes.fill_between(x, series["done"], color="#36B37E", alpha=0.35)
+        axes.plot(x, series["done"], color="#00875A", linewidth=2, label=_word("done", language))
+        step = max(1, len(series) // 6)
+        axes.set_xticks(x[::step], [pd.Timestamp(w).strftime("%m-%d") for w in series["week"].iloc[::step]])
         axes.set_title(f"{title} · {_word('burnup', language)}", fontsize=11, loc="left")
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)
         axes.legend(loc="upper left", frameon=False)
-        figure.autofmt_xdate()
         return _png(figure)
 
 
