@@ -20,24 +20,46 @@ from pmokit.store import leases
 
 log = logging.getLogger(__name__)
 LEASE = "scheduler"
+REPORT = "report:"
 _ACTIVE: dict[str, Any] = {}  # the leader's runtime, for the jobs (they are stored by name, not as objects)
 
 
 def run_scheduled(job: str) -> None:
-    """What a stored job calls: ``sync`` or ``reconcile``."""
+    """What a stored job calls: ``sync``, ``reconcile`` or ``report:NAME`` (published)."""
     runtime = _ACTIVE.get("runtime")
     if runtime is None:
         log.warning("scheduled %s skipped: this instance is not the scheduler", job)
+        return
+    if job.startswith(REPORT):
+        scheduled_report(runtime, job.removeprefix(REPORT))
         return
     from webhooks.service import scheduled_sync
 
     scheduled_sync(runtime, reconcile=job == "reconcile")
 
 
+def scheduled_report(runtime: Any, name: str) -> None:
+    """Publish report ``name``; a failure is logged with what failed (the next run tries again)."""
+    from .report import run_report
+
+    try:
+        run = run_report(runtime, name, publish=True)
+    except Exception:
+        log.exception("scheduled report %s failed", name)
+        return
+    published = run.published
+    if published is not None and published.failed:
+        log.error("scheduled report %s: %s", name, published.line())
+    else:
+        log.info("scheduled report %s: %s", name, published.line() if published else "nothing to publish")
+
+
 def planned_jobs(settings: Any) -> dict[str, str]:
-    """Job name -> cron expression, from the configuration's `schedule`."""
+    """Job name -> cron expression, from the configuration's `schedule` (reports as ``report:NAME``)."""
     schedule = settings.schedule
-    return {name: cron for name, cron in (("sync", schedule.sync), ("reconcile", schedule.reconcile)) if cron}
+    jobs = {name: cron for name, cron in (("sync", schedule.sync), ("reconcile", schedule.reconcile)) if cron}
+    jobs.update({f"{REPORT}{name}": cron for name, cron in schedule.reports.items()})
+    return jobs
 
 
 class Scheduler:

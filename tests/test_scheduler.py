@@ -51,7 +51,7 @@ def test_two_instances_one_leader_and_a_takeover_when_it_dies(store):
         with store.sessions() as session:
             assert leases.holder_of(session, LEASE) == "instance-a"
             jobs = set(session.scalars(text("select id from apscheduler_jobs")))
-        assert jobs == {"sync", "reconcile"}  # the YAML schedule, stored
+        assert jobs == {"sync", "reconcile", "report:portfolio-weekly"}  # the YAML schedule, stored
         first.close(release=False)  # dies: stops renewing, keeps the lease until it runs out
         assert wait_for(lambda: second.leader), "the other instance did not take over"
         with store.sessions() as session:
@@ -80,6 +80,24 @@ def test_the_leader_runs_a_stored_job(fresh_sandbox, tmp_path):
         scheduler.run_now("sync")
         with runtime.sessions() as session:
             assert wait_for(lambda: session.scalars(select(SyncCursor)).first() is not None, timeout=60)
+    finally:
+        scheduler.close()
+        runtime.close()
+
+
+def test_the_leader_publishes_a_scheduled_report(fresh_sandbox, tmp_path):
+    from tests.syncing import syncer
+
+    runtime = runtime_for(fresh_sandbox, tmp_path)
+    syncer(runtime).full()
+    scheduler = Scheduler(runtime, ttl=5.0, heartbeat=0.2).start()
+    try:
+        with runtime.sessions() as session:
+            stored = set(session.scalars(text("select id from apscheduler_jobs")))
+        assert stored == {"sync", "reconcile", "report:portfolio-weekly"}  # the example's schedule
+        scheduler.run_now("report:portfolio-weekly")
+        assert wait_for(lambda: sum(p.title.startswith("E-commerce Portfolio") for p in
+                                    list(fresh_sandbox.state.pages.values())) == 19, timeout=90)
     finally:
         scheduler.close()
         runtime.close()
