@@ -10,6 +10,8 @@ from connector.publisher import PageSpec
 
 from .pages.html import document, to_html
 
+FONT_FILE = "pmokit-cjk.otf"
+
 
 def file_name(page: PageSpec) -> str:
     """``portfolio`` is index.html; ``program/storefront`` is program-storefront.html."""
@@ -22,7 +24,7 @@ def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "")
     directory.mkdir(parents=True, exist_ok=True)
     by_title = {page.title: file_name(page) for page in pages}
     by_key = {page.key: page for page in pages}
-    written: list[Path] = []
+    documents: list[tuple[Path, str, str, str, str]] = []
     for page in pages:
         for attachment in page.attachments:
             (directory / attachment.filename).write_bytes(attachment.data)
@@ -36,7 +38,28 @@ def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "")
                                                         for c in children) + "</ul>") if children else ""
         body = to_html(page.body, attachment_url=lambda name: name, jira_url=jira_url,
                        page_url=lambda title: by_title.get(title, "#"))
-        path = directory / file_name(page)
-        path.write_text(document(page.title, body, nav=nav, footer=footer), encoding="utf-8")
-        written.append(path)
-    return written
+        documents.append((directory / file_name(page), page.title, body, nav, footer))
+    font = write_font_subset(directory / FONT_FILE, "".join(title + body for _, title, body, _, _ in documents))
+    for path, title, body, nav, footer in documents:
+        path.write_text(document(title, body, nav=nav, footer=footer, font_file=font), encoding="utf-8")
+    return [path for path, *_ in documents]
+
+
+def write_font_subset(path: Path, text: str) -> str | None:
+    """Noto Sans CJK SC cut down to the characters of ``text`` beyond ASCII (tens of kilobytes, not 16 MB), so
+    that the preview shows its Chinese on any machine; the file's name, or None when there is nothing to draw."""
+    from fontTools import subset
+
+    from .charts import cjk_font_path
+
+    wanted = sorted({ord(ch) for ch in text if ord(ch) > 0x7F})
+    if not wanted:
+        return None
+    options = subset.Options()
+    options.layout_features, options.hinting, options.desubroutinize = [], False, True
+    font = subset.load_font(cjk_font_path(), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=wanted)
+    subsetter.subset(font)
+    subset.save_font(font, str(path), options)
+    return path.name

@@ -245,3 +245,24 @@ def test_status_history_across_periods(store_url, frame):
     assert changed.loc["LOG", "changed"] == ["new in this period"] and "SHOP" not in changed.index  # unchanged
     history = rag_history(stored)
     assert history.loc["PAY"].tolist() == ["green", "amber"] and pd.isna(history.loc["LOG", "2026-W46"])
+
+
+def test_burnup_counts_scope_and_done_at_each_week_end():
+    from report_jobs.rollups.burnup import burnup
+
+    def at(day):
+        return datetime(2026, 11, day, 12, tzinfo=UTC)
+
+    issues = [issue("SHOP-1", category=DONE, story_points=5, created=at(2), resolved=at(8)),  # done on a Sunday
+              issue("SHOP-2", category=WIP, story_points=3, created=at(3)),
+              issue("SHOP-3", category=DONE, created=at(10), resolved=at(17)),  # no points: weighs 1
+              issue("SHOP-4", "Risk", TODO, created=at(3)),  # not work: left out
+              issue("SHOP-5", category=TODO, story_points=8, created=at(16), resolved=at(12)),  # reopened: not done
+              issue("PAY-1", "Task", DONE, story_points=2, created=at(9), resolved=at(20))]
+    curve = burnup(issues_frame(issues), TODAY, weeks=3)  # TODAY is Friday 20 November; weeks end on Sundays
+    shop = curve[curve["project"] == "SHOP"].set_index("week")
+    assert list(shop.index.strftime("%m-%d")) == ["11-08", "11-15", "11-22"]
+    assert shop["scope"].tolist() == [8.0, 9.0, 17.0]
+    assert shop["done"].tolist() == [5.0, 5.0, 6.0]
+    pay = curve[curve["project"] == "PAY"].set_index("week")
+    assert pay["scope"].tolist() == [0.0, 2.0, 2.0] and pay["done"].tolist() == [0.0, 0.0, 2.0]

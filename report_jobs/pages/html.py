@@ -139,8 +139,14 @@ td ul{margin:0;padding-left:18px}img{max-width:100%}details{margin:6px 0;padding
 border-left:3px solid #DFE1E6}summary{cursor:pointer;color:#0052CC}.meta{color:#6B778C;font-size:12px}"""
 
 
-def document(title: str, body_html: str, *, nav: str = "", meta: str = "", footer: str = "") -> str:
-    """A standalone HTML page around rendered storage format (``nav``, ``meta``, ``footer``: HTML)."""
+def document(title: str, body_html: str, *, nav: str = "", meta: str = "", footer: str = "",
+             font_file: str | None = None) -> str:
+    """A standalone HTML page around rendered storage format (``nav``, ``meta``, ``footer``: HTML); with
+    ``font_file``, that font (beside the page) draws what the reader's own fonts cannot."""
+    style = STYLE
+    if font_file:
+        style = (f"@font-face{{font-family:'pmokit CJK';src:url('{html.escape(font_file)}')}}"
+                 + STYLE.replace("sans-serif;", "'pmokit CJK',sans-serif;", 1))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><nav>{nav}</nav><h1>{html.escape(title)}</h1>"
+            f"<style>{style}</style></head><body><nav>{nav}</nav><h1>{html.escape(title)}</h1>"
             f"{f'<p class=meta>{meta}</p>' if meta else ''}{body_html}{footer}</body></html>")

@@ -1,0 +1,109 @@
+"""`pmokit demo` as a new user runs it, and its preview looked at as a person would: in headless Chromium, with
+tables, status lozenges and charts, and no empty boxes where Chinese text should be."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+BIN = Path(sys.executable).parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+NO_GLYPH = "\U0010fffd"  # a private-use code point no font draws: the reference for a missing glyph
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if k != "PMOKIT_CONFIG"}
+    done = subprocess.run([str(BIN / "pmokit"), "demo", "--out", str(out), "--port", "0"], cwd=out, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out, done.stdout
+
+
+def test_the_demo_runs_the_whole_suite_and_says_where_to_look(demo):
+    out, printed = demo
+    assert "synced 3000 issues in 12 projects" in printed
+    assert re.search(r"RAG: (red|amber|green) \d+", printed)
+    assert re.search(r"gates: .*fail \d+.*pass \d+", printed)
+    assert re.search(r"rules: \d+ violations; pmokit wrote [1-9]\d* comments and changed [1-9]\d* labels", printed)
+    assert "report portfolio-weekly: pages: 19 created, 0 updated, 0 unchanged, 0 failed" in printed
+    assert "report board-zh: pages: 3 created" in printed
+    preview = out / "preview" / "portfolio-weekly" / "index.html"
+    assert f"open the preview:    {preview}" in printed
+    assert preview.exists() and (out / "pmokit.yaml").exists() and (out / "pmokit.db").exists()
+    assert re.search(r"in Confluence \(portfolio-weekly\): http://127\.0\.0\.1:\d+/wiki/spaces/PMO/pages/\d+", printed)
+
+
+def chromium(*args: str, cwd: Path) -> None:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium package)")
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--allow-file-access-from-files", *args], cwd=cwd, capture_output=True, timeout=120, check=True)
+
+
+def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2600) -> Image.Image:
+    chromium(f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri(), cwd=page.parent)
+    return Image.open(png).convert("RGB")
+
+
+def has_colour(image: Image.Image, rgb: tuple[int, int, int], at_least: int = 20, tolerance: int = 6) -> bool:
+    """At least ``at_least`` pixels within ``tolerance`` of ``rgb``."""
+    pixels = np.asarray(image, dtype=np.int16)
+    return int((np.abs(pixels - np.array(rgb)).max(axis=2) <= tolerance).sum()) >= at_least
+
+
+def test_the_portfolio_page_in_a_browser_has_tables_lozenges_and_charts(demo, tmp_path):
+    out, _ = demo
+    index = out / "preview" / "portfolio-weekly" / "index.html"
+    html = index.read_text(encoding="utf-8")
+    assert html.count("<table") >= 2 and html.count("status-macro") >= 12 and '<img src="rag-history.png"' in html
+    image = screenshot(index, tmp_path / "portfolio.png")
+    assert image.size == (1280, 2600)
+    assert has_colour(image, (0xFF, 0xEB, 0xE6)) or has_colour(image, (0xFF, 0xF0, 0xB3))  # red/amber lozenges
+    assert has_colour(image, (0xF4, 0xF5, 0xF7), at_least=500)  # table header cells
+    assert has_colour(image, (0xDE, 0x35, 0x0B), at_least=500) or has_colour(image, (0xFF, 0xAB, 0x00), 500)  # chart
+    if os.environ.get("PMOKIT_SCREENSHOT"):  # refresh the README's picture: PMOKIT_SCREENSHOT=docs/images/x.png
+        image.crop((0, 0, 1280, 1500)).save(os.environ["PMOKIT_SCREENSHOT"])
+
+
+def missing_glyphs(page: Path, text: str, workdir: Path) -> list[str]:
+    """Characters of ``text`` that Chromium draws as it draws a character no font has, with the fonts and
+    styles of ``page`` (its style sheet, and the font file beside it)."""
+    style = re.search(r"<style>(.*?)</style>", page.read_text(encoding="utf-8"), re.S).group(1)
+    style = style.replace("url('pmokit-cjk.otf')", f"url('{(page.parent / 'pmokit-cjk.otf').as_uri()}')")
+    chars = [NO_GLYPH, *dict.fromkeys(ch for ch in text if not ch.isspace())]
+    columns, cell = 20, 40
+    rows = -(-len(chars) // columns)
+    cells = "".join(f"<div class=c>{ch}</div>" for ch in chars)
+    harness = workdir / "glyphs.html"
+    harness.write_text(f"<!doctype html><meta charset=utf-8><style>{style} body{{margin:0;max-width:none;padding:0}}"
+                       f".c{{float:left;width:{cell}px;height:{cell}px;font-size:26px;line-height:{cell}px;"
+                       f"text-align:center;overflow:hidden}}</style>{cells}", encoding="utf-8")
+    image = screenshot(harness, workdir / "glyphs.png", columns * cell, rows * cell)
+
+    def tile(n: int) -> bytes:
+        x, y = (n % columns) * cell, (n // columns) * cell
+        return image.crop((x, y, x + cell, y + cell)).tobytes()
+
+    blank, nothing = tile(0), Image.new("RGB", (cell, cell), (255, 255, 255)).tobytes()
+    return [ch for n, ch in enumerate(chars[1:], 1) if tile(n) in (blank, nothing)]
+
+
+def test_chinese_text_in_the_browser_has_no_missing_glyph_boxes(demo, tmp_path):
+    out, _ = demo
+    page = out / "preview" / "board-zh" / "index.html"
+    visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+    chinese = "".join(ch for ch in visible if "\u4e00" <= ch <= "\u9fff")
+    assert len(set(chinese)) > 30  # the Chinese report: titles, headings, lozenges, names
+    assert missing_glyphs(page, chinese, tmp_path) == []
+    # The check can fail: characters no font has are found (this one is in a private-use plane).
+    assert missing_glyphs(page, "项\U000f0001", tmp_path) == ["\U000f0001"]
