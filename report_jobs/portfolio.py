@@ -13,7 +13,7 @@ from .rollups.frame import issues_frame
 from .rollups.history import period_of
 from .rollups.milestones import due_changes_frame, milestones, slippage
 from .rollups.money import budget, receivables, schedule_variance
-from .rollups.progress import progress
+from .rollups.progress import progress_levels
 from .rollups.rag import rag
 from .rollups.resources import conflicts, weekly_load
 from .rollups.risks import heat_map, open_risks, top_risks
@@ -55,8 +55,7 @@ def build(facts: Any, results: Any, settings: Any, today: date) -> Portfolio:
     status = rag(projects, schedule=schedule, milestones=stones, budget=money, risks=risks,
                  compliance=dict(zip(scores["project"], scores["score"], strict=True)),
                  thresholds=settings.reports.rag, language=settings.language)
-    return Portfolio(period_of(today), frame, {level: progress(frame, level) for level in
-                                               ("portfolio", "program", "project", "epic")},
+    return Portfolio(period_of(today), frame, progress_levels(frame),
                      stones, money, schedule, receivables(frame, today), risks, heat_map(risks), top_risks(risks),
                      load, conflicts(load), scores, gate_states(results), status)
 

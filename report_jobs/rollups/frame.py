@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -46,15 +48,40 @@ def _number(value: object) -> float | None:
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-def _moments(values: list[datetime | None]) -> pd.Series:
-    """Timestamps as naive UTC ``datetime64``: converted as numbers (parsing objects costs ten times more)."""
-    micros = np.array([v.timestamp() * 1e6 if v is not None else np.nan for v in values], dtype=float)
+def _moments(values: Sequence[datetime | None]) -> pd.Series:
+    """Timestamps as naive UTC ``datetime64``: converted as numbers (parsing objects costs ten times more), and
+    only where there is one (most issues are not resolved)."""
+    micros = np.full(len(values), np.nan)
+    rows = [row for row, value in enumerate(values) if value is not None]
+    micros[rows] = [values[row].timestamp() * 1e6 for row in rows]
     return pd.Series(pd.to_datetime(micros, unit="us"))
 
 
-def _days(values: list[date | None]) -> pd.Series:
-    ordinals = np.array([v.toordinal() - _EPOCH_ORDINAL if v is not None else np.nan for v in values], dtype=float)
+def _days(values: Sequence[date | None]) -> pd.Series:
+    """Days as ``datetime64``, converted only where there is one (few issues have a due date)."""
+    ordinals = np.full(len(values), np.nan)
+    rows = [row for row, value in enumerate(values) if value is not None]
+    ordinals[rows] = [values[row].toordinal() - _EPOCH_ORDINAL for row in rows]
     return pd.Series(pd.to_datetime(ordinals, unit="D"))
+
+
+_READ = attrgetter("key", "project_key", "issue_type", "status", "status_category", "phase", "story_points",
+                   "created", "resolved", "due", "assignee", "parent_key", "epic_key")
+
+
+def _attributes(issues: list[Issue]) -> list[tuple]:
+    """The attributes the frame needs, a tuple per attribute, reading each issue once (the issues are spread
+    over the heap: one pass touches them once). The collector stays out of the way of the 100,000s of tuples
+    made here (its passes over a large heap cost more than the work itself)."""
+    if not issues:
+        return [()] * 13
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return list(zip(*map(_READ, issues), strict=True))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def issues_frame(issues: Iterable[Issue], program_of: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -79,23 +106,31 @@ def issues_frame(issues: Iterable[Issue], program_of: Mapping[str, str] | None =
             days[name][row] = _day(custom.get(name))
         for name in TEXTS:
             texts[name][row] = custom.get(name)
-    done, wip = StatusCategory.DONE, StatusCategory.IN_PROGRESS
-    projects = [i.project_key for i in issues]
+    (keys, projects, types, statuses, categories, phases, points, created, resolved, due, assignees, parents,
+     epics) = _attributes(issues)
+    # The status category as a small number per issue: 0 done, 1 in progress, 2 anything else.
+    rank = {StatusCategory.DONE: 0, StatusCategory.IN_PROGRESS: 1}
+    category = np.fromiter((rank.get(c, 2) for c in categories), np.int8, n)
     data: dict[str, object] = {
-        "key": [i.key for i in issues], "project": projects, "program": [program_of.get(p, "") for p in projects],
-        "type": [i.issue_type for i in issues], "status": [i.status for i in issues],
-        "done": np.fromiter((i.status_category is done for i in issues), bool, n),
-        "in_progress": np.fromiter((i.status_category is wip for i in issues), bool, n),
-        "phase": [i.phase for i in issues],
-        "points": np.array([i.story_points if i.story_points is not None else np.nan for i in issues], dtype=float),
-        "created": _moments([i.created for i in issues]), "resolved": _moments([i.resolved for i in issues]),
-        "due": _days([i.due for i in issues]),
-        "assignee": [(i.assignee.display_name or i.assignee.id) if i.assignee else None for i in issues],
-        "parent": [i.parent_key for i in issues], "epic": [i.epic_key for i in issues],
+        "key": keys, "project": projects,
+        "type": types, "status": statuses, "done": category == 0, "in_progress": category == 1, "phase": phases,
+        "points": np.array([p if p is not None else np.nan for p in points], dtype=float),
+        "created": _moments(created), "resolved": _moments(resolved), "due": _days(due),
+        "assignee": [(a.display_name or a.id) if a is not None else None for a in assignees],
+        "parent": parents, "epic": epics,
         **numbers, **{name: _days(values) for name, values in days.items()}, **texts,
     }
-    frame = pd.DataFrame(data, columns=list(COLUMNS))
-    # Categories: the roll-ups group and filter by these, several times each, over up to millions of rows.
+    # Categories: the roll-ups group and filter by these, several times each, over up to millions of rows. Made
+    # from the lists directly: through a text column first costs a conversion more.
     for column in CATEGORICAL:
-        frame[column] = frame[column].astype("category")
-    return frame
+        if column != "program":
+            codes, names = pd.factorize(np.array(data[column], dtype=object), sort=True)
+            data[column] = pd.Categorical.from_codes(codes, names)
+    # A project's program, through the project's categories: a lookup per project, not per issue.
+    project = data["project"]
+    programs = np.array([program_of.get(p, "") for p in project.categories] + [""], dtype=object)
+    codes, names = pd.factorize(programs, sort=True)
+    data["program"] = pd.Categorical.from_codes(codes[project.codes], names)  # code -1 picks the "" at the end
+    for column in ("key", *TEXTS):  # kept as objects: inferring a string dtype costs another pass
+        data[column] = pd.Series(np.array(data[column], dtype=object), dtype=object, copy=False)
+    return pd.DataFrame(data, columns=list(COLUMNS))

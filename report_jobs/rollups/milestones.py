@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
+
+from .grouping import codes_of, first_by, sums_by
 
 
 def due_changes_frame(changes) -> pd.DataFrame:
@@ -33,18 +36,27 @@ def slippage(frame: pd.DataFrame, due_changes: pd.DataFrame, key_of_id: dict[str
 def milestones(frame: pd.DataFrame, slipped: pd.Series, today: date, *,
                milestone_type: str = "Milestone") -> pd.DataFrame:
     """Per project: milestones, done, % complete, overdue, the next due (key and date), worst and total slip."""
-    m = frame.loc[frame["type"] == milestone_type, ["key", "project", "done", "due"]].copy()
-    m["slipped_days"] = m["key"].map(slipped).fillna(0).astype("int64").to_numpy()
-    today_ts = pd.Timestamp(today)
-    m["overdue"] = ~m["done"] & m["due"].notna() & (m["due"] < today_ts)
-    open_ = m[~m["done"] & m["due"].notna()]
-    # The earliest open milestone of each project (idxmin: no sort of the whole set).
-    following = open_.loc[open_.groupby("project", observed=True)["due"].idxmin()].set_index("project")[
-        ["key", "due"]]
-    out = m.groupby("project", sort=True, observed=True).agg(milestones=("key", "size"), done=("done", "sum"),
-                                                overdue=("overdue", "sum"), max_slip_days=("slipped_days", "max"),
-                                                slip_days=("slipped_days", "sum"))
+    mine = (frame["type"] == milestone_type).to_numpy()
+    codes, projects = codes_of(frame["project"])
+    codes = codes[mine]
+    keys = frame["key"].to_numpy()[mine]
+    done = frame["done"].to_numpy(dtype=bool)[mine]
+    due = frame["due"].to_numpy()[mine]
+    slip = (pd.Series(keys).map(slipped).fillna(0).to_numpy(dtype=float) if len(slipped)
+            else np.zeros(len(keys)))
+    overdue = ~done & ~np.isnat(due) & (due < np.datetime64(today))
+    out = sums_by(codes, projects, {"milestones": np.ones(len(keys)), "done": done.astype(float),
+                                    "overdue": overdue.astype(float), "slip_days": slip},
+                  maxima={"max_slip_days": slip})
+    for column in ("milestones", "done", "overdue", "max_slip_days", "slip_days"):
+        out[column] = out[column].astype("int64")
     out["pct_complete"] = (100 * out["done"] / out["milestones"]).round(1)
-    out["next_key"] = following["key"].reindex(out.index)
-    out["next_due"] = following["due"].reindex(out.index)
-    return out.reset_index()
+    # The earliest open milestone of each project.
+    open_ = ~done & ~np.isnat(due)
+    found, rows = first_by(codes[open_], due[open_].astype("datetime64[D]").astype("int64"))
+    following = pd.DataFrame({"next_key": keys[open_][rows], "next_due": due[open_][rows]},
+                             index=pd.Index(projects[found].astype(object)))
+    out = out.join(following)
+    return out.rename_axis("project").reset_index()[
+        ["project", "milestones", "done", "overdue", "max_slip_days", "slip_days", "pct_complete", "next_key",
+         "next_due"]]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
+
+from .grouping import codes_of, sums_by
+from .progress import WORK_TYPES
 
 
 def _records(frame: pd.DataFrame, record_type: str, columns: list[str]) -> pd.DataFrame:
@@ -26,8 +30,11 @@ def budget(frame: pd.DataFrame, *, record_type: str = "Project") -> pd.DataFrame
 def schedule_variance(frame: pd.DataFrame, today: date, *, record_type: str = "Project") -> pd.DataFrame:
     """Per project: baseline window, % of it elapsed, % of work done, and the difference (positive: ahead)."""
     r = _records(frame, record_type, ["baseline_start", "baseline_end"])
-    work = frame.loc[frame["type"].isin(("Story", "Task", "Bug")), ["project", "done"]]
-    done = work.groupby("project", observed=True)["done"].mean() * 100
+    work = frame["type"].isin(WORK_TYPES).to_numpy()
+    codes, projects = codes_of(frame["project"])
+    items = sums_by(codes[work], projects, {"items": np.ones(int(work.sum())),
+                                            "done": frame["done"].to_numpy(dtype=float)[work]})
+    done = items["done"] / items["items"] * 100
     span = (r["baseline_end"] - r["baseline_start"]).dt.days
     elapsed = (pd.Timestamp(today) - r["baseline_start"]).dt.days
     out = r[["baseline_start", "baseline_end"]].copy()
@@ -39,13 +46,15 @@ def schedule_variance(frame: pd.DataFrame, today: date, *, record_type: str = "P
 
 def receivables(frame: pd.DataFrame, today: date) -> pd.DataFrame:
     """Per project: payment milestones' amounts invoiced, paid, not invoiced, and overdue (due, not paid)."""
-    p = frame.loc[frame["payment_amount"].notna(), ["project", "payment_amount", "payment_status", "due"]].copy()
-    status = p["payment_status"].fillna("").str.casefold()
-    p["paid"] = p["payment_amount"].where(status == "paid", 0.0)
-    p["invoiced"] = p["payment_amount"].where(status == "invoiced", 0.0)
-    p["not_invoiced"] = p["payment_amount"].where(~status.isin(["paid", "invoiced"]), 0.0)
-    p["overdue"] = p["payment_amount"].where((status != "paid") & p["due"].notna()
-                                             & (p["due"] < pd.Timestamp(today)), 0.0)
-    amounts = ["payment_amount", "invoiced", "paid", "not_invoiced", "overdue"]
-    out = p.groupby("project", sort=True, observed=True)[amounts].sum()
-    return out.rename(columns={"payment_amount": "total"}).reset_index()
+    amount = frame["payment_amount"].to_numpy(dtype=float)
+    rows = ~np.isnan(amount)
+    amount = amount[rows]
+    status = np.array([s.casefold() if isinstance(s, str) else "" for s in frame["payment_status"].to_numpy()[rows]])
+    due = frame["due"].to_numpy()[rows]
+    paid, invoiced = status == "paid", status == "invoiced"
+    overdue = ~paid & ~np.isnat(due) & (due < np.datetime64(today))
+    codes, projects = codes_of(frame["project"])
+    out = sums_by(codes[rows], projects, {
+        "total": amount, "invoiced": np.where(invoiced, amount, 0.0), "paid": np.where(paid, amount, 0.0),
+        "not_invoiced": np.where(~paid & ~invoiced, amount, 0.0), "overdue": np.where(overdue, amount, 0.0)})
+    return out.rename_axis("project").reset_index()

@@ -8,15 +8,17 @@ import pandas as pd
 from ..config_section import RagThresholds, Threshold
 
 GREEN, AMBER, RED = "green", "amber", "red"
-ORDER = {GREEN: 0, AMBER: 1, RED: 2}
 
 
-def _levels(values: pd.Series, threshold: Threshold, *, below: bool = False) -> np.ndarray:
-    """The colour of each value: past ``red`` red, past ``amber`` amber (``below``: smaller is worse)."""
-    v = values.to_numpy(dtype=float)
+COLOURS = np.array([GREEN, AMBER, RED])
+
+
+def _levels(v: np.ndarray, threshold: Threshold, *, below: bool = False) -> np.ndarray:
+    """The rank of each value's colour (0 green, 1 amber, 2 red): past ``red`` red, past ``amber`` amber
+    (``below``: smaller is worse)."""
     red = v < threshold.red if below else v >= threshold.red
     amber = v < threshold.amber if below else v >= threshold.amber
-    return np.where(red, RED, np.where(amber, AMBER, GREEN))  # NaN compares False: no value, no colour
+    return np.where(red, 2, np.where(amber, 1, 0))  # NaN compares False: no value, no colour
 
 
 TEXTS = {
@@ -46,20 +48,18 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
     limits = {"schedule": (thresholds.schedule_behind_pct, False), "milestones": (thresholds.milestones_overdue, False),
               "slippage": (thresholds.milestone_slip_days, False), "budget": (thresholds.budget_overrun_pct, False),
               "compliance": (thresholds.compliance_score, True), "risk": (thresholds.risk_score, False)}
-    levels = pd.DataFrame({name: _levels(values[name], limit, below=below) for name, (limit, below) in limits.items()},
-                          index=index)
-    rank = levels.replace(ORDER).astype(int)
-    colour = rank.max(axis=1).map({v: k for k, v in ORDER.items()})
-    reasons = []
-    for project in projects:  # text only for the indicators at the project's colour
-        worst = colour[project]
-        if worst == GREEN:
-            reasons.append(["所有指标正常" if zh else "every indicator within its thresholds"])
-            continue
-        reasons.append([TEXTS[name][zh].format(v=values.at[project, name]) for name in TEXTS
-                        if levels.at[project, name] == worst])
-    out = pd.DataFrame({"project": projects, "rag": colour.to_numpy(), "reasons": reasons})
-    for name in TEXTS:
-        out[f"{name}_value"] = values[name].to_numpy()
-        out[f"{name}_rag"] = levels[name].to_numpy()
-    return out
+    names = list(TEXTS)
+    figures = values[names].to_numpy(dtype=float)  # project x indicator, as numbers: no per-cell lookups
+    ranks = np.zeros((len(projects), len(names)), dtype=int)
+    for j, name in enumerate(names):
+        limit, below = limits[name]
+        ranks[:, j] = _levels(figures[:, j], limit, below=below)
+    worst = ranks.max(axis=1, initial=0)
+    everything_fine = "所有指标正常" if zh else "every indicator within its thresholds"
+    reasons = [[TEXTS[name][zh].format(v=figures[i, j]) for j, name in enumerate(names) if ranks[i, j] == worst[i]]
+               if worst[i] else [everything_fine] for i in range(len(projects))]  # only the indicators at its colour
+    columns: dict[str, object] = {"project": projects, "rag": COLOURS[worst], "reasons": reasons}
+    for j, name in enumerate(names):
+        columns[f"{name}_value"] = figures[:, j]
+        columns[f"{name}_rag"] = COLOURS[ranks[:, j]]
+    return pd.DataFrame(columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -15,9 +16,13 @@ def open_risks(frame: pd.DataFrame, *, risk_type: str = "Risk") -> pd.DataFrame:
 
 def heat_map(risks: pd.DataFrame) -> pd.DataFrame:
     """Counts of open risks by impact (rows, 5 at the top) and probability (columns 1..5); unassessed left out."""
-    assessed = risks.dropna(subset=["probability", "impact"])
-    grid = pd.crosstab(assessed["impact"].astype(int), assessed["probability"].astype(int))
-    return grid.reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5], fill_value=0)
+    probability = risks["probability"].to_numpy(dtype=float)
+    impact = risks["impact"].to_numpy(dtype=float)
+    on_scale = (probability >= 1) & (probability <= 5) & (impact >= 1) & (impact <= 5)  # NaN is not
+    counts = np.zeros((5, 5), dtype="int64")
+    np.add.at(counts, (5 - impact[on_scale].astype(int), probability[on_scale].astype(int) - 1), 1)
+    return pd.DataFrame(counts, index=pd.Index([5, 4, 3, 2, 1], name="impact"),
+                        columns=pd.Index([1, 2, 3, 4, 5], name="probability"))
 
 
 def top_risks(risks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
