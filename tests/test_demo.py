@@ -107,3 +107,46 @@ def test_chinese_text_in_the_browser_has_no_missing_glyph_boxes(demo, tmp_path):
     assert missing_glyphs(page, chinese, tmp_path) == []
     # The check can fail: characters no font has are found (this one is in a private-use plane).
     assert missing_glyphs(page, "项\U000f0001", tmp_path) == ["\U000f0001"]
+
+
+def test_demo_serve_keeps_running_and_pmokit_answers_a_change(tmp_path):
+    """`pmokit demo --serve`: the sandbox sends its webhooks to pmokit; a fixed gap leaves pmokit's comment."""
+    import signal
+    import time
+
+    import requests
+
+    env = {k: v for k, v in os.environ.items() if k != "PMOKIT_CONFIG"}
+    process = subprocess.Popen([str(BIN / "pmokit"), "demo", "--out", str(tmp_path / "demo"), "--port", "0",
+                                "--serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("serving:"):
+                break
+        assert lines and lines[-1].startswith("serving:"), "".join(lines)
+        url = re.search(r"sandbox Jira and Confluence at (http://\S+)", lines[0]).group(1)
+        admin = requests.Session()
+        admin.auth = ("admin@example.com", "sandbox")
+
+        def pmokit_comment() -> str:
+            comments = admin.get(f"{url}/rest/api/2/issue/OMS-1/comment").json()["comments"]
+            return next(c["body"] for c in comments if "[pmokit:compliance]" in c["body"])
+
+        assert "required fields are empty: sponsor" in pmokit_comment()  # written by the demo's enforcement
+        sponsor = next(f["id"] for f in admin.get(f"{url}/rest/api/2/field").json() if f["name"] == "Sponsor")
+        assert admin.put(f"{url}/rest/api/2/issue/OMS-1", json={"fields": {sponsor: "张敏"}}).status_code == 204
+        deadline = time.monotonic() + 60
+        while "sponsor" in pmokit_comment().split("Next gate")[0] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "sponsor" not in pmokit_comment().split("Next gate")[0], "pmokit did not answer the change"
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0

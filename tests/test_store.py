@@ -104,3 +104,33 @@ def test_checkpointer_is_for_sqlite_only(store_url):
             stop.set()
     finally:
         engine.dispose()
+
+
+def _upgrade_in_a_process(url: str) -> None:
+    from pmokit.store import upgrade
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def test_processes_starting_together_migrate_a_new_store_once(store_url):
+    """The workers of a WSGI server each open the store at start; all must come up (one migrates)."""
+    import multiprocessing
+
+    from pmokit.store import current_revision
+
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_upgrade_in_a_process, args=(store_url,)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+    engine = make_engine(store_url)
+    try:
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
