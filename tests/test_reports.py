@@ -109,6 +109,7 @@ def test_the_chinese_report(synced, run_cli, tmp_path):
     assert set(pages) == {top_title, f"{top_title} · 风险", f"{top_title} · 趋势"}
     top = pages["电商项目组合 · 董事会月报"].body
     assert "报告周期" in top and ">红<" in top  # words and the lozenges in Chinese
+    assert "预测超预算" in top and "over budget" not in top  # the colours' reasons too
     assert "主要风险" in pages["电商项目组合 · 董事会月报 · 风险"].body
 
 

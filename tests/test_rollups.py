@@ -120,7 +120,7 @@ def test_risk_register_heat_map_and_top_risks(frame):
 
 def test_every_rag_colour_carries_the_indicators_that_set_it(frame):
     from report_jobs.config_section import RagThresholds
-    from report_jobs.rollups.rag import rag
+    from report_jobs.rollups.rag import rag, reasons_in
 
     ids = {i.id: i.key for i in PORTFOLIO}
     slipped = slippage(frame, due_changes_frame([]), ids)
@@ -141,6 +141,10 @@ def test_every_rag_colour_carries_the_indicators_that_set_it(frame):
     assert unscored.loc["PAY", "compliance_rag"] == "green" and unscored.loc["PAY", "rag"] == "green"
     zh = rag(["PAY"], compliance={"PAY": 72.0}, language="zh", **inputs).set_index("project")
     assert zh.loc["PAY", "reasons"] == ["合规得分 72"]
+    # A report in the other language says the same reasons in its own words.
+    both = rag(["SHOP", "PAY"], compliance={"SHOP": 90.0, "PAY": 99.0}, **inputs)
+    assert reasons_in(both, "zh") == [["进度落后 39 个百分点", "预测超预算 20%", "最高风险值 20"], ["所有指标正常"]]
+    assert reasons_in(both, "en") == list(both["reasons"])
 
 
 def test_resource_conflicts_by_week_across_projects():

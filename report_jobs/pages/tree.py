@@ -4,10 +4,12 @@ can live in one space (Confluence titles are unique per space)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from connector.publisher import PageSpec
 
+from ..rollups.rag import reasons_in
 from .context import PageContext
 from .portfolio import portfolio_page
 from .programs import program_page
@@ -25,6 +27,10 @@ LABELS = ("pmokit", "pmokit-report")
 def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list[PageSpec]:
     """The pages of report ``name`` (a ``reports.definitions`` entry), parents first."""
     language = definition.language or settings.language
+    if language != settings.language:  # the colours' reasons in the report's language
+        portfolio = replace(inputs.portfolio, rag=inputs.portfolio.rag.assign(
+            reasons=reasons_in(inputs.portfolio.rag, language)))
+        inputs = replace(inputs, portfolio=portfolio)
     t = translator(language)
     top = definition.title or settings.portfolio.name.get(language)
     kinds = set(definition.pages)

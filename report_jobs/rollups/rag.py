@@ -63,3 +63,17 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
         columns[f"{name}_value"] = figures[:, j]
         columns[f"{name}_rag"] = COLOURS[ranks[:, j]]
     return pd.DataFrame(columns)
+
+
+def reasons_in(status: pd.DataFrame, language: str) -> list[list[str]]:
+    """The reasons of a :func:`rag` frame again, in ``language`` (a report in another language than the
+    configuration's), from the indicators' values and colours it keeps."""
+    zh = language == "zh"
+    out = []
+    for row in status.to_dict("records"):
+        if row["rag"] == GREEN:
+            out.append(["所有指标正常" if zh else "every indicator within its thresholds"])
+            continue
+        out.append([TEXTS[name][zh].format(v=row[f"{name}_value"]) for name in TEXTS
+                    if row.get(f"{name}_rag") == row["rag"]])
+    return out
