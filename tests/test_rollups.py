@@ -270,3 +270,16 @@ def test_burnup_counts_scope_and_done_at_each_week_end():
     assert shop["done"].tolist() == [5.0, 5.0, 6.0]
     pay = curve[curve["project"] == "PAY"].set_index("week")
     assert pay["scope"].tolist() == [0.0, 2.0, 2.0] and pay["done"].tolist() == [0.0, 0.0, 2.0]
+
+
+def test_the_frame_reads_timestamps_in_utc_whatever_their_offset():
+    from datetime import timedelta, timezone
+
+    beijing = timezone(timedelta(hours=8))
+    one_zone = issues_frame([issue("SHOP-1", created=datetime(2026, 3, 1, 8, tzinfo=UTC)), issue("SHOP-2")])
+    assert one_zone["created"].iloc[0] == pd.Timestamp("2026-03-01 08:00") and pd.isna(one_zone["created"].iloc[1])
+    mixed = issues_frame([issue("SHOP-1", created=datetime(2026, 3, 1, 8, tzinfo=beijing),
+                                resolved=datetime(2026, 3, 2, 8, tzinfo=beijing)),
+                          issue("SHOP-2", created=datetime(2026, 3, 1, 8, tzinfo=UTC))])
+    assert mixed["created"].tolist() == [pd.Timestamp("2026-03-01 00:00"), pd.Timestamp("2026-03-01 08:00")]
+    assert mixed["resolved"].iloc[0] == pd.Timestamp("2026-03-02 00:00") and pd.isna(mixed["resolved"].iloc[1])

@@ -18,6 +18,13 @@ def sums_by(codes: np.ndarray, names: pd.Index, numbers: dict[str, np.ndarray], 
             maxima: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Per code present (code -1, no group, drops out), sorted by name: the sum of each of ``numbers`` and the
     largest of each of ``maxima``; the index holds the names."""
+    groups, columns = grouped(codes, names, numbers, maxima=maxima)
+    return pd.DataFrame(columns, index=pd.Index(groups))
+
+
+def grouped(codes: np.ndarray, names: pd.Index, numbers: dict[str, np.ndarray], *,
+            maxima: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`sums_by` as plain arrays: the group names present, sorted, and each column for them."""
     present = codes >= 0
     if not present.all():
         codes = codes[present]
@@ -29,8 +36,11 @@ def sums_by(codes: np.ndarray, names: pd.Index, numbers: dict[str, np.ndarray], 
         largest = np.full(len(names), -np.inf)
         np.maximum.at(largest, codes, values)
         columns[name] = largest
-    table = pd.DataFrame(columns, index=pd.Index(names.astype(object)))[counts > 0]
-    return table if table.index.is_monotonic_increasing else table.sort_index()
+    keep = counts > 0
+    groups = np.asarray(names.astype(object))[keep]
+    order = np.argsort(groups, kind="stable") if len(groups) > 1 and not names.is_monotonic_increasing else None
+    columns = {name: values[keep] if order is None else values[keep][order] for name, values in columns.items()}
+    return (groups if order is None else groups[order]), columns
 
 
 def first_by(codes: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

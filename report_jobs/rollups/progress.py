@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .grouping import codes_of, sums_by
+from .grouping import codes_of, grouped
 
 LEVELS = ("portfolio", "program", "project", "epic")
 WORK_TYPES = ("Story", "Task", "Bug")
@@ -43,15 +43,15 @@ def progress_levels(frame: pd.DataFrame, levels: tuple[str, ...] = LEVELS, *,
     out = {}
     for level in levels:
         if level == "portfolio":
-            table = pd.DataFrame({name: [values.sum()] for name, values in numbers.items()},
-                                 index=pd.Index(["portfolio"], name=level))
+            groups, sums = np.array(["portfolio"], dtype=object), {k: np.array([v.sum()]) for k, v in numbers.items()}
         else:
             codes, names = _epic_or_parent(frame) if level == "epic" else codes_of(frame[level])
-            table = sums_by(codes[work], names, numbers).rename_axis(level)
-        table["issues"] = table["issues"].astype("int64")
-        table["done"] = table["done"].astype("int64")
-        table["pct_done"] = (100 * table["done"] / table["issues"]).round(1)
-        table["pct_points"] = (100 * table["done_points"] / table["points"].where(table["points"] > 0)).round(1)
-        out[level] = table.reset_index()
+            groups, sums = grouped(codes[work], names, numbers)
+        issues, finished, scope = sums["issues"], sums["done"], sums["points"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[level] = pd.DataFrame({
+                level: groups, "issues": issues.astype("int64"), "done": finished.astype("int64"), "points": scope,
+                "done_points": sums["done_points"], "pct_done": np.round(100 * finished / issues, 1),
+                "pct_points": np.round(100 * sums["done_points"] / np.where(scope > 0, scope, np.nan), 1)})
     return out
 
