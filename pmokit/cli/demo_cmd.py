@@ -15,7 +15,8 @@ EVENTS = ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "com
 
 @click.command("demo")
 @click.option("--out", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("pmokit-demo"),
-              show_default=True, help="Where the demo keeps its configuration, store and HTML preview.")
+              show_default=True, help="Where the demo keeps its configuration, store and HTML preview (an earlier "
+                                      "demo's store there is replaced).")
 @click.option("--serve", is_flag=True, help="Keep the sandbox and pmokit running: browse the pages, change issues "
                                             "and watch pmokit react (Ctrl-C stops).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
