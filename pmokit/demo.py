@@ -59,7 +59,7 @@ def run_demo(runtime: Runtime, sandbox: Any, directory: Path, now: datetime | No
     done = enforce(runtime, facts, list(facts.issues), trigger="demo", now=now)
     changed = [a for a in done.applied if a.changed]
     kinds = Counter(a.action.kind for a in changed)
-    inputs = gather(runtime, now)
+    inputs = gather(runtime, now, facts=facts, results=done.results)
     result = DemoResult(
         directory=directory, config=directory / "pmokit.yaml", issues=len(facts.issues),
         projects=len(inputs.portfolio.rag), rag=Counter(inputs.portfolio.rag["rag"]),

@@ -30,30 +30,26 @@ class ReportInputs:
     periods: int  # how many reporting periods the history holds
 
 
-def gather(runtime: Any, now: datetime, *, save_snapshot: bool = True) -> ReportInputs:
+def gather(runtime: Any, now: datetime, *, facts: Any = None, results: Any = None) -> ReportInputs:
     """Facts from the store, every rule evaluated, the roll-ups; this period's status kept as a snapshot (the
-    latest run of a period wins) so that trends and "what changed" have something to compare with."""
+    latest run of a period wins) so that trends and "what changed" have something to compare with. ``facts``
+    and ``results``: what a caller already read and evaluated (the demo, after enforcing), not done again."""
     from pmokit.store import audit, snapshots
     from rules.engine import evaluate
 
     settings = runtime.settings
-    facts = runtime.facts()
-    results = evaluate(list(getattr(settings, "rules", [])), facts, None, now, language=settings.language,
-                       settings=settings)
+    if facts is None:
+        facts = runtime.facts()
+    if results is None:
+        results = evaluate(list(settings.rules), facts, None, now, language=settings.language, settings=settings)
     today = now.date()
     portfolio = build(facts, results, settings, today)
     record_type = settings.portfolio.record_issue_type
     records = {i.project_key: i for i in facts.issues.values() if i.issue_type == record_type}
     with runtime.sessions.begin() as session:
-        if save_snapshot:
-            snapshots.save(session, portfolio.period, portfolio.rag, now)
+        snapshots.save(session, portfolio.period, portfolio.rag, now)
         stored = snapshots.load(session)
-        approvals = sorted((e for e in audit.events(session, limit=100_000) if e.kind == "approval"),
-                           key=lambda e: (e.at, e.pk))
-    if not save_snapshot:  # this run's status still shows as the current period
-        current = portfolio.rag.assign(period=portfolio.period)
-        stored = pd.concat([stored[stored["period"] != portfolio.period] if not stored.empty else stored, current],
-                           ignore_index=True)
+        approvals = audit.approvals(session)
     periods = sorted(stored["period"].unique()) if not stored.empty else []
     previous = stored[stored["period"] == periods[-2]] if len(periods) > 1 else pd.DataFrame()
     managers = {p: (i.assignee.display_name or i.assignee.id) for p, i in records.items() if i.assignee}

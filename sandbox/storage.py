@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from report_jobs.pages.html import parse
-from report_jobs.pages.html import to_html as render_html
+from report_jobs.pages.html import parse, to_html
+
+__all__ = ["parse", "problem", "to_html"]
 
 
 def problem(body: str) -> str | None:
@@ -17,7 +18,3 @@ def problem(body: str) -> str | None:
         return f"Error parsing xhtml: {exc.msg.split(':')[0]} at [row,col]: [{line},{max(column - 39, 1)}]"
     return None
 
-
-def to_html(body: str, attachment_url=lambda filename: filename, jira_url: str = "") -> str:
-    """Storage format as HTML that looks roughly as Confluence shows it (macros included)."""
-    return render_html(body, attachment_url, jira_url)

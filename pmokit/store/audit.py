@@ -125,6 +125,12 @@ def record_approvals(session: Session, facts: Any, gates: Sequence[Any], *, trig
     return count
 
 
+def approvals(session: Session) -> list[AuditEvent]:
+    """Every gate decision recorded, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.kind == "approval").order_by(AuditEvent.at, AuditEvent.pk)
+    return list(session.scalars(query))
+
+
 def events(session: Session, *, project: str | None = None, issue: str | None = None,
            since: datetime | None = None, limit: int = 200) -> list[AuditEvent]:
     query = select(AuditEvent)

@@ -17,7 +17,6 @@ from .words import translator
 class PageContext:
     inputs: Any  # report_jobs.inputs.ReportInputs
     language: str
-    top_title: str
     jira_server_id: str | None
     project_titles: dict[str, str]  # project -> title of its page, where the report has one
     program_titles: dict[str, str]

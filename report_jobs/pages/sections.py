@@ -33,8 +33,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    filename: str
-    width: int | None = None  # pixels; None: the image's own size
+    filename: str  # shown at its own size
     kind: str = "chart"
 
 

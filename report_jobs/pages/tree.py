@@ -35,13 +35,14 @@ def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list
     top = definition.title or settings.portfolio.name.get(language)
     kinds = set(definition.pages)
     programs = [p for p in settings.portfolio.programs if not definition.programs or p.key in definition.programs]
-    shown_projects = [k for p in programs for k in p.projects if k in set(inputs.portfolio.rag["project"])]
+    rated = set(inputs.portfolio.rag["project"])
+    shown_projects = [k for p in programs for k in p.projects if k in rated]
     if not programs:  # a portfolio without programs: every project it has
         shown_projects = list(inputs.portfolio.rag["project"])
     program_titles = {p.key: f"{top} · {p.name.get(language)}" for p in programs} if "programs" in kinds else {}
     project_titles = {k: f"{top} · {k} {inputs.names.get(k, '')}".rstrip() for k in shown_projects} \
         if "projects" in kinds else {}
-    ctx = PageContext(inputs, language, top, settings.jira.server_id, project_titles, program_titles,
+    ctx = PageContext(inputs, language, settings.jira.server_id, project_titles, program_titles,
                       {p.key: p.name.get(language) for p in programs}, definition.charts)
     key = f"{name}/portfolio"
     pages: list[PageSpec] = []

@@ -44,10 +44,6 @@ def trends_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
     sections.append(Heading(t("Project managers")))
     sections.append(Table(
         [t("Manager"), t("Milestones done"), t("On time"), t("Gates decided"), t("Passed at the first decision")],
-        [[str(k.manager), number(_get(k, "done")), pct(_get(k, "on_time_pct")), number(_get(k, "gates")),
-          pct(_get(k, "first_pass_pct"))] for k in kpis.itertuples()]))
+        [[str(k.manager), number(k.done), pct(k.on_time_pct), number(k.gates), pct(k.first_pass_pct)]
+         for k in kpis.itertuples()]))
     return render(sections), (chart,) if chart is not None else ()
-
-
-def _get(row, name: str):
-    return getattr(row, name, None)
