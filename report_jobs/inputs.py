@@ -19,7 +19,7 @@ from .rollups.kpis import first_decisions, on_time_milestones
 @dataclass
 class ReportInputs:
     portfolio: Portfolio
-    generated: str  # when, as people read it
+    generated: str  # when, as people read it (the preview says it; a page does not: it would change every run)
     records: dict[str, str]  # project -> key of its record issue
     names: dict[str, str]  # project -> its name (the record's summary)
     history: pd.DataFrame  # project x period -> colour

@@ -19,7 +19,7 @@ def file_name(page: PageSpec) -> str:
     return "index.html" if kind == "portfolio" else kind.replace("/", "-") + ".html"
 
 
-def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "") -> list[Path]:
+def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "", generated: str = "") -> list[Path]:
     """Write every page (and its charts) into ``directory``; the files written, the top page first."""
     directory.mkdir(parents=True, exist_ok=True)
     by_title = {page.title: file_name(page) for page in pages}
@@ -41,7 +41,8 @@ def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "")
         documents.append((directory / file_name(page), page.title, body, nav, footer))
     font = write_font_subset(directory / FONT_FILE, "".join(title + body for _, title, body, _, _ in documents))
     for path, title, body, nav, footer in documents:
-        path.write_text(document(title, body, nav=nav, footer=footer, font_file=font), encoding="utf-8")
+        path.write_text(document(title, body, nav=nav, meta=f"generated {html.escape(generated)}" if generated else "",
+                                 footer=footer, font_file=font), encoding="utf-8")
     return [path for path, *_ in documents]
 
 

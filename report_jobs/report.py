@@ -41,7 +41,8 @@ def run_report(runtime: Any, name: str | None = None, *, preview: Path | None = 
     inputs = inputs or gather(runtime, now)
     run = ReportRun(name, report_pages(inputs, runtime.settings, name, definition), inputs)
     if preview is not None:
-        run.preview = write_preview(run.pages, preview / name, jira_url=runtime.settings.jira.url)
+        run.preview = write_preview(run.pages, preview / name, jira_url=runtime.settings.jira.url,
+                                    generated=inputs.generated)
     if publish:
         run.published = runtime.publisher.publish(run.pages, definition.parent_page)
     return run

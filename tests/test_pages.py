@@ -19,7 +19,7 @@ def page(**changes):
                                                        "预算超支 20%"]},
         {"project": "PAY", "rag": "green", "reasons": ["every indicator within its thresholds"]}])
     inputs = dict(
-        period="2026-W47", generated="2026-11-20 08:00", language="en",
+        period="2026-W47", language="en",
         rag=rag,
         progress=pd.DataFrame({"project": ["SHOP", "PAY"], "pct_points": [42.0, 100.0]}),
         portfolio_progress=pd.DataFrame({"pct_points": [71.0]}),

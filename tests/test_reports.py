@@ -113,6 +113,25 @@ def test_the_chinese_report(synced, run_cli, tmp_path):
     assert "主要风险" in pages["电商项目组合 · 董事会月报 · 风险"].body
 
 
+def test_pages_do_not_change_with_the_clock_alone(synced):
+    """The same data an hour later (same reporting period) gives the same pages: nothing to publish again."""
+    from datetime import UTC, datetime, timedelta
+
+    from config import load_settings
+    from pmokit.runtime import open_runtime
+    from report_jobs.report import run_report
+
+    _, config = synced
+    runtime = open_runtime(load_settings([Path(config)]))
+    try:
+        now = datetime(2026, 11, 17, 9, 15, tzinfo=UTC)  # a Tuesday: an hour later is the same ISO week
+        before = run_report(runtime, "portfolio-weekly", now=now).pages
+        after = run_report(runtime, "portfolio-weekly", now=now + timedelta(hours=1, minutes=7)).pages
+    finally:
+        runtime.close()
+    assert [(p.key, p.body, p.attachments) for p in before] == [(p.key, p.body, p.attachments) for p in after]
+
+
 def test_an_unknown_report_is_named_with_the_known_ones(run_cli, tmp_path):
     from sandbox.config_text import sandbox_config
 

@@ -20,7 +20,7 @@ def _value(frame: pd.DataFrame, project: str, column: str) -> Any:
     return None if value is None or (isinstance(value, float) and value != value) or value is pd.NaT else value
 
 
-def portfolio_page(*, period: str, generated: str, language: str, rag: pd.DataFrame,
+def portfolio_page(*, period: str, language: str, rag: pd.DataFrame,
                    progress: pd.DataFrame, portfolio_progress: pd.DataFrame, budget: pd.DataFrame,
                    milestones: pd.DataFrame, compliance: pd.DataFrame, gates: pd.DataFrame,
                    records: dict[str, str], jira_server_id: str | None = None,
@@ -49,7 +49,7 @@ def portfolio_page(*, period: str, generated: str, language: str, rag: pd.DataFr
     weights = compliance["passed"] + compliance["gaps"] if not compliance.empty else pd.Series(dtype=float)
     score = float((compliance["score"] * weights).sum() / weights.sum()) if weights.sum() else None
     body = environment().get_template("portfolio.xml.j2").render(
-        period=period, generated=generated, language=language, projects=projects,
+        period=period, language=language, projects=projects,
         rag_counts=[(colour, counts[colour]) for colour in ORDER if counts[colour]],
         portfolio=portfolio_progress.iloc[0].to_dict() if not portfolio_progress.empty else {"pct_points": None},
         compliance_score=score, jira_server_id=jira_server_id,

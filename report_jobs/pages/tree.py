@@ -51,7 +51,7 @@ def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list
     portfolio = inputs.portfolio
     rag = portfolio.rag[portfolio.rag["project"].isin(shown_projects)]
     body = portfolio_page(
-        period=portfolio.period, generated=inputs.generated, language=language, rag=rag,
+        period=portfolio.period, language=language, rag=rag,
         progress=portfolio.progress["project"], portfolio_progress=portfolio.progress["portfolio"],
         budget=portfolio.budget, milestones=portfolio.milestones, compliance=portfolio.compliance,
         gates=portfolio.gates, records=inputs.records, jira_server_id=settings.jira.server_id,

@@ -6,7 +6,7 @@ ZH = {
     "Overview": "概览", "Projects": "项目", "Project": "项目", "Program": "项目群", "Programs": "项目群",
     "Status": "状态", "Why": "原因", "Progress": "进度", "Progress (points)": "进度（按点数）",
     "Budget spent": "预算使用", "Next milestone": "下一里程碑", "Compliance": "合规", "Gates": "阶段门",
-    "Reporting period": "报告周期", "generated": "生成于", "Gaps": "不符合项", "Manager": "负责人",
+    "Reporting period": "报告周期", "Gaps": "不符合项", "Manager": "负责人",
     "Risks": "风险", "Resources": "资源", "Trends": "趋势", "Milestones": "里程碑", "Budget": "预算",
     "Actual cost": "实际成本", "Forecast": "预测成本", "Forecast variance": "预测偏差", "Schedule": "进度计划",
     "Baseline": "基线", "Time elapsed": "时间进度", "Work done": "完成工作", "Variance": "偏差",
