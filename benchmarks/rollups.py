@@ -21,14 +21,14 @@ from types import MappingProxyType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from config.reports import RagThresholds
 from pmokit.records import Issue, StatusCategory, User
-from report_jobs.config_section import RagThresholds
-from report_jobs.rollups.frame import issues_frame
-from report_jobs.rollups.milestones import due_changes_frame, milestones, slippage
-from report_jobs.rollups.money import budget, receivables, schedule_variance
-from report_jobs.rollups.progress import progress_levels
-from report_jobs.rollups.rag import rag
-from report_jobs.rollups.risks import heat_map, open_risks, top_risks
+from report_jobs.reports.rollups.frame import issues_frame
+from report_jobs.reports.rollups.milestones import due_changes_frame, milestones, slippage
+from report_jobs.reports.rollups.money import budget, receivables, schedule_variance
+from report_jobs.reports.rollups.progress import progress_levels
+from report_jobs.reports.rollups.rag import rag
+from report_jobs.reports.rollups.risks import heat_map, open_risks, top_risks
 
 TODAY = date(2026, 11, 20)
 CATEGORIES = [StatusCategory.TODO, StatusCategory.IN_PROGRESS, StatusCategory.DONE]
@@ -109,9 +109,10 @@ def demo_report() -> None:
     """The demo's whole run, then its reports alone (gathered once, every report built, previewed, published)."""
     import tempfile
 
-    from pmokit.demo import prepare, run_demo
-    from report_jobs.inputs import gather
-    from report_jobs.report import run_report
+    from pmokit.cli.demo_cmd import prepare
+    from pmokit.demo import run_demo
+    from report_jobs.reports.inputs import gather
+    from report_jobs.reports.report import run_report
     from sandbox import Sandbox
 
     with tempfile.TemporaryDirectory() as tmp, Sandbox.start(seed="demo") as sandbox:

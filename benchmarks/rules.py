@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config import DEFAULT_CONFIG, load_settings
 from pmokit.records import Attachment, Change, Issue, IssueLink, StatusCategory, User
+from rules.context import Standard
 from rules.engine import evaluate
 from rules.facts import Facts
 from rules.registry import kinds
@@ -205,6 +206,7 @@ def main() -> None:
     parser.add_argument("--gaps", type=float, default=0.08, help="chance that each requirement is missed")
     args = parser.parse_args()
     settings = load_settings([DEFAULT_CONFIG], require_secrets=False)
+    standard = Standard.of(settings)
     # Issue rules: one verdict per issue in scope. Gates need approvals (comments); portfolio rules speak of
     # people and groups, so they are timed on their own line.
     rules = [r for r in settings.rules if r.kind != "gate" and kinds()[r.kind].portfolio is None]
@@ -220,7 +222,7 @@ def main() -> None:
     engine = baseline = float("inf")
     for _ in range(args.repeat):  # best of N, alternating, so that neither side pays for a noisy moment
         started = time.perf_counter()
-        results = evaluate(rules, facts, None, NOW, settings=settings)
+        results = evaluate(rules, facts, None, NOW, standard=standard)
         engine = min(engine, time.perf_counter() - started)
         started = time.perf_counter()
         verdicts = run_closures(hand_rules, by_type)
@@ -229,7 +231,7 @@ def main() -> None:
     explained = sum(1 for _ in results)
     explaining = time.perf_counter() - started
     started = time.perf_counter()
-    findings = evaluate(portfolio_rules, facts, None, NOW, settings=settings)
+    findings = evaluate(portfolio_rules, facts, None, NOW, standard=standard)
     across = time.perf_counter() - started
 
     failing = len(results) - results.count_state(State.PASS)

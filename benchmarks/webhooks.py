@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pmokit.cli.sandbox_config import sandbox_config
 from sandbox import Sandbox
-from sandbox.config_text import sandbox_config
 from webhooks.signature import sign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,8 +222,8 @@ def part_load(seconds: float, runs: int = 3, servers: tuple[str, ...] = SERVERS)
 
 def part_e2e() -> None:
     from pmokit.store import inbox
+    from pmokit.supervisor import Service
     from tests.syncing import runtime_for, syncer
-    from webhooks.service import Service
 
     with Sandbox.start(seed="demo") as sb, tempfile.TemporaryDirectory() as tmp:
         runtime = runtime_for(sb, Path(tmp))
@@ -280,11 +280,11 @@ def part_crash(events: int = 1000, kills: int = 3) -> None:
         # The events name issues pmokit has something to say about: each must end with exactly one comment.
         from datetime import UTC, datetime
 
-        from rules.engine import evaluate
+        from report_jobs.sync.snapshot import load_facts
+        from rules.engine import evaluate_settings
 
-        facts = runtime.facts()
-        flagged = {r.issue_key for r in evaluate(list(runtime.settings.rules), facts, None, datetime.now(UTC),
-                                                 settings=runtime.settings).not_passing()
+        facts = load_facts(runtime)
+        flagged = {r.issue_key for r in evaluate_settings(runtime.settings, facts, datetime.now(UTC)).not_passing()
                    if r.failing and r.enforcement == "flag" and not r.in_grace and r.kind != "gate"}
         runtime.close()
         config = write_config(Path(tmp), sb.url, lease=5)

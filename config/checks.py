@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Phase, PortfolioSettings
+from .models import Phase, PortfolioSettings, ScheduleSettings
 from .problems import Path, Problem, did_you_mean
-from .registry import register_check
-from .yaml_source import Source
+from .reports import ReportSettings
+from .source import Source
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,9 @@ class CheckContext:
         return self.problem(path, f"unknown {kind} '{name}'{hint}")
 
 
-@register_check("portfolio")
+Check = Callable[[CheckContext], Iterable[Problem]]
+
+
 def _portfolio_is_coherent(ctx: CheckContext) -> Iterator[Problem]:
     portfolio: PortfolioSettings = ctx.sections["portfolio"]
     if portfolio.phase.source == "field" and portfolio.phase.field not in portfolio.fields:
@@ -49,7 +51,6 @@ def _portfolio_is_coherent(ctx: CheckContext) -> Iterator[Problem]:
             yield ctx.problem(("portfolio", "programs", index, "key"), f"program key '{name}' is used twice")
 
 
-@register_check("portfolio", "phases")
 def _phases_are_readable(ctx: CheckContext) -> Iterator[Problem]:
     portfolio: PortfolioSettings = ctx.sections["portfolio"]
     phases: list[Phase] = ctx.sections["phases"]
@@ -72,7 +73,6 @@ def _phases_are_readable(ctx: CheckContext) -> Iterator[Problem]:
             owner.setdefault(name.casefold(), phase.id)
 
 
-@register_check("portfolio", "phases")
 def _project_types_are_coherent(ctx: CheckContext) -> Iterator[Problem]:
     portfolio: PortfolioSettings = ctx.sections["portfolio"]
     types = portfolio.project_types
@@ -99,3 +99,26 @@ def _project_types_are_coherent(ctx: CheckContext) -> Iterator[Problem]:
                 yield ctx.unknown_name((*here, "phases", p_index), "phase", phase, phases)
             elif kind.phases.index(phase) != p_index:
                 yield ctx.problem((*here, "phases", p_index), f"phase '{phase}' is listed twice")
+
+
+def _reports_are_known(ctx: CheckContext) -> Iterator[Problem]:
+    reports: ReportSettings = ctx.sections["reports"]
+    schedule: ScheduleSettings = ctx.sections["schedule"]
+    for name in schedule.reports:
+        if name not in reports.definitions:
+            yield ctx.unknown_name(("schedule", "reports", name), "report", name, reports.definitions)
+    programs = {program.key for program in ctx.sections["portfolio"].programs}
+    for name, definition in reports.definitions.items():
+        for index, program in enumerate(definition.programs):
+            if program not in programs:
+                yield ctx.unknown_name(("reports", "definitions", name, "programs", index), "program", program,
+                                       programs)
+
+
+# Each check runs when every section it names parsed on its own (the rules' checks: config.rule_checks).
+CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
+    (("portfolio",), _portfolio_is_coherent),
+    (("portfolio", "phases"), _phases_are_readable),
+    (("portfolio", "phases"), _project_types_are_coherent),
+    (("reports", "schedule", "portfolio"), _reports_are_known),
+)

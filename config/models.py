@@ -1,79 +1,18 @@
-"""The typed, frozen core sections of a pmokit configuration."""
+"""The typed, frozen configuration: every section declared here, so a checker sees each attribute."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path as FsPath
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
+from .base import Cron, Frozen, LocalText, ProjectKey, Text, Url
+from .reports import ReportSettings
+from .rule_specs import AnyRule
 from .secrets import Secret
 
-
-class Frozen(BaseModel):
-    """Base for every configuration object: immutable, and unknown keys are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
-
-
-def _check_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError("must be an http:// or https:// URL")
-    return value.rstrip("/")
-
-
-def _check_cron(value: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        CronTrigger.from_crontab(value)
-    except ValueError as exc:
-        raise ValueError(f"not a valid cron expression ('minute hour day month weekday'): {exc}") from None
-    return value
-
-
-Url = Annotated[str, AfterValidator(_check_url)]
-Cron = Annotated[str, AfterValidator(_check_cron)]
-ProjectKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,9}$",
-                                  description="A Jira project key, e.g. SHOP")]
-
-
-class Text(Frozen):
-    """A name shown to people: English, with an optional Simplified Chinese form."""
-
-    en: str
-    zh: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_plain_string(cls, value: object) -> object:
-        return {"en": value} if isinstance(value, str) else value
-
-    def get(self, language: str) -> str:
-        return (self.zh or self.en) if language == "zh" else self.en
-
-    def __str__(self) -> str:
-        return f"{self.en} ({self.zh})" if self.zh else self.en
-
-
-LocalText = Annotated[Text, WithJsonSchema({
-    "description": "A name: plain text, or {en: ..., zh: ...} for both languages",
-    "anyOf": [
-        {"type": "string"},
-        {"type": "object", "additionalProperties": False, "required": ["en"],
-         "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}},
-    ],
-})]
+__all__ = ["Cron", "Frozen", "LocalText", "ProjectKey", "Text", "Url"]  # and the sections below
 
 
 class CloudAuth(Frozen):
@@ -224,7 +163,7 @@ def _lower(value: object) -> object:
 
 
 class Settings(Frozen):
-    """A whole pmokit configuration. Extension sections are added by :func:`config.loader.settings_model`."""
+    """A whole pmokit configuration."""
 
     version: Literal[1] = 1
     language: Annotated[Literal["en", "zh"], BeforeValidator(_lower)] = "en"
@@ -235,6 +174,8 @@ class Settings(Frozen):
     schedule: ScheduleSettings = ScheduleSettings()
     portfolio: PortfolioSettings
     phases: list[Phase] = Field(min_length=1)
+    rules: list[AnyRule] = []  # noqa: RUF012  (pydantic copies defaults; [] keeps the schema's default)
+    reports: ReportSettings = ReportSettings()
 
     # The directory of the first configuration file: relative paths in it are read from there.
     _base_dir: FsPath | None = PrivateAttr(None)

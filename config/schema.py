@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .loader import settings_model
+from .models import Settings
 
 SCHEMA_ID = "https://pmokit.dev/schema/config.json"
 
 
 def json_schema() -> dict[str, Any]:
-    schema = settings_model().model_json_schema(mode="validation")
+    schema = Settings.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "pmokit configuration"

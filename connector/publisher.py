@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pmokit.records import Remembered
+
 from .confluence_client import ConfluenceConnector
 from .errors import AtlassianError, Conflict, NotFound
 
@@ -34,14 +36,6 @@ class PageSpec:
     parent_key: str | None = None  # None: under the configured parent page
     labels: tuple[str, ...] = ()
     attachments: tuple[AttachmentSpec, ...] = ()
-
-
-@dataclass(frozen=True)
-class Remembered:
-    page_id: str
-    title: str
-    body_hash: str
-    version: int
 
 
 class PageMemory(Protocol):

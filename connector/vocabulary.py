@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from config.models import Settings
+from collections.abc import Sequence
+
+from config.models import Phase, PortfolioSettings
 from config.problems import did_you_mean
 
 from .errors import AtlassianError
@@ -13,10 +15,10 @@ class FieldMismatch(AtlassianError):
     """The configuration names a Jira field the site does not have."""
 
 
-def resolve_fields(settings: Settings, catalog: FieldCatalog) -> dict[str, str]:
+def resolve_fields(portfolio: PortfolioSettings, catalog: FieldCatalog) -> dict[str, str]:
     """Logical name -> Jira field id, for every field in ``portfolio.fields``; all mismatches in one error."""
     resolved, problems = {}, []
-    for logical, name in settings.portfolio.fields.items():
+    for logical, name in portfolio.fields.items():
         field_id = catalog.resolve(name)
         if field_id is None:
             problems.append(f"portfolio.fields.{logical}: Jira has no field '{name}'"
@@ -28,10 +30,9 @@ def resolve_fields(settings: Settings, catalog: FieldCatalog) -> dict[str, str]:
     return resolved
 
 
-def vocabulary(settings: Settings, catalog: FieldCatalog) -> Vocabulary:
-    portfolio = settings.portfolio
-    by_status = {s.casefold(): phase.id for phase in settings.phases for s in phase.statuses}
-    by_value = {v.casefold(): phase.id for phase in settings.phases for v in phase.values}
-    return Vocabulary(logical_fields=resolve_fields(settings, catalog), phase_by_status=by_status,
+def vocabulary(portfolio: PortfolioSettings, phases: Sequence[Phase], catalog: FieldCatalog) -> Vocabulary:
+    by_status = {s.casefold(): phase.id for phase in phases for s in phase.statuses}
+    by_value = {v.casefold(): phase.id for phase in phases for v in phase.values}
+    return Vocabulary(logical_fields=resolve_fields(portfolio, catalog), phase_by_status=by_status,
                       phase_field=portfolio.phase.field if portfolio.phase.source == "field" else None,
                       phase_by_value=by_value)

@@ -143,3 +143,13 @@ class Project:
     lead: User | None = None
     project_type: str | None = None
     record_issue_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """What pmokit last published of one Confluence page: where it is, and the hash of the body it wrote."""
+
+    page_id: str
+    title: str
+    body_hash: str
+    version: int

@@ -13,15 +13,22 @@ import os
 import socket
 import threading
 import uuid
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from config.models import Settings
+from pmokit.runtime import Runtime
 from pmokit.store import leases
+
+from .events.enforce import enforce_portfolio
+from .reports.report import run_report
+from .sync.jobs import Mode, run_sync
 
 log = logging.getLogger(__name__)
 LEASE = "scheduler"
 REPORT = "report:"
-_ACTIVE: dict[str, Any] = {}  # the leader's runtime, for the jobs (they are stored by name, not as objects)
+_ACTIVE: dict[str, Runtime] = {}  # the leader's runtime, for the jobs (they are stored by name, not as objects)
 
 
 def run_scheduled(job: str) -> None:
@@ -32,16 +39,27 @@ def run_scheduled(job: str) -> None:
         return
     if job.startswith(REPORT):
         scheduled_report(runtime, job.removeprefix(REPORT))
-        return
-    from webhooks.service import scheduled_sync
-
-    scheduled_sync(runtime, reconcile=job == "reconcile")
+    else:
+        scheduled_sync(runtime, reconcile=job == "reconcile")
 
 
-def scheduled_report(runtime: Any, name: str) -> None:
+def scheduled_sync(runtime: Runtime, *, reconcile: bool) -> None:
+    """A scheduled sync, as ``pmokit sync`` runs it (issues, then documents); the reconcile also re-evaluates and
+    enforces the whole portfolio (what webhooks missed). A failure is logged; the job runs again at its time."""
+    mode: Mode = "reconcile" if reconcile else "incremental"
+    try:
+        run = run_sync(runtime, mode)
+        log.info("scheduled %s: %s", mode, "; ".join(run.lines()))
+        if reconcile:
+            done = enforce_portfolio(runtime, trigger="reconcile",
+                                     action_limit=runtime.settings.webhooks.max_actions_per_hour)
+            log.info("reconcile enforced: %d action(s)", len(done.applied))
+    except Exception:
+        log.exception("the scheduled %s failed; it runs again at its next time", mode)
+
+
+def scheduled_report(runtime: Runtime, name: str) -> None:
     """Publish report ``name``; a failure is logged with what failed (the next run tries again)."""
-    from .report import run_report
-
     try:
         run = run_report(runtime, name, publish=True)
     except Exception:
@@ -54,7 +72,7 @@ def scheduled_report(runtime: Any, name: str) -> None:
         log.info("scheduled report %s: %s", name, published.line() if published else "nothing to publish")
 
 
-def planned_jobs(settings: Any) -> dict[str, str]:
+def planned_jobs(settings: Settings) -> dict[str, str]:
     """Job name -> cron expression, from the configuration's `schedule` (reports as ``report:NAME``)."""
     schedule = settings.schedule
     jobs = {name: cron for name, cron in (("sync", schedule.sync), ("reconcile", schedule.reconcile)) if cron}
@@ -63,11 +81,11 @@ def planned_jobs(settings: Any) -> dict[str, str]:
 
 
 class Scheduler:
-    def __init__(self, runtime: Any, *, ttl: float = 30.0, heartbeat: float = 10.0, holder: str | None = None):
+    def __init__(self, runtime: Runtime, *, ttl: float = 30.0, heartbeat: float = 10.0, holder: str | None = None):
         self.runtime, self.ttl, self.heartbeat = runtime, timedelta(seconds=ttl), heartbeat
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leader = False
-        self._scheduler = None
+        self._scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="pmokit-scheduler-lease", daemon=True)
 
@@ -89,8 +107,6 @@ class Scheduler:
         """Make a stored job due at once (the leader runs it)."""
         if self._scheduler is None:
             raise RuntimeError("this instance is not the scheduler")
-        from datetime import UTC, datetime
-
         self._scheduler.modify_job(job, next_run_time=datetime.now(UTC))
 
     # -- the lease ------------------------------------------------------------------------------------------
@@ -112,7 +128,6 @@ class Scheduler:
 
     def _take_over(self) -> None:
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-        from apscheduler.schedulers.background import BackgroundScheduler
         from apscheduler.triggers.cron import CronTrigger
 
         settings = self.runtime.settings

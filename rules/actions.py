@@ -4,14 +4,20 @@ Per issue: one pmokit comment listing the gaps of its `flag` and `revert` rules 
 in place; the gap label while there are gaps, removed when there are none (and the comment then says so, if it
 exists); and for a `revert` gate the project went past without passing, a transition back to the gate's first
 phase. Rules in `audit` and results in their grace period are recorded, not enforced.
+
+Every kind of action is one row of :data:`ACTIONS`: how it reads in a dry run and the audit, and which write it
+is (through :class:`JiraWrites`, which the connector's writer provides: this module performs no I/O itself).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Protocol
+
+from config.language import Words
 
 from .results import Result
 
@@ -19,53 +25,99 @@ COMMENT_MARKER = "compliance"
 GAP_LABEL = "pmo-gap"
 
 
+class ActionKind(StrEnum):
+    COMMENT = "comment"  # pmokit's one comment on the issue, created or updated in place
+    CLEAR_COMMENT = "clear_comment"  # the comment, where there is one, says the issue meets the standard
+    ADD_LABEL = "add_label"
+    REMOVE_LABEL = "remove_label"
+    TRANSITION = "transition"  # back to a gate's first phase
+
+
 @dataclass(frozen=True)
 class Action:
-    kind: str  # comment | clear_comment | add_label | remove_label | transition
+    kind: ActionKind
     issue_key: str
     text: str = ""  # comment text, label, or target status
     reason: str = ""
 
     def describe(self) -> str:
-        match self.kind:
-            case "comment":
-                return f"{self.issue_key}: comment (created or updated in place):\n" + _indent(self.text)
-            case "clear_comment":
-                return f"{self.issue_key}: update pmokit's comment, if there is one:\n" + _indent(self.text)
-            case "add_label" | "remove_label":
-                return f"{self.issue_key}: {self.kind.replace('_', ' ')} '{self.text}'"
-            case _:
-                return f"{self.issue_key}: transition back to '{self.text}' ({self.reason})"
+        return ACTIONS[self.kind].describe(self)
+
+
+class WriteOutcome(Protocol):
+    """What a write reports: what it did (``created``, ``updated``, ``unchanged``, …) and whether it changed."""
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def changed(self) -> bool: ...
+
+
+class JiraWrites(Protocol):
+    """The writes actions need (``connector.jira_writer.JiraWriter``); each is idempotent."""
+
+    def upsert_comment(self, key: str, name: str, text: str) -> WriteOutcome: ...
+    def update_comment_if_present(self, key: str, name: str, text: str) -> WriteOutcome: ...
+    def update_labels(self, key: str, add: tuple[str, ...] | list[str] = (),
+                      remove: tuple[str, ...] | list[str] = ()) -> WriteOutcome: ...
+    def transition_to(self, key: str, status: str) -> WriteOutcome: ...
+
+
+@dataclass(frozen=True)
+class ActionType:
+    describe: Callable[[Action], str]
+    apply: Callable[[JiraWrites, Action], WriteOutcome]
+    touches: str  # what of the issue it changes: comment | label | status
 
 
 def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in text.splitlines())
 
 
+ACTIONS: dict[ActionKind, ActionType] = {
+    ActionKind.COMMENT: ActionType(
+        lambda a: f"{a.issue_key}: comment (created or updated in place):\n" + _indent(a.text),
+        lambda w, a: w.upsert_comment(a.issue_key, COMMENT_MARKER, a.text), "comment"),
+    ActionKind.CLEAR_COMMENT: ActionType(
+        lambda a: f"{a.issue_key}: update pmokit's comment, if there is one:\n" + _indent(a.text),
+        lambda w, a: w.update_comment_if_present(a.issue_key, COMMENT_MARKER, a.text), "comment"),
+    ActionKind.ADD_LABEL: ActionType(
+        lambda a: f"{a.issue_key}: add label '{a.text}'",
+        lambda w, a: w.update_labels(a.issue_key, add=[a.text]), "label"),
+    ActionKind.REMOVE_LABEL: ActionType(
+        lambda a: f"{a.issue_key}: remove label '{a.text}'",
+        lambda w, a: w.update_labels(a.issue_key, remove=[a.text]), "label"),
+    ActionKind.TRANSITION: ActionType(
+        lambda a: f"{a.issue_key}: transition back to '{a.text}' ({a.reason})",
+        lambda w, a: w.transition_to(a.issue_key, a.text), "status"),
+}
+
+
 def comment_text(issue_key: str, gaps: Sequence[Result], language: str = "en",
                  next_gates: Sequence[Result] = ()) -> str:
-    zh = language == "zh"
+    t = Words(language)
     lines = []
     if gaps:
-        lines.append(f"h3. pmokit：{len(gaps)} 项不符合 PMO 规范" if zh
-                     else f"h3. pmokit: {len(gaps)} gap{'s' if len(gaps) != 1 else ''} against the PMO standard")
+        count = len(gaps)
+        lines.append(t(f"h3. pmokit: {count} gap{'s' if count != 1 else ''} against the PMO standard",
+                       f"h3. pmokit：{count} 项不符合 PMO 规范"))
         for result in gaps:
             lines.append(f"* *{result.rule_id}* ({result.severity.value}): {result.message}"
                          + (f" — {result.fix}" if result.fix else ""))
     else:
-        lines.append("h3. pmokit：符合 PMO 规范 ✓" if zh else "h3. pmokit: meets the PMO standard ✓")
+        lines.append(t("h3. pmokit: meets the PMO standard ✓", "h3. pmokit：符合 PMO 规范 ✓"))
     for gate in next_gates:
-        lines.append(("h4. 下一个阶段门：" if zh else "h4. Next gate: ") + gate.message)
+        lines.append(t("h4. Next gate: ", "h4. 下一个阶段门：") + gate.message)
         lines.extend(f"* {item}" for item in gate.missing)
         if gate.fix:
             lines.append(gate.fix)
-    lines.append("此评论由 pmokit 自动更新。" if zh else "This comment updates itself as the issue changes.")
+    lines.append(t("This comment updates itself as the issue changes.", "此评论由 pmokit 自动更新。"))
     return "\n".join(lines)
 
 
 def clear_text(language: str = "en") -> str:
-    return ("h3. pmokit：符合 PMO 规范 ✓\n此评论由 pmokit 自动更新。" if language == "zh"
-            else "h3. pmokit: meets the PMO standard ✓\nThis comment updates itself as the issue changes.")
+    return comment_text("", [], language)
 
 
 def plan(results: Iterable[Result], issue_keys: Iterable[str], *, language: str = "en",
@@ -84,29 +136,20 @@ def plan(results: Iterable[Result], issue_keys: Iterable[str], *, language: str 
         gaps = sorted((r for r in enforced if r.failing and r not in upcoming),
                       key=lambda r: (-r.severity.weight, r.rule_id))
         if gaps:
-            actions.append(Action("comment", key, comment_text(key, gaps, language, upcoming)))
-            actions.append(Action("add_label", key, GAP_LABEL))
+            actions.append(Action(ActionKind.COMMENT, key, comment_text(key, gaps, language, upcoming)))
+            actions.append(Action(ActionKind.ADD_LABEL, key, GAP_LABEL))
         elif upcoming:
-            actions.append(Action("comment", key, comment_text(key, [], language, upcoming)))
-            actions.append(Action("remove_label", key, GAP_LABEL))
+            actions.append(Action(ActionKind.COMMENT, key, comment_text(key, [], language, upcoming)))
+            actions.append(Action(ActionKind.REMOVE_LABEL, key, GAP_LABEL))
         elif flagged is None or key in flagged:
             # Compliant now: say so where pmokit said otherwise before; nothing at all on other issues.
-            actions.append(Action("clear_comment", key, clear_text(language)))
-            actions.append(Action("remove_label", key, GAP_LABEL))
+            actions.append(Action(ActionKind.CLEAR_COMMENT, key, clear_text(language)))
+            actions.append(Action(ActionKind.REMOVE_LABEL, key, GAP_LABEL))
         # One phase back at a time: to the start of the latest gate the project went past without passing.
         targets = revert_to or {}
         breached = [r for r in gaps if r.enforcement == "revert" and r.past_gate and r.rule_id in targets]
         if breached:
             latest = max(breached, key=lambda r: list(targets).index(r.rule_id))
-            actions.append(Action("transition", key, targets[latest.rule_id], f"{latest.rule_id}: {latest.message}"))
+            actions.append(Action(ActionKind.TRANSITION, key, targets[latest.rule_id],
+                                  f"{latest.rule_id}: {latest.message}"))
     return actions
-
-
-def revert_targets(settings: Any) -> dict[str, str]:
-    """For each gate: the first status of its first phase (where a project goes back to)."""
-    phases = {p.id: p for p in getattr(settings, "phases", [])}
-    out = {}
-    for rule in getattr(settings, "rules", []):
-        if rule.kind == "gate" and rule.from_phase in phases and phases[rule.from_phase].statuses:
-            out[rule.id] = phases[rule.from_phase].statuses[0]
-    return out

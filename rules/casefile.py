@@ -1,4 +1,7 @@
-"""Rule test cases in YAML: given issues (and their changes) at a moment, the results expected per rule."""
+"""Rule test cases in YAML: given issues (and their changes) at a moment, the results expected per rule.
+
+Parsing only: the files are read by the command that runs them (``pmokit rules test``), which hands the plain
+data and the location of every node to :func:`parse_cases`."""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
-from config.loader import problems_from
-from config.models import Frozen
-from config.problems import ConfigError, Problem
-from config.yaml_source import Source, expand_paths, load_file
+from config.base import Frozen
+from config.problems import Location, Problem
+from config.problems import Path as YamlPath
+from config.source import Source
+from config.validation import problems_from
 from pmokit.records import Attachment, Change, Comment, Issue, IssueLink, RemoteLink, StatusCategory, User
 
 CATEGORY_OF = {"done": StatusCategory.DONE, "closed": StatusCategory.DONE, "closure": StatusCategory.DONE,
@@ -108,25 +112,14 @@ class CaseFile(Frozen):
     cases: list[Case] = Field(min_length=1)
 
 
-def load_cases(paths: list[Path]) -> list[tuple[Path, Case]]:
-    """Every case in the given files and directories; raises :class:`ConfigError` listing every problem."""
-    found: list[tuple[Path, Case]] = []
-    problems: list[Problem] = []
-    for path in expand_paths(paths):
-        data, locations, file_problems = load_file(path, str(path))
-        problems.extend(file_problems)
-        if data is None:
-            continue
-        try:
-            parsed = TypeAdapter(CaseFile).validate_python(data)
-        except ValidationError as exc:
-            source = Source(data if isinstance(data, dict) else {}, locations, [path])
-            problems.extend(problems_from(exc, (), CaseFile, source))
-            continue
-        found.extend((path, case) for case in parsed.cases)
-    if problems:
-        raise ConfigError(problems)
-    return found
+def parse_cases(data: Any, locations: dict[YamlPath, Location], path: Path) -> tuple[list[Case], list[Problem]]:
+    """The cases of one file's plain data; problems located in the file."""
+    try:
+        parsed = TypeAdapter(CaseFile).validate_python(data)
+    except ValidationError as exc:
+        source = Source(data if isinstance(data, dict) else {}, locations, [path])
+        return [], list(problems_from(exc, (), CaseFile, source))
+    return list(parsed.cases), []
 
 
 def issues_of(case: Case, phase_by_status: dict[str, str]) -> list[Issue]:

@@ -7,15 +7,17 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from itertools import chain, compress
 from operator import not_
-from typing import Any
 
+from config.models import Settings
+from config.rule_specs import RuleSpec
 from pmokit.records import Issue
 
+from .context import CheckContext, Standard
 from .evaluation import Evaluation, RuleRun, explained
 from .facts import Facts, IssueScope
-from .registry import CheckContext, Kind, kinds
+from .registry import Kind, kinds
 from .results import Compliance, Result, State
-from .spec import RuleSpec
+from .scope import scope_test
 
 
 def affected(rules: Sequence[RuleSpec], trigger: str | None) -> list[RuleSpec]:
@@ -24,11 +26,21 @@ def affected(rules: Sequence[RuleSpec], trigger: str | None) -> list[RuleSpec]:
     return [r for r in rules if trigger is None or trigger in registry[r.kind].triggers]
 
 
+def evaluate_settings(settings: Settings, facts: Facts, now: datetime, *, trigger: str | None = None,
+                      issue_keys: Iterable[str] | None = None, rules: Sequence[RuleSpec] | None = None,
+                      language: str | None = None) -> Evaluation:
+    """The configuration's rules (or ``rules`` of it) on ``facts``, in its language (or ``language``): the one way
+    the suite evaluates the PMO's standard."""
+    chosen = settings.rules if rules is None else rules
+    return evaluate(chosen, facts, trigger, now, standard=Standard.of(settings, language), issue_keys=issue_keys)
+
+
 def evaluate(rules: Sequence[RuleSpec], facts: Facts, trigger: str | None, now: datetime, *,
-             language: str = "en", settings: Any = None, issue_keys: Iterable[str] | None = None) -> Evaluation:
-    """Results of every rule ``trigger`` can affect, for every issue in its scope (or only ``issue_keys``)."""
+             standard: Standard | None = None, issue_keys: Iterable[str] | None = None) -> Evaluation:
+    """Results of every rule ``trigger`` can affect, for every issue in its scope (or only ``issue_keys``);
+    ``standard``: what the rules read of the rest of the configuration (phases, record type, other rules)."""
     registry = kinds()
-    ctx = CheckContext(facts, now, language, settings)
+    ctx = CheckContext(facts, now, standard or Standard())
     targets: list[Issue] | None = None
     if issue_keys is not None:
         targets = [facts.issues[k] for k in dict.fromkeys(issue_keys) if k in facts.issues]
@@ -56,7 +68,7 @@ def _run(rule: RuleSpec, kind: Kind, targets: list[Issue] | None, ctx: CheckCont
     if kind.portfolio is not None:
         return _portfolio(rule, kind, ctx)
     candidates, statuses_indexed = _candidates(rule, ctx.facts, targets)
-    in_scope = rule.scope.test(ctx.facts, ctx.now, statuses_indexed=statuses_indexed)
+    in_scope = scope_test(rule.scope, ctx.facts, ctx.now, statuses_indexed=statuses_indexed)
     passes = kind.fast_pass(rule, ctx) if kind.fast_pass else None
     try:
         issues = list(filter(in_scope, candidates)) if in_scope else list(candidates)
@@ -78,7 +90,7 @@ def _portfolio(rule: RuleSpec, kind: Kind, ctx: CheckContext) -> RuleRun:
     run = RuleRun(rule, kind, [], [], [])
     try:
         candidates, statuses_indexed = _candidates(rule, ctx.facts, None)
-        in_scope = rule.scope.test(ctx.facts, ctx.now, statuses_indexed=statuses_indexed)
+        in_scope = scope_test(rule.scope, ctx.facts, ctx.now, statuses_indexed=statuses_indexed)
         findings = kind.portfolio(rule, list(filter(in_scope, candidates)) if in_scope else list(candidates), ctx)
     except Exception as exc:
         run.others.append(Result(rule.id, rule.kind, "", "", State.ERROR, rule.severity, rule.enforcement,

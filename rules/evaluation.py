@@ -12,12 +12,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
+from config.rule_specs import RuleSpec
 from pmokit.records import Issue
 
+from .context import CheckContext
 from .facts import IssueScope
-from .registry import CheckContext, Kind
+from .registry import Kind
 from .results import Outcome, Result, Severity, State
-from .spec import RuleSpec
 
 
 @dataclass(frozen=True, slots=True)

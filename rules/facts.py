@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from config.conditions import BUILTIN_NAMES, RELATIONS
 from pmokit.records import Change, Comment, Issue, StatusCategory
 
 
@@ -112,7 +113,9 @@ BUILTIN_FIELDS = {
     "links": lambda i: [link.url for link in i.remote_links],
     "done": lambda i: i.status_category is StatusCategory.DONE,  # Issue.is_done, one call fewer: read per check
 }
-RELATIONS = {"parent", "epic", "children"}
+# The condition language knows the same names (config.conditions); a name read here but unknown there, or the
+# other way round, would be a condition that validates and then reads nothing.
+assert set(BUILTIN_FIELDS) == BUILTIN_NAMES, set(BUILTIN_FIELDS) ^ BUILTIN_NAMES
 
 
 class IssueScope:
@@ -156,8 +159,3 @@ def reader(path: str, facts: Facts, now: datetime) -> Callable[[Issue], Any]:
         return cursor.value(path)
 
     return read
-
-
-def known_names(logical_fields: Iterable[str]) -> set[str]:
-    """Every name an expression may start a path with."""
-    return set(BUILTIN_FIELDS) | RELATIONS | {"program"} | set(logical_fields)

@@ -1,36 +1,28 @@
-"""Rule kinds, registered in one place (``rules.kinds``): each brings its config schema, check and triggers."""
+"""Rule kinds, registered in one place (``rules.kinds``): each brings its check and the events that can change
+its result. The kind's YAML schema is in ``config.rule_specs`` under the same name."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
+from config.rule_specs import RuleSpec
 from pmokit.records import Issue
 
-from .facts import Facts
+from .context import CheckContext
+from .facts import IssueScope
 from .results import Finding, Outcome
-from .spec import RuleSpec
 
 # Events that can change a result. An event re-evaluates only the rules whose kind lists it.
 CREATED, FIELD_CHANGE, TRANSITION, COMMENT, LINK, SCHEDULED = (
     "created", "field_change", "transition", "comment", "link", "scheduled")
 TRIGGERS = (CREATED, FIELD_CHANGE, TRANSITION, COMMENT, LINK, SCHEDULED)
+# Not a trigger of any rule: the issue is gone (``jira:issue_deleted``); it leaves the store.
+DELETED = "deleted"
 
-
-@dataclass(frozen=True)
-class CheckContext:
-    facts: Facts
-    now: datetime
-    language: str = "en"
-    settings: Any = None  # config.Settings, for kinds that read the portfolio (record type, fields)
-
-    def t(self, en: str, zh: str) -> str:
-        return zh if self.language == "zh" else en
-
-
-IssueCheck = Callable[[Any, Any, CheckContext], Outcome]  # (spec, issue scope, context) -> outcome
+# The callables take the kind's own spec class; ``Any`` here because each kind narrows it.
+IssueCheck = Callable[[Any, IssueScope, CheckContext], Outcome]  # (spec, issue scope, context) -> outcome
 # (spec, context) -> a test that is true exactly when the check would pass. The engine runs it on every issue in
 # scope and the full, explained check only where it is false; a pass is explained when it is read.
 FastPass = Callable[[Any, CheckContext], Callable[[Issue], bool]]
@@ -45,7 +37,6 @@ class Kind:
     check: IssueCheck
     triggers: frozenset[str]
     summary: str = ""
-    config_fields: tuple[str, ...] = field(default=())  # spec attributes naming logical fields, for validation
     fast_pass: FastPass | None = None
     portfolio: PortfolioCheck | None = None  # set for kinds that look across issues; `check` then reads one project
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from config.rule_specs import Severity
+
+__all__ = ["Compliance", "Finding", "Outcome", "Result", "Severity", "State"]
+
 
 class State(StrEnum):
     PASS = "pass"
@@ -12,17 +16,6 @@ class State(StrEnum):
     PENDING = "pending"  # e.g. a gate whose criteria hold but approvals are missing
     SKIPPED = "skipped"  # the rule does not apply to this issue now
     ERROR = "error"  # the rule itself failed; the message says why
-
-
-class Severity(StrEnum):
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-    BLOCKER = "blocker"
-
-    @property
-    def weight(self) -> int:
-        return {"info": 1, "warning": 2, "error": 4, "blocker": 8}[self.value]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from config.models import Settings
 
 from .casefile import Case, case_now, changes_of, comments_of, issues_of
-from .engine import evaluate
+from .engine import evaluate_settings
 from .facts import Facts
 from .results import Result
 
@@ -22,16 +23,16 @@ class CaseReport:
         return not self.failures
 
 
-def run_case(case: Case, source: str, rules: list[Any], settings: Any) -> CaseReport:
+def run_case(case: Case, source: str, settings: Settings) -> CaseReport:
+    """The configuration's rules over the case's issues at its moment, against what the case expects."""
     phase_by_status = {s.casefold(): p.id for p in settings.phases for s in (*p.statuses, *p.values)}
     program_of = {k: p.key for p in settings.portfolio.programs for k in p.projects}
     issues = issues_of(case, phase_by_status)
     facts = Facts.build(issues, changes=changes_of(case, issues), comments=comments_of(case, issues),
                         program_of=program_of, groups=case.groups)
-    results = evaluate(rules, facts, None, case_now(case), language=case.language or settings.language,
-                       settings=settings)
+    results = evaluate_settings(settings, facts, case_now(case), language=case.language)
     by_key: dict[tuple[str, str], Result] = {(r.rule_id, r.identity): r for r in results}
-    known_rules = {r.id for r in rules}
+    known_rules = {r.id for r in settings.rules}
     report = CaseReport(case.name, source)
     for expected in case.expect:
         where = f"{expected.rule} on {expected.issue}"

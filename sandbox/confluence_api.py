@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from report_jobs.pages.html import document
+from report_jobs.reports.pages.html import document
 
 from . import cql, storage
 from .app import error, site

@@ -64,7 +64,7 @@ def _esc(text: str) -> str:
 @blueprint.get("/browse/<key>")
 def browse(key: str) -> Response:
     """An issue as people read it: summary, status, labels, comments (pmokit's among them)."""
-    from report_jobs.pages.html import document
+    from report_jobs.reports.pages.html import document
 
     state = site().state
     issue = state.issue(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from report_jobs.pages.html import parse, to_html
+from report_jobs.reports.pages.html import parse, to_html
 
 __all__ = ["parse", "problem", "to_html"]
 

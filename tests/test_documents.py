@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from report_jobs.documents import owner
+from report_jobs.sync.documents import owner
 from tests.syncing import runtime_for
 
 

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from report_jobs.pages.portfolio import portfolio_page
-from report_jobs.pages.storage import NAMESPACES, check, expand, status
+from report_jobs.reports.pages.portfolio import portfolio_page
+from report_jobs.reports.pages.storage import NAMESPACES, check, expand, status
 
 AC = "{http://atlassian.com/content}"
 
@@ -72,16 +72,17 @@ def test_the_demo_portfolio_from_a_synced_sandbox(fresh_sandbox, tmp_path):
     """The whole chain on the demo data: store → facts → rules → roll-ups."""
     from datetime import UTC, datetime
 
-    from report_jobs.portfolio import build
-    from rules.engine import evaluate
+    from report_jobs.reports.portfolio import build
+    from report_jobs.sync.snapshot import load_facts
+    from rules.engine import evaluate_settings
     from tests.syncing import runtime_for, syncer
 
     runtime = runtime_for(fresh_sandbox, tmp_path)
     try:
         syncer(runtime).full()
-        facts, settings = runtime.facts(), runtime.settings
+        facts, settings = load_facts(runtime), runtime.settings
         now = datetime(2026, 11, 20, 8, tzinfo=UTC)
-        results = evaluate(list(settings.rules), facts, None, now, settings=settings)
+        results = evaluate_settings(settings, facts, now)
         portfolio = build(facts, results, settings, now.date())
     finally:
         runtime.close()

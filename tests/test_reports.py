@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from report_jobs.pages.html import parse
+from report_jobs.reports.pages.html import parse
 from tests.syncing import runtime_for, syncer
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -119,7 +119,7 @@ def test_pages_do_not_change_with_the_clock_alone(synced):
 
     from config import load_settings
     from pmokit.runtime import open_runtime
-    from report_jobs.report import run_report
+    from report_jobs.reports.report import run_report
 
     _, config = synced
     runtime = open_runtime(load_settings([Path(config)]))
@@ -133,7 +133,7 @@ def test_pages_do_not_change_with_the_clock_alone(synced):
 
 
 def test_an_unknown_report_is_named_with_the_known_ones(run_cli, tmp_path):
-    from sandbox.config_text import sandbox_config
+    from pmokit.cli.sandbox_config import sandbox_config
 
     config = tmp_path / "pmokit.yaml"
     config.write_text(sandbox_config("http://127.0.0.1:9"), encoding="utf-8")
@@ -160,8 +160,8 @@ def test_a_schedule_for_an_unknown_report_is_a_configuration_error(run_cli, tmp_
 def test_charts_draw_chinese_and_refuse_missing_glyphs():
     import pandas as pd
 
-    from report_jobs.charts import MissingGlyphs, burnup_chart, missing_glyphs
-    from report_jobs.pages.words import ZH
+    from report_jobs.reports.charts import MissingGlyphs, burnup_chart, missing_glyphs
+    from report_jobs.reports.pages.words import ZH
 
     assert missing_glyphs("".join(ZH.values()) + "电商项目组合 订单管理 李娜 郭强") == []
     series = pd.DataFrame({"week": pd.date_range("2026-09-06", periods=4, freq="W"), "scope": [5, 6, 8, 8],

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from pmokit.records import Change, Issue, StatusCategory, User
-from report_jobs.rollups.frame import issues_frame
-from report_jobs.rollups.milestones import due_changes_frame, milestones, slippage
-from report_jobs.rollups.money import budget, receivables, schedule_variance
-from report_jobs.rollups.progress import progress
-from report_jobs.rollups.risks import heat_map, open_risks, top_risks
+from report_jobs.reports.rollups.frame import issues_frame
+from report_jobs.reports.rollups.milestones import due_changes_frame, milestones, slippage
+from report_jobs.reports.rollups.money import budget, receivables, schedule_variance
+from report_jobs.reports.rollups.progress import progress
+from report_jobs.reports.rollups.risks import heat_map, open_risks, top_risks
 
 TODAY = date(2026, 11, 20)
 DONE, WIP, TODO = StatusCategory.DONE, StatusCategory.IN_PROGRESS, StatusCategory.TODO
@@ -119,8 +119,8 @@ def test_risk_register_heat_map_and_top_risks(frame):
 
 
 def test_every_rag_colour_carries_the_indicators_that_set_it(frame):
-    from report_jobs.config_section import RagThresholds
-    from report_jobs.rollups.rag import rag, reasons_in
+    from config.reports import RagThresholds
+    from report_jobs.reports.rollups.rag import rag, reasons_in
 
     ids = {i.id: i.key for i in PORTFOLIO}
     slipped = slippage(frame, due_changes_frame([]), ids)
@@ -148,8 +148,8 @@ def test_every_rag_colour_carries_the_indicators_that_set_it(frame):
 
 
 def test_resource_conflicts_by_week_across_projects():
-    from report_jobs.config_section import ResourceSettings
-    from report_jobs.rollups.resources import conflicts, weekly_load
+    from config.reports import ResourceSettings
+    from report_jobs.reports.rollups.resources import conflicts, weekly_load
 
     li, wang = User("u1", "Li Na"), User("u2", "Wang Wei")
     issues = [issue("SHOP-20", category=WIP, assignee=li, story_points=8, due=date(2026, 11, 24)),   # week of 23 Nov
@@ -172,7 +172,7 @@ def test_resource_conflicts_by_week_across_projects():
 
 
 def test_compliance_per_project_and_program_and_gate_states():
-    from report_jobs.rollups.compliance import compliance_frame, gate_states, program_compliance
+    from report_jobs.reports.rollups.compliance import compliance_frame, gate_states, program_compliance
     from rules.results import Result, Severity, State
 
     def result(rule, key, state, severity=Severity.ERROR, kind="required_fields"):
@@ -198,7 +198,7 @@ def test_compliance_per_project_and_program_and_gate_states():
 def test_project_managers_kpis():
     from types import SimpleNamespace
 
-    from report_jobs.rollups.kpis import first_decisions, on_time_milestones
+    from report_jobs.reports.rollups.kpis import first_decisions, on_time_milestones
 
     li, wang = User("u1", "Li Na"), User("u2", "Wang Wei")
     issues = [issue("SHOP-1", "Project", WIP, assignee=li), issue("PAY-1", "Project", WIP, assignee=wang),
@@ -219,10 +219,10 @@ def test_project_managers_kpis():
 
 
 def test_status_history_across_periods(store_url, frame):
+    from config.reports import RagThresholds
     from pmokit.store import make_engine, session_factory, snapshots, upgrade
-    from report_jobs.config_section import RagThresholds
-    from report_jobs.rollups.history import changes_since, period_of, rag_history
-    from report_jobs.rollups.rag import rag
+    from report_jobs.reports.rollups.history import changes_since, period_of, rag_history
+    from report_jobs.reports.rollups.rag import rag
 
     assert period_of(date(2026, 11, 20)) == "2026-W47" and period_of(date(2027, 1, 1)) == "2026-W53"
     ids = {i.id: i.key for i in PORTFOLIO}
@@ -252,7 +252,7 @@ def test_status_history_across_periods(store_url, frame):
 
 
 def test_burnup_counts_scope_and_done_at_each_week_end():
-    from report_jobs.rollups.burnup import burnup
+    from report_jobs.reports.rollups.burnup import burnup
 
     def at(day):
         return datetime(2026, 11, day, 12, tzinfo=UTC)

@@ -7,14 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 
 from config import DEFAULT_CONFIG, load_settings
+from config.rule_specs import RuleScope
 from pmokit.records import Attachment, Change, Issue, RemoteLink, StatusCategory, User
+from rules.context import Standard
 from rules.engine import compliance, evaluate
 from rules.facts import Facts
 from rules.results import State
-from rules.spec import RuleScope
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 SETTINGS = load_settings([DEFAULT_CONFIG], require_secrets=False)
+STANDARD = Standard.of(SETTINGS)
 TEMPLATE_RULES = [r for r in SETTINGS.rules if r.kind != "gate"]
 
 
@@ -54,7 +56,7 @@ def varied_portfolio(seed: int, size: int = 600) -> Facts:
 def test_fast_verdicts_agree_with_the_explained_checks():
     for seed in range(3):
         facts = varied_portfolio(seed)
-        evaluation = evaluate(TEMPLATE_RULES, facts, None, NOW, settings=SETTINGS)
+        evaluation = evaluate(TEMPLATE_RULES, facts, None, NOW, standard=STANDARD)
         explained = list(evaluation)
         assert len(explained) == len(evaluation) > 300
         for state in State:
@@ -64,7 +66,7 @@ def test_fast_verdicts_agree_with_the_explained_checks():
 
 
 def test_compliance_from_verdicts_equals_compliance_from_explained_results():
-    evaluation = evaluate(TEMPLATE_RULES, varied_portfolio(5), None, NOW, settings=SETTINGS)
+    evaluation = evaluate(TEMPLATE_RULES, varied_portfolio(5), None, NOW, standard=STANDARD)
     fast, slow = compliance(evaluation), compliance(list(evaluation))
     assert fast == slow and len(fast) == 7
     assert all(c.failed == len(c.gaps) for c in fast.values())
@@ -72,7 +74,7 @@ def test_compliance_from_verdicts_equals_compliance_from_explained_results():
 
 def test_results_read_rule_by_rule_in_the_order_of_the_facts():
     facts = varied_portfolio(1, size=120)
-    evaluation = evaluate(TEMPLATE_RULES, facts, None, NOW, settings=SETTINGS)
+    evaluation = evaluate(TEMPLATE_RULES, facts, None, NOW, standard=STANDARD)
     explained = list(evaluation)
     rule_order = [r.id for r in TEMPLATE_RULES]
     assert [rule_order.index(r.rule_id) for r in explained] == sorted(rule_order.index(r.rule_id) for r in explained)
@@ -116,7 +118,7 @@ def test_a_value_that_breaks_a_check_is_an_error_on_that_issue_only():
 
 def test_a_scope_condition_selects_the_same_issues_as_the_condition_on_each_issue():
     """Conditions run on issues directly in the engine; they must mean what they mean on one issue's scope."""
-    from rules.expr import compile_expression
+    from config.conditions import compile_expression
     from rules.facts import IssueScope
 
     facts = varied_portfolio(4)

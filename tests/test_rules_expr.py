@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from rules.expr import ExpressionError, compile_expression
+from config.conditions import ExpressionError, compile_expression
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from pmokit.records import Comment, User
-from rules import commands
+from rules import gates
 from tests.test_config_validate import GOOD, problems
 
 
@@ -14,24 +14,24 @@ def comment(body: str, author: str = "li.na") -> Comment:
 
 
 def test_commands_are_read_from_comment_lines():
-    [approve] = commands.parse(comment("Reviewed the charter.\n  /pmo approve g2\nThanks"))
+    [approve] = gates.parse(comment("Reviewed the charter.\n  /pmo approve g2\nThanks"))
     assert (approve.gate, approve.decision, approve.author) == ("G2", "go", "li.na")
-    [conditional] = commands.parse(comment("/pmo approve G3 conditional 2026-12-31 cost report by year end"))
+    [conditional] = gates.parse(comment("/pmo approve G3 conditional 2026-12-31 cost report by year end"))
     assert conditional.decision == "conditional-go" and conditional.deadline == date(2026, 12, 31)
     assert conditional.conditions == "cost report by year end"
-    decisions = [c.decision for c in commands.parse(comment(
+    decisions = [c.decision for c in gates.parse(comment(
         "/pmo reject G2 no budget\n/pmo hold G2 vendor\n/pmo recycle G2 redo\n/pmo kill G2 no case"))]
     assert decisions == ["reject", "hold", "recycle", "kill"]
-    assert commands.parse(comment("please /pmo approve G2")) == []  # a command starts its line
-    assert commands.parse(comment("/pmo promote G2")) == []
-    assert commands.parse(comment("/pmo reject G2 because")) [0].reason == "because"
+    assert gates.parse(comment("please /pmo approve G2")) == []  # a command starts its line
+    assert gates.parse(comment("/pmo promote G2")) == []
+    assert gates.parse(comment("/pmo reject G2 because")) [0].reason == "because"
 
 
 def test_commands_for_one_gate_in_order():
     first = Comment("1", "1", "/pmo approve G2", User("a"), datetime(2026, 1, 2, tzinfo=UTC))
     second = Comment("2", "1", "/pmo reject G2 no", User("b"), datetime(2026, 1, 1, tzinfo=UTC))
     other = Comment("3", "1", "/pmo approve G1", User("a"), datetime(2026, 1, 3, tzinfo=UTC))
-    assert [c.decision for c in commands.commands([first, second, other], "g2")] == ["reject", "go"]
+    assert [c.decision for c in gates.commands([first, second, other], "g2")] == ["reject", "go"]
 
 
 GATE = """\

@@ -10,16 +10,16 @@ import pytest
 from pydantic import TypeAdapter
 
 from config import DEFAULT_CONFIG, load_settings
+from config.rule_specs import AnyRule, RuleSpec
 from pmokit.records import Attachment, Change, Issue, IssueLink, RemoteLink, StatusCategory, User
-from rules.config_section import _rule_union
+from rules.context import CheckContext, Standard
 from rules.engine import affected, compliance, evaluate
 from rules.facts import Facts
-from rules.registry import CheckContext, Kind, register
+from rules.registry import Kind, register
 from rules.results import Outcome, State
-from rules.spec import RuleSpec
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-RULE = TypeAdapter(_rule_union())
+RULE = TypeAdapter(AnyRule)
 
 
 def rule(**data):
@@ -34,9 +34,10 @@ def issue(key="SHOP-1", issue_type="Project", **kwargs) -> Issue:
     return Issue(**(defaults | kwargs))
 
 
-def run(rules, issues, changes=(), **kwargs):
+def run(rules, issues, changes=(), *, settings=None, language="en"):
+    standard = Standard.of(settings, language) if settings is not None else Standard(language=language)
     return evaluate(rules if isinstance(rules, list) else [rules], Facts.build(issues, changes=changes), None, NOW,
-                    **kwargs)
+                    standard=standard)
 
 
 def test_required_fields():

@@ -138,11 +138,11 @@ def test_a_crash_between_fetch_and_commit_loses_nothing(cloud, monkeypatch):
     real_save = store_issues.save_issues
     calls = {"n": 0}
 
-    def crash_on_second_batch(session_, issues, links=None):
+    def crash_on_second_batch(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("the process died here")
-        return real_save(session_, issues, links)
+        return real_save(*args, **kwargs)
 
     monkeypatch.setattr(store_issues, "save_issues", crash_on_second_batch)
     with pytest.raises(RuntimeError):

@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 
 from pmokit.store import inbox
 from pmokit.store.tables import AuditEvent, InboxEvent
-from report_jobs.worker import Worker, drain
+from report_jobs.events.worker import Worker, drain
+from report_jobs.sync.snapshot import FactsCache, load_facts
 from tests.syncing import runtime_for, syncer
 from webhooks.events import classify
 
@@ -172,9 +173,9 @@ def test_two_workers_share_one_inbox_without_handling_an_event_twice(store_url):
 def test_the_workers_facts_follow_the_store(synced):
     """Reading only what the store gained gives the same facts as reading it all."""
     sb, runtime = synced
-    cache = runtime.facts_cache()
+    cache = FactsCache.of(runtime)
     before = cache.get()
-    assert before.issues.keys() == runtime.facts().issues.keys()
+    assert before.issues.keys() == load_facts(runtime).issues.keys()
     people = sb.session("li.na@example.com", "sandbox-li.na")
     api = f"{sb.url}/rest/api/2"
     assert people.put(f"{api}/issue/OMS-3", json={"fields": {"summary": "renamed"}}).status_code == 204
@@ -182,8 +183,8 @@ def test_the_workers_facts_follow_the_store(synced):
     assert sb.session().delete(f"{api}/issue/LOG-5").status_code == 204
     refresh = syncer(runtime)
     refresh.refresh([str(sb.state.issue(k).id) for k in ("OMS-3", "OMS-1")])
-    refresh.forget(str(next(i.id for i in runtime.facts().issues.values() if i.key == "LOG-5")))
-    after, truth = cache.get(), runtime.facts()
+    refresh.forget(str(next(i.id for i in load_facts(runtime).issues.values() if i.key == "LOG-5")))
+    after, truth = cache.get(), load_facts(runtime)
     assert after.issues == truth.issues and after.issues["OMS-3"].summary == "renamed"
     assert "LOG-5" not in after.issues
     assert after.comments == truth.comments and after.changes == truth.changes
@@ -221,7 +222,7 @@ def test_one_worker_at_a_time_acts_on_an_issue(store_url):
 
 def test_the_scheduled_reconcile_enforces_what_webhooks_missed(synced):
     """No webhook at all: the hourly reconcile re-reads the portfolio and enforces the standard on it."""
-    from webhooks.service import scheduled_sync
+    from report_jobs.scheduler import scheduled_sync
 
     sb, runtime = synced
     scheduled_sync(runtime, reconcile=True)

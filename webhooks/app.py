@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -20,7 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
-from pmokit.store import inbox
+from config.models import Settings
+from pmokit.store import inbox, open_store
+from pmokit.store.engine import start_checkpointer
 
 from .events import Ignored, classify
 from .group_commit import GroupCommit
@@ -45,19 +48,16 @@ def _text(raw: bytes) -> str:
     return raw.decode(json.detect_encoding(raw), errors="replace").replace("\x00", "")
 
 
-def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, metrics: Metrics | None = None) -> Flask:
+def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None,
+               metrics: Metrics | None = None) -> Flask:
     """The receiver for ``settings`` (a pmokit configuration); ``sessions`` defaults to its store, migrated."""
-    on_start = None
+    on_start: Callable[[], object] | None = None
     if sessions is None:
-        from pmokit.store import make_engine, session_factory, upgrade
-        from pmokit.store.engine import start_checkpointer
-
-        engine = make_engine(settings.store.url, settings.base_dir, background_checkpoint=True)
-        upgrade(engine)
-        sessions = session_factory(engine)
+        opened = open_store(settings.store.url, settings.base_dir, background_checkpoint=True)
+        sessions = opened.sessions
 
         def on_start() -> None:
-            start_checkpointer(engine)
+            start_checkpointer(opened.engine)
     store = sessions
 
     def inbox_counts() -> dict[str, int]:
@@ -89,7 +89,7 @@ def create_app(settings: Any, sessions: sessionmaker[Session] | None = None, met
         finally:
             metrics.ack_seconds.observe(time.perf_counter() - started)
 
-    def _receive(answer) -> Response:
+    def _receive(answer: Callable[..., Response]) -> Response:
         if request.content_length is not None and request.content_length > MAX_BODY:
             return answer(413, "rejected", error=f"the body is over {MAX_BODY} bytes")
         raw = request.get_data(cache=False)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.registry import COMMENT, CREATED, FIELD_CHANGE, LINK, TRANSITION
+from rules.registry import COMMENT, CREATED, DELETED, FIELD_CHANGE, LINK, TRANSITION
 
 # Changelog fields (as Jira names them) and the rule trigger a change of them is.
 TRANSITION_FIELDS = {"status", "resolution", "workflow"}
@@ -21,7 +21,6 @@ COMMENT_TYPES = {"issue_commented", "issue_comment_edited", "issue_comment_delet
 TRANSITION_TYPES = {"issue_generic", "issue_resolved", "issue_closed", "issue_reopened", "issue_work_started",
                     "issue_work_stopped", "issue_moved"}
 ISSUE_IN_URL = re.compile(r"/issue/(\d+)/comment/")
-DELETED = "deleted"
 
 
 @dataclass(frozen=True)

@@ -39,15 +39,17 @@ def cli(ctx: click.Context, config_paths: tuple[str, ...], verbose: int, log_for
 
 
 def _register_commands() -> None:
-    from .audit_cmd import audit_command, gate_group
+    from .audit_cmd import audit_command
     from .check_cmd import check_command
     from .config_cmd import config_group
     from .db_cmd import db_group
     from .demo_cmd import demo_command
+    from .gate_cmd import gate_group
+    from .inbox_cmd import inbox_group
     from .report_cmd import report_command
     from .rules_cmd import rules_group
     from .sandbox_cmd import sandbox_group
-    from .serve_cmd import inbox_group, scheduler_command, serve_command, worker_command
+    from .serve_cmd import scheduler_command, serve_command, worker_command
     from .sync_cmd import sync_command
 
     cli.add_command(audit_command)

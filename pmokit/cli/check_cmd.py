@@ -28,7 +28,8 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
                   fmt: str, all_results: bool) -> None:
     """Evaluate issues from the store (run `pmokit sync` first) and enforce the PMO's rules on them."""
     from pmokit.runtime import open_runtime
-    from report_jobs.enforce import enforce
+    from report_jobs.events.enforce import enforce
+    from report_jobs.sync.snapshot import load_facts
     from rules.engine import compliance
 
     if sum(bool(x) for x in (keys, projects, jql)) != 1:
@@ -36,7 +37,7 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
     settings = state.settings()
     runtime = open_runtime(settings)
     try:
-        facts = runtime.facts()
+        facts = load_facts(runtime)
         if jql:
             from connector.jira_reader import JiraReader
 

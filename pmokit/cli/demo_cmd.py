@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .context import CliState, pass_state
 from .errors import UserError
+
+if TYPE_CHECKING:
+    from pmokit.demo import DemoResult
+    from pmokit.runtime import Runtime
+    from sandbox import Sandbox
 
 EVENTS = ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created", "comment_updated",
           "comment_deleted"]
@@ -25,7 +31,7 @@ EVENTS = ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "com
 def demo_command(state: CliState, directory: Path, serve: bool, port: int) -> None:
     """Start a sandbox Jira and Confluence with a demo portfolio, sync it, enforce the example PMO standard
     (comments and labels on its issues), publish the portfolio pages, and write an HTML preview."""
-    from pmokit.demo import prepare, run_demo
+    from pmokit.demo import run_demo
     from sandbox import Sandbox
 
     directory = directory.resolve()
@@ -47,7 +53,23 @@ def demo_command(state: CliState, directory: Path, serve: bool, port: int) -> No
         sandbox.close()
 
 
-def _summary(result, sandbox) -> None:
+def prepare(directory: Path, sandbox: Sandbox) -> Runtime:
+    """A fresh store and a configuration pointed at ``sandbox`` in ``directory`` (an earlier demo's store goes:
+    it described another sandbox)."""
+    from config import load_settings
+    from pmokit.runtime import open_runtime
+
+    from .sandbox_config import sandbox_config
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("pmokit.db*"):
+        stale.unlink()
+    config = directory / "pmokit.yaml"
+    config.write_text(sandbox_config(sandbox.url, store="sqlite:///pmokit.db"), encoding="utf-8")
+    return open_runtime(load_settings([config]))
+
+
+def _summary(result: DemoResult, sandbox: Sandbox) -> None:
     rag = ", ".join(f"{colour} {result.rag[colour]}" for colour in ("red", "amber", "green") if result.rag[colour])
     gates = ", ".join(f"{state} {n}" for state, n in sorted(result.gates.items()))
     click.echo(f"synced {result.issues} issues in {result.projects} projects; RAG: {rag}")
@@ -65,8 +87,8 @@ def _summary(result, sandbox) -> None:
     click.echo(f"configuration used:  {result.config}  (pmokit --config {result.config} ...)")
 
 
-def _serve(runtime, sandbox) -> None:
-    from webhooks.service import Service
+def _serve(runtime: Runtime, sandbox: Sandbox) -> None:
+    from pmokit.supervisor import Service
 
     service = Service(runtime, bind="127.0.0.1:0", workers=2, schedule=False).start()
     hook = {"name": "pmokit demo", "url": f"{service.url}{runtime.settings.webhooks.path}", "secret": "sandbox",

@@ -23,8 +23,8 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
     """Build report NAME (default: the first in reports.definitions) from the synced store: its roll-ups and
     pages; preview them as HTML, publish them, or (neither) list the pages it would write."""
     from pmokit.runtime import open_runtime
-    from report_jobs.charts import MissingGlyphs
-    from report_jobs.report import definition_of, run_report
+    from report_jobs.reports.charts import MissingGlyphs
+    from report_jobs.reports.report import definition_of, run_report
 
     settings = state.settings()
     if publish and settings.confluence is None:

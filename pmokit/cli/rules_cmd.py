@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from config import ConfigError
+from config.problems import Problem
+from config.yaml_source import expand_paths, load_file
+from rules.casefile import Case, parse_cases
 
 from .context import CliState, pass_state
 from .errors import UsageError
@@ -27,7 +29,6 @@ def test_command(state: CliState, paths: tuple[Path, ...]) -> None:
     PATHS are case files or directories of them (default: tests/ beside the configuration). Prints a diff
     for every expectation not met; exits 1 if any case fails.
     """
-    from rules.casefile import load_cases
     from rules.testing import run_case
 
     settings = state.settings(require_secrets=False)
@@ -35,16 +36,14 @@ def test_command(state: CliState, paths: tuple[Path, ...]) -> None:
     missing = [p for p in chosen if not p.exists()]
     if missing:
         raise UsageError(f"no rule tests at {', '.join(str(p) for p in missing)}")
-    try:
-        cases = load_cases(chosen)
-    except ConfigError as exc:
-        for problem in exc.problems:
+    cases, problems = read_cases(chosen)
+    if problems:
+        for problem in problems:
             click.echo(problem.format(), err=True)
-        raise UsageError(f"the rule tests have {len(exc.problems)} problem(s)") from None
+        raise UsageError(f"the rule tests have {len(problems)} problem(s)")
     passed = failed = 0
-    rules = list(getattr(settings, "rules", []))
     for source, case in cases:
-        report = run_case(case, str(source), rules, settings)
+        report = run_case(case, str(source), settings)
         if report.passed:
             passed += 1
             click.echo(f"PASS  {case.name}")
@@ -56,3 +55,17 @@ def test_command(state: CliState, paths: tuple[Path, ...]) -> None:
     click.echo(f"rules: {passed} passed, {failed} failed")
     if failed:
         sys.exit(1)
+
+
+def read_cases(paths: list[Path]) -> tuple[list[tuple[Path, Case]], list[Problem]]:
+    """Every case in the given files and directories, and every problem found in them."""
+    found: list[tuple[Path, Case]] = []
+    problems: list[Problem] = []
+    for path in expand_paths(paths):
+        data, locations, file_problems = load_file(path, str(path))
+        problems.extend(file_problems)
+        if data is not None:
+            cases, case_problems = parse_cases(data, locations, path)
+            found.extend((path, case) for case in cases)
+            problems.extend(case_problems)
+    return found, problems

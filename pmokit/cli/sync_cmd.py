@@ -51,44 +51,19 @@ def _progress(enabled: bool):
 def sync_command(state: CliState, full: bool, reconcile: bool, projects: tuple[str, ...], overlap_minutes: int) -> None:
     """Sync the portfolio from Jira into the store: incremental by default."""
     from pmokit.runtime import open_runtime
-    from report_jobs.sync import Syncer
+    from report_jobs.sync.jobs import run_sync
 
     settings = state.settings()
     runtime = open_runtime(settings)
+    mode = "reconcile" if reconcile else "full" if full else "incremental"
     try:
         with _progress(sys.stderr.isatty()) as progress:
-            syncer = Syncer(settings, runtime.jira, runtime.sessions, runtime.jira_transport.accounting,
-                            overlap=timedelta(minutes=overlap_minutes), progress=progress)
-            if reconcile:
-                summary = syncer.reconcile(projects)
-            elif full:
-                summary = syncer.full(projects)
-            else:
-                summary = syncer.incremental(projects)
-        click.echo(summary.line())
-        if not reconcile:
-            _sync_documents(settings, runtime)
+            run = run_sync(runtime, mode, projects, overlap=timedelta(minutes=overlap_minutes), progress=progress)
+        click.echo(run.summary.line())
+        if run.documents is not None and not run.documents.skipped:
+            click.echo(("warning: " if run.documents.failed else "") + run.documents.line(),
+                       err=bool(run.documents.failed))
     except (AtlassianError, MissingSecretError, ValueError) as exc:
         raise UserError(f"sync failed: {exc}") from None
     finally:
         runtime.close()
-
-
-def _sync_documents(settings, runtime) -> None:
-    """The labelled Confluence pages `documents` rules look for; a Confluence failure keeps what was known."""
-    from report_jobs.documents import read_documents, store_documents, wanted_labels
-
-    labels = wanted_labels(getattr(settings, "rules", []))
-    if settings.confluence is None or not labels:
-        return
-    try:
-        pages = read_documents(runtime.confluence, settings.confluence.space, labels,
-                               settings.portfolio.project_keys)
-    except (AtlassianError, MissingSecretError) as exc:
-        click.echo(f"warning: Confluence documents were not refreshed (the last ones known still count): {exc}",
-                   err=True)
-        return
-    with runtime.sessions.begin() as session:
-        store_documents(session, pages)
-    click.echo(f"documents: {len(pages)} labelled Confluence page(s) in {len({p.project_key for p in pages})} "
-               f"project(s)")

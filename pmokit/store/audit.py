@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,10 +16,95 @@ from .tables import AuditEvent, RuleState
 from .upsert import upsert
 
 
-def ruleset_hash(settings: Any) -> str:
+class AuditedResult(Protocol):
+    """A rule's result as the audit reads it (``rules.results.Result``)."""
+
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def identity(self) -> str: ...
+    @property
+    def issue_key(self) -> str: ...
+    @property
+    def project_key(self) -> str: ...
+    @property
+    def state(self) -> _Valued: ...
+    @property
+    def severity(self) -> _Valued: ...
+    @property
+    def enforcement(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def evidence(self) -> tuple[str, ...]: ...
+    @property
+    def missing(self) -> tuple[str, ...]: ...
+    @property
+    def fix(self) -> str: ...
+    @property
+    def in_grace(self) -> bool: ...
+    @property
+    def subject(self) -> str: ...
+
+
+class _Valued(Protocol):
+    @property
+    def value(self) -> str: ...
+
+
+class AuditedAction(Protocol):
+    """An action that was applied (``report_jobs.events.apply.Applied``)."""
+
+    @property
+    def changed(self) -> bool: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def issue_key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+
+
+class AuditedCommand(Protocol):
+    @property
+    def decision(self) -> str: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def at(self) -> datetime | None: ...
+    @property
+    def comment_id(self) -> str: ...
+    @property
+    def deadline(self) -> date | None: ...
+
+
+class AuditedDecision(Protocol):
+    """A gate decision by an authorised approver (``rules.gates.GateDecision``)."""
+
+    @property
+    def issue_key(self) -> str: ...
+    @property
+    def project_key(self) -> str: ...
+    @property
+    def gate(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def command(self) -> AuditedCommand: ...
+
+
+def ruleset_hash(files: Iterable[Path]) -> str:
     """SHA-256 over the configuration files (names and bytes), in a stable order."""
     digest = hashlib.sha256()
-    for path in sorted(getattr(settings, "files", ()), key=lambda p: p.name):
+    for path in sorted(files, key=lambda p: p.name):
         digest.update(path.name.encode("utf-8") + b"\0")
         try:
             digest.update(path.read_bytes())
@@ -27,12 +113,12 @@ def ruleset_hash(settings: Any) -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(result: Any) -> str:
+def _fingerprint(result: AuditedResult) -> str:
     text = "\x1f".join([result.state.value, result.message, *result.missing, str(result.in_grace)])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def record_results(session: Session, results: Sequence[Any], *, trigger: str, ruleset: str,
+def record_results(session: Session, results: Sequence[AuditedResult], *, trigger: str, ruleset: str,
                    now: datetime | None = None) -> int:
     """Audit the results whose state or explanation changed since the last evaluation; returns how many."""
     now = now or datetime.now(UTC)
@@ -61,7 +147,7 @@ def record_results(session: Session, results: Sequence[Any], *, trigger: str, ru
     return len(changed)
 
 
-def record_actions(session: Session, applied: Iterable[Any], *, trigger: str, ruleset: str,
+def record_actions(session: Session, applied: Iterable[AuditedAction], *, trigger: str, ruleset: str,
                    project_of: dict[str, str], now: datetime | None = None) -> int:
     """Audit every action that changed something or failed (an action that found things already so is not)."""
     now = now or datetime.now(UTC)
@@ -69,13 +155,11 @@ def record_actions(session: Session, applied: Iterable[Any], *, trigger: str, ru
     for item in applied:
         if not item.changed and not item.error:
             continue
-        action = item.action
-        outcome = item.error or (item.result.action if item.result else "")
         session.add(AuditEvent(
-            at=now, kind="action", trigger=trigger, project_key=project_of.get(action.issue_key, ""),
-            issue_key=action.issue_key, rule_id=None, state="failed" if item.error else outcome,
-            summary=action.describe().splitlines()[0],
-            detail={"action": action.kind, "text": action.text, "reason": action.reason, "outcome": outcome},
+            at=now, kind="action", trigger=trigger, project_key=project_of.get(item.issue_key, ""),
+            issue_key=item.issue_key, rule_id=None, state="failed" if item.error else item.outcome,
+            summary=item.summary,
+            detail={"action": item.kind, "text": item.text, "reason": item.reason, "outcome": item.outcome},
             ruleset_hash=ruleset))
         count += 1
     return count
@@ -92,36 +176,24 @@ def actions_since(session: Session, issue_keys: Iterable[str], since: datetime) 
     return {key: count for key, count in rows}
 
 
-def record_approvals(session: Session, facts: Any, gates: Sequence[Any], *, trigger: str, ruleset: str,
+def record_approvals(session: Session, decisions: Iterable[AuditedDecision], *, trigger: str, ruleset: str,
                      now: datetime | None = None) -> int:
-    """Audit every gate decision (/pmo approve|reject|hold|recycle|kill) by an authorised approver, once."""
-    from rules.commands import commands
-    from rules.kinds.gate import authorised
-    from rules.registry import CheckContext
-
+    """Audit each gate decision once (by issue, comment and gate); returns how many were new."""
     now = now or datetime.now(UTC)
-    ctx = CheckContext(facts, now)
     recorded = {(e.issue_key, (e.detail or {}).get("comment_id"), e.rule_id) for e in session.scalars(
         select(AuditEvent).where(AuditEvent.kind == "approval"))}
     count = 0
-    for issue in facts.issues.values():
-        comments = facts.comments.get(issue.id)
-        if not comments:
+    for decision in decisions:
+        command = decision.command
+        if (decision.issue_key, command.comment_id, decision.gate) in recorded:
             continue
-        for gate in gates:
-            for command in commands(comments, gate.id):
-                if (issue.key, command.comment_id, gate.id) in recorded or not authorised(command, gate, ctx):
-                    continue
-                session.add(AuditEvent(
-                    at=command.at or now, kind="approval", trigger=trigger, project_key=issue.project_key,
-                    issue_key=issue.key, rule_id=gate.id, state=command.decision,
-                    summary=f"{gate.id} {command.decision} by {command.author_name or command.author}"
-                            + (f": {command.reason or command.conditions}" if command.reason or command.conditions
-                               else ""),
-                    detail={"comment_id": command.comment_id, "author": command.author,
-                            "deadline": command.deadline.isoformat() if command.deadline else None},
-                    ruleset_hash=ruleset))
-                count += 1
+        session.add(AuditEvent(
+            at=command.at or now, kind="approval", trigger=trigger, project_key=decision.project_key,
+            issue_key=decision.issue_key, rule_id=decision.gate, state=command.decision, summary=decision.summary,
+            detail={"comment_id": command.comment_id, "author": command.author,
+                    "deadline": command.deadline.isoformat() if command.deadline else None},
+            ruleset_hash=ruleset))
+        count += 1
     return count
 
 

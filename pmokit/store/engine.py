@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -41,7 +43,7 @@ def make_engine(url: str, base_dir: Path | None = None, *, background_checkpoint
     return create_engine(url, pool_pre_ping=True)
 
 
-def _no_autocheckpoint(dbapi_connection, _record) -> None:
+def _no_autocheckpoint(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
@@ -66,7 +68,7 @@ def start_checkpointer(engine: Engine, interval: float = 0.5) -> threading.Event
     return stop
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers (reports) run while the worker writes; NORMAL is safe with WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -77,3 +79,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@dataclass(frozen=True)
+class Store:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, base_dir: Path | None = None, *, migrate: bool = True,
+               background_checkpoint: bool = False) -> Store:
+    """The store at ``url`` (a relative SQLite path is read beside ``base_dir``), migrated to the newest
+    revision unless ``migrate`` is false (migrations only add; processes starting together take turns)."""
+    from .migrate import upgrade
+
+    engine = make_engine(url, base_dir, background_checkpoint=background_checkpoint)
+    if migrate:
+        upgrade(engine)
+    return Store(engine, session_factory(engine))

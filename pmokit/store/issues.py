@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
-
-from connector.translate import parse_datetime
 
 from .tables import ChangelogItem, IssueSnapshot, SyncCursor
 from .times import utc
@@ -22,57 +21,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def snapshot_row(raw: dict[str, Any], synced_at: datetime, remote_links: list[Any] | None = None) -> dict[str, Any]:
-    fields = raw.get("fields") or {}
-    key = str(raw.get("key") or "")
-    return {"id": str(raw["id"]), "key": key,
-            "project_key": str((fields.get("project") or {}).get("key") or key.rsplit("-", 1)[0]),
-            "issue_type": str((fields.get("issuetype") or {}).get("name") or ""),
-            "status": str((fields.get("status") or {}).get("name") or ""),
-            "updated": parse_datetime(fields.get("updated")), "fields": fields, "remote_links": remote_links,
-            "deleted": False, "synced_at": synced_at}
-
-
-def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
-    for history in histories:
-        created = parse_datetime(history.get("created"))
-        if created is None:
-            continue
-        author = history.get("author") or {}
-        author_id = author.get("accountId") or author.get("name") or author.get("key")
-        for index, item in enumerate(history.get("items") or []):
-            rows.append({"issue_id": issue_id, "history_id": str(history.get("id")), "item_index": index,
-                         "created": created, "author_id": author_id, "field": str(item.get("field") or ""),
-                         "field_id": item.get("fieldId"), "from_value": _text(item.get("from")),
-                         "from_string": _text(item.get("fromString")), "to_value": _text(item.get("to")),
-                         "to_string": _text(item.get("toString"))})
-    return rows
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def save_issues(session: Session, issues: Sequence[Any], remote_links: dict[str, list[Any]] | None = None) -> int:
-    """Store fetched issues (``connector.jira_reader.FetchedIssue``); returns the histories written."""
-    now = _now()
-    links = remote_links or {}
-    # Remote links are written only where they were read; elsewhere the stored ones stay.
-    with_links = [snapshot_row(i.raw, now, links[i.id]) for i in issues if i.id in links]
-    without = [snapshot_row(i.raw, now) for i in issues if i.id not in links]
-    for row in without:
-        del row["remote_links"]
+def save_issues(session: Session, snapshots: Sequence[dict[str, Any]], changelog: Sequence[dict[str, Any]],
+                whole: Sequence[str] = ()) -> None:
+    """Store issue snapshot rows and changelog rows (columns as in :mod:`.tables`). A snapshot row without
+    ``remote_links`` keeps the links stored; the stored changelog of the issues in ``whole`` is replaced."""
+    with_links = [row for row in snapshots if "remote_links" in row]
+    without = [row for row in snapshots if "remote_links" not in row]
     upsert(session, IssueSnapshot.__table__, with_links, ["id"])
     upsert(session, IssueSnapshot.__table__, without, ["id"])
-    whole = [i.id for i in issues if i.coverage == "all"]
     for start in range(0, len(whole), BATCH):
         session.execute(delete(ChangelogItem).where(ChangelogItem.issue_id.in_(whole[start:start + BATCH])))
-    rows = [row for i in issues for row in changelog_rows(i.id, i.histories)]
-    for start in range(0, len(rows), 5000):
-        upsert(session, ChangelogItem.__table__, rows[start:start + 5000],
+    for start in range(0, len(changelog), 5000):
+        upsert(session, ChangelogItem.__table__, changelog[start:start + 5000],
                ["issue_id", "history_id", "item_index"], update=False)
-    return sum(len(i.histories) for i in issues)
 
 
 def set_comments(session: Session, comments: dict[str, dict[str, Any]]) -> None:
@@ -154,3 +115,56 @@ def set_cursor(session: Session, scope: str, *, last_updated: datetime | None = 
     session.add(cursor)
 
 
+# -- reading the snapshot back ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoredIssue:
+    id: str
+    key: str
+    fields: dict[str, Any]
+    remote_links: list[Any]
+    deleted: bool = False
+    synced_at: datetime | None = None
+
+    @property
+    def comments(self) -> list[dict[str, Any]]:
+        """The issue's comments as Jira sent them (kept with project records: the gate decisions)."""
+        return list(((self.fields or {}).get("comment") or {}).get("comments") or ())
+
+
+def stored_issues(session: Session, project_keys: Sequence[str] | None = None) -> list[StoredIssue]:
+    """Every live issue (of these projects)."""
+    query = select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields, IssueSnapshot.remote_links) \
+        .where(IssueSnapshot.deleted.is_(False))
+    if project_keys:
+        query = query.where(IssueSnapshot.project_key.in_(list(project_keys)))
+    return [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or []) for row in session.execute(query)]
+
+
+def stored_since(session: Session, since: datetime) -> list[StoredIssue]:
+    """Issues stored or marked deleted at ``since`` or later (``>=``: a row stored in the same instant as the last
+    one read is read again, never missed)."""
+    rows = session.execute(select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields,
+                                  IssueSnapshot.remote_links, IssueSnapshot.deleted, IssueSnapshot.synced_at)
+                           .where(IssueSnapshot.synced_at >= since))
+    return [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or [], row.deleted, utc(row.synced_at))
+            for row in rows]
+
+
+def last_stored(session: Session) -> datetime | None:
+    moment = session.scalar(select(func.max(IssueSnapshot.synced_at)))
+    return utc(moment) if moment else None
+
+
+def stored_comments(session: Session) -> list[tuple[str, dict[str, Any]]]:
+    """(issue id, comment JSON) of every live issue that carries comments."""
+    query = select(IssueSnapshot.id, IssueSnapshot.fields).where(IssueSnapshot.deleted.is_(False))
+    return [(issue_id, data) for issue_id, fields in session.execute(query)
+            for data in ((fields or {}).get("comment") or {}).get("comments") or ()]
+
+
+def stored_changes(session: Session, issue_ids: Sequence[str] | None = None) -> list[ChangelogItem]:
+    """Changelog items (of these issues), oldest first."""
+    query = select(ChangelogItem)
+    if issue_ids is not None:
+        query = query.where(ChangelogItem.issue_id.in_(list(issue_ids)))
+    return list(session.scalars(query.order_by(ChangelogItem.created, ChangelogItem.history_id)))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.publisher import Remembered
+from pmokit.records import Remembered
 
 from .tables import PublishedAttachment, PublishedPage
 from .upsert import upsert

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..context import CheckContext
 from ..facts import IssueScope
-from ..registry import CheckContext
 from ..results import Outcome, State
 
 
@@ -14,7 +14,7 @@ def project_view(spec: Any, scope: IssueScope, ctx: CheckContext) -> Outcome:
     from ..engine import evaluate  # the engine imports the kinds
 
     issue = scope.issue
-    results = evaluate([spec], ctx.facts, None, ctx.now, language=ctx.language, settings=ctx.settings)
+    results = evaluate([spec], ctx.facts, None, ctx.now, standard=ctx.standard)
     mine = [r for r in results if r.issue_key == issue.key or (r.project_key == issue.project_key and r.project_key)]
     failing = [r for r in mine if r.state is not State.PASS]
     if not failing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..registry import CheckContext
+from ..context import CheckContext
 from ..results import Outcome, State
 
 

@@ -7,32 +7,26 @@ project of the portfolio's programs that has a record); ``via`` says which count
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
+from config.rule_specs import BelongsToProject
 from pmokit.records import Issue
 
+from ..context import CheckContext
 from ..facts import IssueScope
-from ..phases import record_type
-from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
+from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, Kind, register
 from ..results import Outcome, State
-from ..spec import RuleSpec
-
-
-class BelongsToProject(RuleSpec):
-    kind: Literal["belongs_to_project"]
-    via: Literal["parent", "jira_project", "either"] = "either"
 
 
 def _owner(spec: BelongsToProject, issue: Issue, ctx: CheckContext) -> str | None:
     """The project record's key, or the governed Jira project, the issue belongs to; None if neither."""
-    wanted = record_type(ctx.settings).casefold()
+    wanted = ctx.standard.record_type.casefold()
     if spec.via in ("parent", "either"):
         for key in (issue.parent_key, issue.epic_key):
             parent = ctx.facts.issues.get(key) if key else None
             if parent is not None and parent.issue_type.casefold() == wanted:
                 return parent.key
     if spec.via in ("jira_project", "either") and issue.project_key in ctx.facts.program_of:
-        record = ctx.facts.record_of(issue.project_key, record_type(ctx.settings))
+        record = ctx.facts.record_of(issue.project_key, ctx.standard.record_type)
         if record is not None:
             return record.key
     return None
@@ -50,7 +44,7 @@ def check(spec: BelongsToProject, scope: IssueScope, ctx: CheckContext) -> Outco
     parent = issue.parent_key or issue.epic_key
     evidence = (ctx.t(f"parent: {parent}", f"父项：{parent}") if parent else ctx.t("no parent", "无父项"),
                 ctx.t(f"Jira project: {issue.project_key}", f"Jira 项目：{issue.project_key}"))
-    fix = ctx.t(f"Set the parent of {issue.key} to its project's record ({record_type(ctx.settings)}).",
+    fix = ctx.t(f"Set the parent of {issue.key} to its project's record ({ctx.standard.record_type}).",
                 f"请将 {issue.key} 的父项设为所属项目的项目档案。")
     return Outcome(State.FAIL, ctx.t(f"{issue.key} belongs to no project", f"{issue.key} 不属于任何项目"), evidence,
                    (how,), fix)

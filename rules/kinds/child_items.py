@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
-from pydantic import Field
-
-from config.models import Frozen, LocalText
+from config.rule_specs import ChildItems, ChildRequirement
 from pmokit.records import Issue
 
+from ..context import CheckContext
 from ..facts import IssueScope
-from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
+from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, Kind, register
 from ..results import Outcome
-from ..spec import RuleSpec, condition_test
+from ..scope import condition_test
 from ._verdict import verdict
-
-
-class ChildRequirement(Frozen):
-    type: str = Field(description="issue type of the child, e.g. Risk")
-    min: int = Field(1, ge=1)
-    statuses: list[str] = Field(default_factory=list, description="count only children in these statuses")
-    where: str | None = Field(None, description="count only children for which this holds")
-    name: LocalText | None = None
-
-
-class ChildItems(RuleSpec):
-    kind: Literal["child_items"]
-    children: list[ChildRequirement] = Field(min_length=1)
 
 
 def _selector(need: ChildRequirement, ctx: CheckContext) -> Callable[[list[Issue]], list[Issue]]:

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Literal
 
-from pydantic import Field
-
+from config.rule_specs import Dates
 from pmokit.records import Issue
 
+from ..context import CheckContext
 from ..facts import Facts, IssueScope
-from ..phases import record_type
-from ..registry import FIELD_CHANGE, SCHEDULED, TRANSITION, CheckContext, Kind, register
+from ..registry import FIELD_CHANGE, SCHEDULED, TRANSITION, Kind, register
 from ..results import Outcome, State
-from ..spec import RuleSpec
-
-
-class Dates(RuleSpec):
-    kind: Literal["dates"]
-    due_required: bool = True
-    not_overdue: bool = True
-    window: tuple[str, str] | None = Field(
-        None, description="logical fields of the project record holding the project's start and end")
-    max_slip_days: int | None = Field(None, ge=0, description="largest allowed move of the due date from its "
-                                                              "first value, measured from the changelog")
 
 
 def _day(value: object) -> date | None:
@@ -52,7 +39,7 @@ def slip_days(issue: Issue, facts: Facts) -> int:
 
 def _window(spec: Dates, project_key: str, ctx: CheckContext) -> tuple[date | None, date | None]:
     """(start, end) read from the project record's window fields."""
-    record = ctx.facts.record_of(project_key, record_type(ctx.settings))
+    record = ctx.facts.record_of(project_key, ctx.standard.record_type)
     if record is None or spec.window is None:
         return None, None
     return _day(record.value(spec.window[0])), _day(record.value(spec.window[1]))

@@ -9,35 +9,24 @@ A finished dependency is never a problem.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
-from pydantic import Field
-
+from config.rule_specs import Dependencies
 from pmokit.records import Issue
 
+from ..context import CheckContext
 from ..facts import IssueScope
-from ..phases import phase_order, record_type
-from ..registry import FIELD_CHANGE, LINK, SCHEDULED, TRANSITION, CheckContext, Kind, register
+from ..registry import FIELD_CHANGE, LINK, SCHEDULED, TRANSITION, Kind, register
 from ..results import Outcome, State
-from ..spec import RuleSpec
-
-
-class Dependencies(RuleSpec):
-    kind: Literal["dependencies"]
-    link_types: list[str] = Field(default_factory=lambda: ["is blocked by", "depends on", "is dependent on"],
-                                  description="link phrases, read from this issue's side, that mean a dependency")
-    compare_due: bool = True
-
 
 Problem = tuple[str, Issue, str, str]  # (code, the other issue, this side's value, the other side's value)
 
 
 def _phase(issue: Issue, ctx: CheckContext) -> tuple[str | None, int | None]:
     """The phase of the issue's project and its place in that project's order."""
-    record = ctx.facts.record_of(issue.project_key, record_type(ctx.settings))
+    record = ctx.facts.record_of(issue.project_key, ctx.standard.record_type)
     if record is None or record.phase is None:
         return None, None
-    order = phase_order(ctx.settings, record)
+    order = ctx.standard.phase_order(record)
     return record.phase, order.index(record.phase) if record.phase in order else None
 
 

@@ -4,33 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
 
-from pydantic import Field
-
-from config.models import LocalText
+from config.base import Text
+from config.rule_specs import DescriptionSections
 from pmokit.records import Issue
 
+from ..context import CheckContext
 from ..facts import IssueScope
-from ..registry import CREATED, FIELD_CHANGE, CheckContext, Kind, register
+from ..registry import CREATED, FIELD_CHANGE, Kind, register
 from ..results import Outcome
-from ..spec import RuleSpec
 from ._verdict import verdict
 
 # Jira wiki headings (h1. … h6.), Markdown headings, and a line in bold are all headings to a reader.
 HEADING = re.compile(r"^\s*(?:h[1-6]\.\s+|#{1,6}\s+|\*)(?P<title>[^*\n]+?)\*?\s*:?\s*$", re.MULTILINE)
 
 
-class DescriptionSections(RuleSpec):
-    kind: Literal["description_sections"]
-    sections: list[LocalText] = Field(min_length=1, description="headings, e.g. {en: Scope, zh: 范围}")
-
-
 def headings(text: str) -> set[str]:
     return {m["title"].strip().casefold() for m in HEADING.finditer(text or "")}
 
 
-def _names(section: LocalText) -> frozenset[str]:
+def _names(section: Text) -> frozenset[str]:
     return frozenset({section.en.casefold(), (section.zh or "").casefold()} - {""})
 
 

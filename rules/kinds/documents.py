@@ -5,46 +5,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
-
-from config.models import Frozen, LocalText
+from config.rule_specs import DocumentRequirement, Documents
 from pmokit.records import Issue
 
+from ..context import CheckContext
 from ..facts import Facts, IssueScope
-from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, CheckContext, Kind, register
+from ..registry import CREATED, FIELD_CHANGE, LINK, SCHEDULED, Kind, register
 from ..results import Outcome
-from ..spec import RuleSpec
 from ._verdict import verdict
-
-
-class DocumentRequirement(Frozen):
-    name: LocalText
-    attachment: str | None = Field(None, description="regular expression on attachment file names")
-    link: str | None = Field(None, description="regular expression on remote link titles and URLs")
-    confluence_label: str | None = Field(None, description="a label on a Confluence page of the project")
-
-    @field_validator("attachment", "link")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value, re.IGNORECASE)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
-        return value
-
-    @model_validator(mode="after")
-    def _some_evidence(self) -> DocumentRequirement:
-        if not (self.attachment or self.link or self.confluence_label):
-            raise ValueError("say how the document is found: attachment, link or confluence_label")
-        return self
-
-
-class Documents(RuleSpec):
-    kind: Literal["documents"]
-    documents: list[DocumentRequirement] = Field(min_length=1)
 
 
 @functools.lru_cache(maxsize=512)

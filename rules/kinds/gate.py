@@ -6,59 +6,30 @@ A gate's state on a project record:
   pending — criteria are met and approvals are missing;
   pass — criteria met and enough authorised approvals (Go or Conditional go with its deadline not passed).
 A project already past the gate is checked too: if it went through without passing, a `revert` rule moves it
-back to the gate's first phase, with the reason.
+back to the gate's first phase, with the reason. The commands and what they add up to: :mod:`rules.gates`; the
+gate's YAML: ``config.rule_specs.Gate``.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from config.rule_specs import Gate
 
-from pydantic import Field
-
-from config.models import Frozen
-
-from .. import commands
+from .. import gates
+from ..context import CheckContext
 from ..facts import IssueScope
-from ..phases import phase_order, project_type
-from ..registry import COMMENT, FIELD_CHANGE, LINK, SCHEDULED, TRANSITION, CheckContext, Kind, register
+from ..registry import COMMENT, FIELD_CHANGE, LINK, SCHEDULED, TRANSITION, Kind, register
 from ..results import Outcome, State
-from ..spec import RuleSpec, compiled
-
-
-class Approvers(Frozen):
-    users: list[str] = Field(default_factory=list, description="user ids (account id or name)")
-    groups: list[str] = Field(default_factory=list)
-    required: int = Field(1, ge=1, description="how many distinct approvers must approve")
-    rejection_blocks: bool = True
-
-
-class Gate(RuleSpec):
-    kind: Literal["gate"]
-    from_phase: str
-    to_phase: str
-    criteria: list[str] = Field(default_factory=list, description="ids of rules that must pass on the record")
-    conditions: list[str] = Field(default_factory=list, description="conditions that must hold, e.g. budget > 0")
-    approvers: Approvers = Approvers()
-    project_types: list[str] = Field(default_factory=list, description="only for projects of these types "
-                                     "(portfolio.project_types); default: every project whose phases include both")
-
-
-def authorised(command: commands.GateCommand, spec: Gate, ctx: CheckContext) -> bool:
-    """An approver named in `users` (by id, e-mail, its name part, or display name) or a member of `groups`."""
-    idents = {command.author, command.author_email, command.author_email.split("@")[0], command.author_name} - {""}
-    if idents & set(spec.approvers.users):
-        return True
-    return any(command.author in ctx.facts.groups.get(group, frozenset()) for group in spec.approvers.groups)
+from ..scope import compiled
 
 
 def criteria_gaps(spec: Gate, scope: IssueScope, ctx: CheckContext) -> tuple[list[str], list[str]]:
     """(gaps, evidence) of the gate's criteria rules and conditions on this issue."""
     from ..registry import kinds
 
-    gaps, evidence = [], []
-    rules = {r.id: r for r in getattr(ctx.settings, "rules", [])}
+    gaps: list[str] = []
+    evidence: list[str] = []
     for rule_id in spec.criteria:
-        rule = rules.get(rule_id)
+        rule = ctx.standard.rules.get(rule_id)
         if rule is None:
             gaps.append(f"criterion {rule_id} is not a configured rule")
             continue
@@ -81,9 +52,9 @@ def criteria_gaps(spec: Gate, scope: IssueScope, ctx: CheckContext) -> tuple[lis
 
 def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
     issue = scope.issue
-    order = phase_order(ctx.settings, issue)  # a gate is checked on the project record, which carries the type
+    order = ctx.standard.phase_order(issue)  # a gate is checked on the project record, which carries the type
     label = spec.name.get(ctx.language) if spec.name else spec.id
-    kind = project_type(ctx.settings, issue)
+    kind = ctx.standard.project_type(issue)
     if spec.from_phase not in order or spec.to_phase not in order or (
             spec.project_types and (kind is None or kind.id not in spec.project_types)):
         return Outcome(State.SKIPPED, ctx.t(f"{label}: not a gate of this type of project",
@@ -94,19 +65,15 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
     if here < start:
         return Outcome(State.SKIPPED, ctx.t(f"{label}: not yet evaluated", f"{label}：尚未评审"))
     gaps, evidence = criteria_gaps(spec, scope, ctx)
-    history = commands.commands(ctx.facts.comments.get(issue.id, []), spec.id)
-    valid = [c for c in history if authorised(c, spec, ctx)]
-    ignored = [c.author_name or c.author for c in history if c not in valid]
-    if ignored:
-        evidence.append(ctx.t(f"ignored commands by non-approvers: {', '.join(sorted(set(ignored)))}",
-                              f"已忽略非审批人的指令：{', '.join(sorted(set(ignored)))}"))
-    final = valid[-1] if valid else None
-    if (final and final.decision in (commands.HOLD, commands.RECYCLE, commands.KILL)) or (
-            final and final.decision == commands.REJECT and spec.approvers.rejection_blocks):
+    decided = gates.tally(spec, ctx.facts.comments.get(issue.id, []), ctx.facts.groups, ctx.now.date())
+    if decided.ignored:
+        names = ", ".join(sorted(set(decided.ignored)))
+        evidence.append(ctx.t(f"ignored commands by non-approvers: {names}", f"已忽略非审批人的指令：{names}"))
+    final = decided.blocking(spec)
+    if final is not None:
         reason = f" — {final.reason}" if final.reason else ""
-        who = final.author_name or final.author
-        message = ctx.t(f"{label}: decision {final.decision} by {who}{reason}",
-                        f"{label}：{who} 决定 {final.decision}{reason}")
+        message = ctx.t(f"{label}: decision {final.decision} by {final.who}{reason}",
+                        f"{label}：{final.who} 决定 {final.decision}{reason}")
         return Outcome(State.FAIL, message, tuple(evidence), (final.decision,),
                        ctx.t("Address the reason, then ask the approvers to decide again.",
                              "请处理上述原因后，再请审批人重新决策。"), past_gate=here > start)
@@ -118,17 +85,9 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
         return Outcome(State.FAIL, message, tuple(evidence), tuple(gaps),
                        ctx.t(f"Meet the criteria of {label} on {issue.key}: {'; '.join(gaps)}.",
                              f"请在 {issue.key} 上满足 {label} 的准入条件：{'；'.join(gaps)}。"), past_gate=past)
-    approvals = {}
-    for command in valid:
-        if command.decision in (commands.GO, commands.CONDITIONAL_GO):
-            approvals[command.author] = command
-        elif command.decision == commands.REJECT:
-            approvals.pop(command.author, None)
-    expired = [c for c in approvals.values() if c.decision == commands.CONDITIONAL_GO and c.deadline
-               and c.deadline < ctx.now.date()]
+    approvals, expired = decided.approvals, decided.expired
     if expired:
-        names = ", ".join(f"{c.author_name or c.author} ({c.conditions or 'conditions'} by {c.deadline})"
-                          for c in expired)
+        names = ", ".join(f"{c.who} ({c.conditions or 'conditions'} by {c.deadline})" for c in expired)
         return Outcome(State.FAIL, ctx.t(f"{label}: conditions of a conditional go have expired: {names}",
                                          f"{label}：有条件通过的期限已过：{names}"), tuple(evidence), ("conditions",),
                        ctx.t("Meet the conditions and ask for a new decision.", "请满足条件并申请重新决策。"))
@@ -152,7 +111,7 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
                        (f"approval ×{need}",),
                        ctx.t(f"An approver ({who}) comments “/pmo approve {spec.id}” on {issue.key}.",
                              f"请审批人（{who}）在 {issue.key} 上评论 “/pmo approve {spec.id}”。"))
-    decision = "conditional go" if any(c.decision == commands.CONDITIONAL_GO for c in approvals.values()) else "go"
+    decision = "conditional go" if decided.conditional else "go"
     return Outcome(State.PASS, ctx.t(f"{label}: passed ({decision})", f"{label}：已通过（{decision}）"),
                    tuple(evidence))
 

@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
 
-from pydantic import Field, field_validator
-
-from config.models import LocalText
+from config.rule_specs import Naming
 from pmokit.records import Issue
 
+from ..context import CheckContext
 from ..facts import IssueScope, reader
-from ..registry import CREATED, FIELD_CHANGE, CheckContext, Kind, register
+from ..registry import CREATED, FIELD_CHANGE, Kind, register
 from ..results import Outcome, State
-from ..spec import RuleSpec
-
-
-class Naming(RuleSpec):
-    kind: Literal["naming"]
-    field: Literal["summary", "key"] = "summary"
-    pattern: str = Field(description="a regular expression the value must match (searched, use ^ to anchor)")
-    example: LocalText | None = Field(None, description="a valid value, shown in the fix")
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
-        return value
 
 
 def check(spec: Naming, scope: IssueScope, ctx: CheckContext) -> Outcome:

@@ -7,24 +7,14 @@ the number of issues, their story points, or the sum of a logical field such as 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Literal
 
-from pydantic import Field
-
+from config.rule_specs import PersonLoad
 from pmokit.records import Issue
 
-from ..registry import FIELD_CHANGE, SCHEDULED, TRANSITION, CheckContext, Kind, register
+from ..context import CheckContext
+from ..registry import FIELD_CHANGE, SCHEDULED, TRANSITION, Kind, register
 from ..results import Finding, Outcome, State
-from ..spec import RuleSpec
 from ._portfolio import number, person, project_view
-
-
-class PersonLoad(RuleSpec):
-    kind: Literal["person_load"]
-    measure: str = Field("issues", description="issues | story_points | a logical field holding effort per issue")
-    capacity: float = Field(gt=0, description="the most a person may carry, in the unit of `measure`")
-    capacities: dict[str, float] = Field(default_factory=dict,
-                                         description="per person (display name or account id): their own capacity")
 
 
 def _amount(spec: PersonLoad, issue: Issue) -> float:

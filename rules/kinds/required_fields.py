@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
-from pydantic import Field
-
+from config.conditions import is_empty
+from config.rule_specs import RequiredFields
 from pmokit.records import Issue
 
-from ..expr import is_empty
+from ..context import CheckContext
 from ..facts import IssueScope, reader
-from ..registry import CREATED, FIELD_CHANGE, SCHEDULED, CheckContext, Kind, register
+from ..registry import CREATED, FIELD_CHANGE, SCHEDULED, Kind, register
 from ..results import Outcome
-from ..spec import RuleSpec
 from ._verdict import verdict
-
-
-class RequiredFields(RuleSpec):
-    kind: Literal["required_fields"]
-    fields: list[str] = Field(min_length=1, description="logical names (portfolio.fields) or built-in ones")
 
 
 def check(spec: RequiredFields, scope: IssueScope, ctx: CheckContext) -> Outcome:
@@ -47,4 +40,4 @@ def fast_pass(spec: RequiredFields, ctx: CheckContext) -> Callable[[Issue], bool
 
 
 KIND = register(Kind("required_fields", RequiredFields, check, frozenset({CREATED, FIELD_CHANGE, SCHEDULED}),
-                     "fields that must not be empty", ("fields",), fast_pass))
+                     "fields that must not be empty", fast_pass=fast_pass))

@@ -7,24 +7,14 @@ category, or, when the scope names statuses, in those statuses.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Literal
 
-from pydantic import Field
-
+from config.rule_specs import WipLimit
 from pmokit.records import Issue, StatusCategory
 
-from ..phases import record_type
-from ..registry import FIELD_CHANGE, SCHEDULED, TRANSITION, CheckContext, Kind, register
+from ..context import CheckContext
+from ..registry import FIELD_CHANGE, SCHEDULED, TRANSITION, Kind, register
 from ..results import Finding, Outcome, State
-from ..spec import RuleSpec
 from ._portfolio import person, project_view
-
-
-class WipLimit(RuleSpec):
-    kind: Literal["wip_limit"]
-    per: Literal["project", "person", "program", "portfolio"] = "project"
-    limit: int = Field(ge=0, description="the most issues in progress at once, per group")
-    limits: dict[str, int] = Field(default_factory=dict, description="per group (project key, person, program)")
 
 
 def _group(spec: WipLimit, issue: Issue, ctx: CheckContext) -> str | None:
@@ -63,7 +53,7 @@ def portfolio(spec: WipLimit, issues: list[Issue], ctx: CheckContext) -> list[Fi
             outcome = Outcome(State.FAIL, message, evidence, missing,
                               ctx.t(f"Finish {over} item(s) before starting new work in {group}.",
                                     f"请先完成 {over} 项工作，再在 {group} 中开始新工作。"))
-        record = ctx.facts.record_of(group, record_type(ctx.settings)) if spec.per == "project" else None
+        record = ctx.facts.record_of(group, ctx.standard.record_type) if spec.per == "project" else None
         findings.append(Finding(f"{spec.per}:{group}", outcome, record.key if record else "",
                                 group if spec.per == "project" else ""))
     return findings

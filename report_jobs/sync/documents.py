@@ -11,14 +11,14 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
-
+from config.rule_specs import Documents, RuleSpec
+from config.secrets import MissingSecretError
 from connector.confluence_client import ConfluenceConnector
-from pmokit.store.tables import ConfluenceDocument
+from connector.errors import AtlassianError
+from pmokit.runtime import Runtime
+from pmokit.store.documents import replace_documents
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,9 @@ class FoundPage:
     project_key: str
 
 
-def wanted_labels(rules: Iterable[Any]) -> list[str]:
+def wanted_labels(rules: Iterable[RuleSpec]) -> list[str]:
     """The Confluence labels the configured `documents` rules look for."""
-    return sorted({need.confluence_label for rule in rules for need in getattr(rule, "documents", None) or ()
+    return sorted({need.confluence_label for rule in rules if isinstance(rule, Documents) for need in rule.documents
                    if need.confluence_label})
 
 
@@ -73,9 +73,39 @@ def read_documents(confluence: ConfluenceConnector, space: str, labels: list[str
     return found
 
 
-def store_documents(session: Session, pages: list[FoundPage], now: datetime | None = None) -> None:
-    """Replace what is known: a page that lost its label or moved away no longer counts."""
-    now = now or datetime.now(UTC)
-    session.execute(delete(ConfluenceDocument))
-    session.add_all(ConfluenceDocument(page_id=p.page_id, project_key=p.project_key, title=p.title,
-                                       labels=list(p.labels), seen_at=now) for p in pages)
+@dataclass(frozen=True)
+class DocumentsRead:
+    """What refreshing the documents did: the pages found, or why the ones known before still count."""
+
+    pages: list[FoundPage]
+    skipped: str = ""  # why nothing was read (no Confluence, no `documents` rule asks for a label)
+    failed: str = ""  # Confluence could not be read: the last pages known still count
+
+    def line(self) -> str:
+        if self.failed:
+            return f"Confluence documents were not refreshed (the last ones known still count): {self.failed}"
+        if self.skipped:
+            return f"documents: {self.skipped}"
+        return (f"documents: {len(self.pages)} labelled Confluence page(s) in "
+                f"{len({p.project_key for p in self.pages})} project(s)")
+
+
+def refresh_documents(runtime: Runtime) -> DocumentsRead:
+    """Read the labelled pages the `documents` rules look for into the store; a Confluence failure keeps what
+    was known."""
+    settings = runtime.settings
+    labels = wanted_labels(settings.rules)
+    if settings.confluence is None:
+        return DocumentsRead([], skipped="no Confluence configured")
+    if not labels:
+        return DocumentsRead([], skipped="no rule looks for labelled Confluence pages")
+    try:
+        pages = read_documents(runtime.confluence, settings.confluence.space, labels,
+                               settings.portfolio.project_keys)
+    except (AtlassianError, MissingSecretError) as exc:
+        log.warning("Confluence documents were not refreshed: %s", exc)
+        return DocumentsRead([], failed=str(exc))
+    with runtime.sessions.begin() as session:
+        replace_documents(session, ({"page_id": p.page_id, "project_key": p.project_key, "title": p.title,
+                                     "labels": list(p.labels)} for p in pages))
+    return DocumentsRead(pages)

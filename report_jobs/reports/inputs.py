@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import pandas as pd
 
+from pmokit.runtime import Runtime
+from pmokit.store import audit, snapshots
+from rules.engine import evaluate_settings
+from rules.evaluation import Evaluation
+from rules.facts import Facts
+
+from ..sync.snapshot import load_facts
 from .portfolio import Portfolio, build
 from .rollups.burnup import burnup
 from .rollups.compliance import program_compliance
@@ -30,18 +36,16 @@ class ReportInputs:
     periods: int  # how many reporting periods the history holds
 
 
-def gather(runtime: Any, now: datetime, *, facts: Any = None, results: Any = None) -> ReportInputs:
+def gather(runtime: Runtime, now: datetime, *, facts: Facts | None = None,
+           results: Evaluation | None = None) -> ReportInputs:
     """Facts from the store, every rule evaluated, the roll-ups; this period's status kept as a snapshot (the
     latest run of a period wins) so that trends and "what changed" have something to compare with. ``facts``
     and ``results``: what a caller already read and evaluated (the demo, after enforcing), not done again."""
-    from pmokit.store import audit, snapshots
-    from rules.engine import evaluate
-
     settings = runtime.settings
     if facts is None:
-        facts = runtime.facts()
+        facts = load_facts(runtime)
     if results is None:
-        results = evaluate(list(settings.rules), facts, None, now, language=settings.language, settings=settings)
+        results = evaluate_settings(settings, facts, now)
     today = now.date()
     portfolio = build(facts, results, settings, today)
     record_type = settings.portfolio.record_issue_type

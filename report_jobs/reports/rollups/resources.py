@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from ..config_section import ResourceSettings
+from config.reports import ResourceSettings
 
 
 def weekly_load(frame: pd.DataFrame, today: date, settings: ResourceSettings) -> pd.DataFrame:

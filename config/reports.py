@@ -1,15 +1,13 @@
-"""The ``reports`` section of the configuration: the thresholds behind every RAG colour, resource capacity,
-and the named reports (which pages each publishes, where, in which language)."""
+"""The ``reports`` section: the thresholds behind every RAG colour, resource capacity, and the named reports
+(which pages each publishes, where, in which language)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import Field
 
-from config.models import Frozen
-from config.registry import register_check, register_section
+from .base import Frozen
 
 PageKind = Literal["portfolio", "programs", "projects", "risks", "resources", "trends"]
 PAGE_KINDS: tuple[str, ...] = ("portfolio", "programs", "projects", "risks", "resources", "trends")
@@ -60,21 +58,3 @@ class ReportSettings(Frozen):
     definitions: dict[str, ReportDefinition] = Field(
         default_factory=lambda: {"portfolio": ReportDefinition()},
         description="named reports for `pmokit report NAME` and `schedule.reports` (default: one, 'portfolio')")
-
-
-register_section("reports", ReportSettings, default=ReportSettings(),
-                 description="Portfolio reports: RAG thresholds, resource capacity, the named reports")
-
-
-@register_check("reports", "schedule", "portfolio")
-def _reports_are_known(ctx) -> Iterator:
-    reports: ReportSettings = ctx.sections["reports"]
-    for name in ctx.sections["schedule"].reports:
-        if name not in reports.definitions:
-            yield ctx.unknown_name(("schedule", "reports", name), "report", name, reports.definitions)
-    programs = {program.key for program in ctx.sections["portfolio"].programs}
-    for name, definition in reports.definitions.items():
-        for index, program in enumerate(definition.programs):
-            if program not in programs:
-                yield ctx.unknown_name(("reports", "definitions", name, "programs", index), "program", program,
-                                       programs)

@@ -15,7 +15,7 @@ from .words import translator
 
 @dataclass
 class PageContext:
-    inputs: Any  # report_jobs.inputs.ReportInputs
+    inputs: Any  # report_jobs.reports.inputs.ReportInputs
     language: str
     jira_server_id: str | None
     project_titles: dict[str, str]  # project -> title of its page, where the report has one

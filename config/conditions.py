@@ -23,7 +23,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from config.problems import did_you_mean
+from .problems import did_you_mean
+
+# The names every condition may start a path with besides the portfolio's logical fields; ``rules.facts`` reads
+# each of them from an issue (and holds its list equal to this one).
+BUILTIN_NAMES = frozenset({
+    "key", "id", "project", "type", "issuetype", "summary", "description", "status", "category", "phase",
+    "assignee", "reporter", "created", "updated", "due", "resolved", "priority", "story_points", "labels",
+    "components", "fix_versions", "parent", "epic", "attachments", "links", "done"})
+RELATIONS = frozenset({"parent", "epic", "children"})
+
+
+def known_names(logical_fields: Iterable[str]) -> set[str]:
+    """Every name an expression may start a path with."""
+    return set(BUILTIN_NAMES) | RELATIONS | {"program"} | set(logical_fields)
+
 
 KEYWORDS = {"and", "or", "not", "in", "contains", "matches", "is", "empty", "null", "true", "false", "now", "today"}
 FUNCTIONS = {"count", "len", "lower", "days_until", "days_since"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..config_section import RagThresholds, Threshold
+from config.reports import RagThresholds, Threshold
 
 GREEN, AMBER, RED = "green", "amber", "red"
 

@@ -21,8 +21,11 @@ from connector.jira_reader import FetchedIssue, JiraReader
 from connector.translate import parse_datetime
 from connector.transport import Accounting
 from connector.vocabulary import resolve_fields
+from pmokit.runtime import Runtime
 from pmokit.store import issues as store
 from pmokit.store.times import utc
+
+from .rows import issue_rows
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,13 @@ class Syncer:
         self.overlap, self.progress, self.batch = overlap, progress, batch
         self._field_ids: list[str] | None = None
 
+    @classmethod
+    def of(cls, runtime: Runtime, *, overlap: timedelta = timedelta(minutes=2), progress: Progress | None = None,
+           batch: int = 1000) -> Syncer:
+        """The one way to make a syncer: the runtime's settings, Jira connector, store and request accounting."""
+        return cls(runtime.settings, runtime.jira, runtime.sessions, runtime.jira_transport.accounting,
+                   overlap=overlap, progress=progress, batch=batch)
+
     # -- scope ------------------------------------------------------------------------------------------
     def projects(self, only: Sequence[str] | None = None) -> list[str]:
         keys = self.settings.portfolio.project_keys
@@ -114,7 +124,7 @@ class Syncer:
 
     def field_ids(self) -> list[str]:
         if self._field_ids is None:
-            custom = resolve_fields(self.settings, self.jira.fields).values()
+            custom = resolve_fields(self.settings.portfolio, self.jira.fields).values()
             self._field_ids = list(dict.fromkeys([*SYSTEM_FIELDS, *custom]))
         return self._field_ids
 
@@ -258,8 +268,10 @@ class Syncer:
                      if _issue_type(i) == record_type and (stored is None or i.id not in stored
                                                            or _links_changed(i, known_ids(i.id)))}
             records.extend(i.id for i in changed if _issue_type(i) == record_type)
+            rows = issue_rows(changed, links, datetime.now(UTC))
             with self.sessions.begin() as session:
-                summary.histories += store.save_issues(session, changed, links)
+                store.save_issues(session, rows.snapshots, rows.changelog, rows.whole)
+            summary.histories += rows.histories
             summary.issues += len(changed)
             done += len(batch)
             if self.progress:

@@ -8,9 +8,8 @@ import yaml
 
 from config import DEFAULT_CONFIG
 from config.yaml_source import load_sources
-
-from .catalog import BOT
-from .server import BOT_EMAIL, BOT_NAME, BOT_TOKEN
+from sandbox.catalog import BOT
+from sandbox.server import BOT_EMAIL, BOT_NAME, BOT_TOKEN
 
 
 def sandbox_config(url: str, webhook_secret: str = "sandbox", flavor: str = "cloud",

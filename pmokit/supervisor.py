@@ -1,5 +1,5 @@
-"""`pmokit serve`: the receiver (waitress), the workers and the scheduler in one process; `pmokit worker`
-runs workers only, for scale (several processes on one PostgreSQL store share the inbox)."""
+"""The process supervisor behind ``pmokit serve``: the receiver (granian processes of their own, or waitress in
+this process), the worker threads and the scheduler, started together and stopped together."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from typing import Any
 
 from waitress.server import create_server
 
+from report_jobs.events.pool import WorkerPool
 from report_jobs.scheduler import Scheduler
+from webhooks.app import create_app
+from webhooks.metrics import Metrics
 
-from .app import create_app
-from .metrics import Metrics
+from .runtime import Runtime
+from .store import inbox
 
 log = logging.getLogger(__name__)
 
@@ -25,37 +26,29 @@ log = logging.getLogger(__name__)
 class Background:
     """The workers and the scheduler: what `pmokit serve` runs beside whichever server receives."""
 
-    def __init__(self, runtime: Any, *, workers: int | None = None, schedule: bool = True, metrics: Any = None):
-        from report_jobs.worker import Worker
-
-        settings = runtime.settings
-        count = settings.webhooks.workers if workers is None else workers
-        self.stop_event = threading.Event()
-        self.workers = [Worker(runtime, metrics=metrics) for _ in range(count)]
+    def __init__(self, runtime: Runtime, *, workers: int | None = None, schedule: bool = True,
+                 metrics: Metrics | None = None):
+        count = runtime.settings.webhooks.workers if workers is None else workers
+        self.pool = WorkerPool(runtime, count, metrics=metrics)
+        self.stop_event = self.pool.stop_event
+        self.workers = self.pool.workers
         self.scheduler = Scheduler(runtime) if schedule else None
-        self._threads: list[threading.Thread] = []
 
     def start(self) -> Background:
-        self._threads = [threading.Thread(target=w.run, args=(self.stop_event,), name=f"pmokit-worker-{n}",
-                                          daemon=True) for n, w in enumerate(self.workers)]
-        for thread in self._threads:
-            thread.start()
+        self.pool.start()
         if self.scheduler is not None:
             self.scheduler.start()
         return self
 
     def close(self, grace: float = 10.0) -> None:
-        """Stop taking events; give running batches ``grace`` seconds in all (an unfinished one is taken over
-        by another worker when its lease runs out: effects are idempotent)."""
+        """Stop taking events and stand the scheduler down; running batches get ``grace`` seconds in all."""
         self.stop_event.set()
         if self.scheduler is not None:
             self.scheduler.close()
-        deadline = time.monotonic() + grace
-        for thread in self._threads:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        self.pool.close(grace)
 
 
-def serve_granian(runtime: Any, *, bind: str, receivers: int = 1, threads: int = 8, workers: int | None = None,
+def serve_granian(runtime: Runtime, *, bind: str, receivers: int = 1, threads: int = 8, workers: int | None = None,
                   schedule: bool = True) -> int:
     """Granian receives, in a process of its own (a fresh interpreter: a receiver forked from this one would
     drag this process's heap along); it loads the configuration named by PMOKIT_CONFIG (see
@@ -89,10 +82,8 @@ class Service:
     """The receiver on waitress, in this process, with the workers and the scheduler (tests, `--server
     waitress`)."""
 
-    def __init__(self, runtime: Any, *, bind: str | None = None, workers: int | None = None,
+    def __init__(self, runtime: Runtime, *, bind: str | None = None, workers: int | None = None,
                  schedule: bool = True, threads: int = 8):
-        from pmokit.store import inbox
-
         self.runtime = runtime
         settings = runtime.settings
 
@@ -135,21 +126,3 @@ class Service:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def scheduled_sync(runtime: Any, *, reconcile: bool) -> None:
-    """A scheduled sync; the reconcile also re-evaluates and enforces the whole portfolio (what webhooks missed)."""
-    from report_jobs.enforce import enforce
-    from report_jobs.sync import Syncer
-
-    syncer = Syncer(runtime.settings, runtime.jira, runtime.sessions, runtime.jira_transport.accounting)
-    try:
-        summary = syncer.reconcile() if reconcile else syncer.incremental()
-        log.info("scheduled %s: %s", "reconcile" if reconcile else "sync", summary.line())
-        if reconcile:
-            facts = runtime.facts()
-            done = enforce(runtime, facts, list(facts.issues), trigger="reconcile",
-                           action_limit=runtime.settings.webhooks.max_actions_per_hour)
-            log.info("reconcile enforced: %d action(s)", len(done.applied))
-    except Exception:
-        log.exception("the scheduled %s failed; it runs again at its next time", "reconcile" if reconcile else "sync")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from config.models import Settings
+from config.reports import ReportDefinition
 from connector.publisher import PageSpec, PublishReport
+from pmokit.runtime import Runtime
 
 from .inputs import ReportInputs, gather
 from .pages.tree import report_pages
@@ -23,7 +25,7 @@ class ReportRun:
     published: PublishReport | None = None
 
 
-def definition_of(settings: Any, name: str | None) -> tuple[str, Any]:
+def definition_of(settings: Settings, name: str | None) -> tuple[str, ReportDefinition]:
     """The named report, or the first one defined when ``name`` is None; ``KeyError`` names the known ones."""
     definitions = settings.reports.definitions
     if name is None:
@@ -33,7 +35,7 @@ def definition_of(settings: Any, name: str | None) -> tuple[str, Any]:
     return name, definitions[name]
 
 
-def run_report(runtime: Any, name: str | None = None, *, preview: Path | None = None, publish: bool = False,
+def run_report(runtime: Runtime, name: str | None = None, *, preview: Path | None = None, publish: bool = False,
                now: datetime | None = None, inputs: ReportInputs | None = None) -> ReportRun:
     """Build report ``name``; write its preview into ``preview``/NAME and publish it when asked."""
     name, definition = definition_of(runtime.settings, name)

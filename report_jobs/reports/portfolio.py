@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pandas as pd
+
+from config.models import Settings
+from rules.facts import Facts
+from rules.results import Result
 
 from .rollups.compliance import compliance_frame, gate_states
 from .rollups.frame import issues_frame
@@ -38,7 +42,7 @@ class Portfolio:
     rag: pd.DataFrame
 
 
-def build(facts: Any, results: Any, settings: Any, today: date) -> Portfolio:
+def build(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> Portfolio:
     """Every roll-up of the portfolio as of ``today`` (``results``: the rule evaluation of its issues)."""
     record_type = settings.portfolio.record_issue_type
     frame = issues_frame(facts.issues.values(), facts.program_of)
@@ -48,8 +52,8 @@ def build(facts: Any, results: Any, settings: Any, today: date) -> Portfolio:
     money, schedule = budget(frame, record_type=record_type), schedule_variance(frame, today, record_type=record_type)
     risks = open_risks(frame)
     load = weekly_load(frame, today, settings.reports.resources)
-    results = list(results)
-    scores = compliance_frame(results, facts.program_of)
+    every = list(results)
+    scores = compliance_frame(every, facts.program_of)
     projects = sorted(set(frame["project"].astype(str)) & set(settings.portfolio.project_keys)) or \
         sorted(frame["project"].astype(str).unique())
     status = rag(projects, schedule=schedule, milestones=stones, budget=money, risks=risks,
@@ -57,5 +61,5 @@ def build(facts: Any, results: Any, settings: Any, today: date) -> Portfolio:
                  thresholds=settings.reports.rag, language=settings.language)
     return Portfolio(period_of(today), frame, progress_levels(frame),
                      stones, money, schedule, receivables(frame, today), risks, heat_map(risks), top_risks(risks),
-                     load, conflicts(load), scores, gate_states(results), status)
+                     load, conflicts(load), scores, gate_states(every), status)
 

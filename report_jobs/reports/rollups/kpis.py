@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from rules.commands import CONDITIONAL_GO, GO
+from rules.gates import CONDITIONAL_GO, GO
 
 
 def on_time_milestones(frame: pd.DataFrame, *, record_type: str = "Project",

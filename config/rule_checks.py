@@ -1,35 +1,21 @@
-"""The ``rules`` section of the configuration: a list of rules of the registered kinds, and its checks."""
+"""Checks of the ``rules`` section against the rest of the configuration: ids unique, scopes, fields, phases,
+programs and project types that exist, gates that lead forward without cycles, conditions that parse."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Annotated, Any, Union
 
-from pydantic import Field
-
-from config.checks import CheckContext
-from config.problems import Problem
-from config.registry import register_check, register_section
-
-from .expr import ExpressionError, compile_expression
-from .facts import known_names
-from .registry import kinds
+from .checks import Check, CheckContext
+from .conditions import ExpressionError, compile_expression, known_names
+from .models import PortfolioSettings
+from .problems import Location, Path, Problem
+from .rule_specs import AnyRule, ChildItems, Dates, Gate, RequiredFields, RuleSpec
 
 
-def _rule_union() -> Any:
-    specs = tuple(kind.spec for kind in kinds().values())
-    return Annotated[Union[specs], Field(discriminator="kind")]  # noqa: UP007 — built at run time
-
-
-register_section("rules", list[_rule_union()], default=[],
-                 description="PMO rules: templates and gates, each of a registered kind")
-
-
-@register_check("rules", "portfolio", "phases")
 def _rules_refer_to_what_exists(ctx: CheckContext) -> Iterator[Problem]:
-    rules = ctx.sections["rules"]
-    portfolio = ctx.sections["portfolio"]
+    rules: list[AnyRule] = ctx.sections["rules"]
+    portfolio: PortfolioSettings = ctx.sections["portfolio"]
     phases = {p.id for p in ctx.sections["phases"]}
     names = known_names(portfolio.fields)
     for rule_id, count in Counter(r.id for r in rules).items():
@@ -48,25 +34,26 @@ def _rules_refer_to_what_exists(ctx: CheckContext) -> Iterator[Problem]:
         for n, program in enumerate(rule.scope.programs):
             if program not in programs:
                 yield ctx.unknown_name((*base, "scope", "programs", n), "program", program, programs)
-        for n, field in enumerate(getattr(rule, "fields", None) or []):
-            if field not in names:
-                yield ctx.unknown_name((*base, "fields", n), "field", field, names)
-        window = getattr(rule, "window", None)
-        for n, field in enumerate(window or ()):
-            if field not in portfolio.fields:
-                yield ctx.unknown_name((*base, "window", n), "logical field", field, portfolio.fields)
+        if isinstance(rule, RequiredFields):
+            for n, field in enumerate(rule.fields):
+                if field not in names:
+                    yield ctx.unknown_name((*base, "fields", n), "field", field, names)
+        if isinstance(rule, Dates):
+            for n, field in enumerate(rule.window or ()):
+                if field not in portfolio.fields:
+                    yield ctx.unknown_name((*base, "window", n), "logical field", field, portfolio.fields)
         yield from _expressions(ctx, rule, base, names)
-        if rule.kind == "gate":
+        if isinstance(rule, Gate):
             yield from _gate(ctx, rule, base, rules, phases)
     yield from _gate_cycles(ctx, rules)
 
 
-def _gate(ctx: CheckContext, rule: Any, base: tuple, rules: list[Any], phases: set[str]) -> Iterator[Problem]:
+def _gate(ctx: CheckContext, rule: Gate, base: Path, rules: list[AnyRule], phases: set[str]) -> Iterator[Problem]:
     types = ctx.sections["portfolio"].project_types
     orders = [[p.id for p in ctx.sections["phases"]], *([t.phases for t in types.types] if types else [])]
-    for key in ("from_phase", "to_phase"):
-        if getattr(rule, key) not in phases:
-            yield ctx.unknown_name((*base, key), "phase", getattr(rule, key), phases)
+    for key, phase in (("from_phase", rule.from_phase), ("to_phase", rule.to_phase)):
+        if phase not in phases:
+            yield ctx.unknown_name((*base, key), "phase", phase, phases)
     named = [t.phases for t in types.types if t.id in rule.project_types] if types else []
     if named:  # (an unknown type is reported once, below)
         orders = named
@@ -85,13 +72,14 @@ def _gate(ctx: CheckContext, rule: Any, base: tuple, rules: list[Any], phases: s
             yield ctx.unknown_name((*base, "criteria", n), "rule", criterion, ids - {rule.id})
 
 
-def _gate_cycles(ctx: CheckContext, rules: list[Any]) -> Iterator[Problem]:
+def _gate_cycles(ctx: CheckContext, rules: list[AnyRule]) -> Iterator[Problem]:
     """A gate may require another gate; a chain that comes back to itself can never pass."""
-    gates = {r.id: r for r in rules if r.kind == "gate"}
+    gates = {r.id: r for r in rules if isinstance(r, Gate)}
     for index, rule in enumerate(rules):
-        if rule.kind != "gate":
+        if not isinstance(rule, Gate):
             continue
-        seen, stack = set(), [c for c in rule.criteria if c in gates]
+        seen: set[str] = set()
+        stack = [c for c in rule.criteria if c in gates]
         while stack:
             current = stack.pop()
             if current == rule.id:
@@ -103,15 +91,17 @@ def _gate_cycles(ctx: CheckContext, rules: list[Any]) -> Iterator[Problem]:
                 stack.extend(c for c in gates[current].criteria if c in gates)
 
 
-def _expressions(ctx: CheckContext, rule: Any, base: tuple, names: set[str]) -> Iterator[Problem]:
-    found: list[tuple[tuple, str]] = []
+def _expressions(ctx: CheckContext, rule: RuleSpec, base: Path, names: set[str]) -> Iterator[Problem]:
+    found: list[tuple[Path, str]] = []
     if rule.scope.where:
         found.append(((*base, "scope", "where"), rule.scope.where))
-    for n, child in enumerate(getattr(rule, "children", None) or []):
-        if child.where:
-            found.append(((*base, "children", n, "where"), child.where))
-    for n, condition in enumerate(getattr(rule, "conditions", None) or []):
-        found.append(((*base, "conditions", n), condition))
+    if isinstance(rule, ChildItems):
+        for n, child in enumerate(rule.children):
+            if child.where:
+                found.append(((*base, "children", n, "where"), child.where))
+    if isinstance(rule, Gate):
+        for n, condition in enumerate(rule.conditions):
+            found.append(((*base, "conditions", n), condition))
     for path, text in found:
         try:
             compile_expression(text, names)
@@ -120,6 +110,11 @@ def _expressions(ctx: CheckContext, rule: Any, base: tuple, names: set[str]) -> 
             problem = ctx.problem(path, f"{exc.message} (column {exc.column} of the condition)")
             if where is not None:
                 # The value's location is where its text starts: add the column within the expression.
-                problem = Problem(type(where)(where.file, where.line, where.column + exc.column - 1), path,
+                problem = Problem(Location(where.file, where.line, where.column + exc.column - 1), path,
                                   problem.message)
             yield problem
+
+
+RULE_CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
+    (("rules", "portfolio", "phases"), _rules_refer_to_what_exists),
+)

@@ -15,15 +15,17 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
+from config.models import Settings
+from pmokit.runtime import Runtime
 from pmokit.store import inbox
 from pmokit.store.tables import InboxEvent
-from rules.registry import kinds
-from webhooks.events import DELETED
+from rules.registry import DELETED, kinds
+from webhooks.metrics import Metrics
 
-from .enforce import enforce
-from .sync import Syncer
+from ..sync.snapshot import FactsCache
+from ..sync.syncer import Syncer
+from .enforce import Enforcement, enforce
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +42,19 @@ class BatchReport:
     dead: int = 0
 
 
-def bot_ids(settings: Any) -> set[str]:
+def bot_ids(settings: Settings) -> set[str]:
+    """The ids pmokit's own account acts under: events it caused are recognised and cause nothing."""
     bot = settings.jira.bot
-    return {value for value in (getattr(bot, "account_id", None), getattr(bot, "name", None)) if value} \
-        if bot is not None else set()
+    return {value for value in (bot.account_id, bot.name) if value} if bot is not None else set()
 
 
 class Worker:
-    def __init__(self, runtime: Any, *, batch: int = 50, metrics: Any = None):
+    def __init__(self, runtime: Runtime, *, batch: int = 50, metrics: Metrics | None = None):
         self.runtime, self.settings, self.batch, self.metrics = runtime, runtime.settings, batch, metrics
-        self.syncer = Syncer(runtime.settings, runtime.jira, runtime.sessions, runtime.jira_transport.accounting)
+        self.syncer = Syncer.of(runtime)
         self.own = bot_ids(runtime.settings)
         self.listening = {t for rule in runtime.settings.rules for t in kinds()[rule.kind].triggers}
-        self.facts = runtime.facts_cache()
+        self.facts = FactsCache.of(runtime)
 
     def run_once(self) -> BatchReport:
         """Claim and handle one batch; a failure sends the whole batch back for a later try (effects repeat safely)."""
@@ -151,7 +153,7 @@ class Worker:
             self.metrics.processed.labels(outcome).inc(n)
 
 
-def _summary(done: Any, targets: Iterable[str]) -> str:
+def _summary(done: Enforcement, targets: Iterable[str]) -> str:
     changed = sum(1 for a in done.applied if a.changed)
     text = f"evaluated {', '.join(targets)}: {len(done.applied)} action(s), {changed} changed something"
     if done.held_back:

@@ -1,0 +1,66 @@
+"""Issues fetched from Jira as the store's rows: the snapshot's columns read from the JSON, one changelog row
+per history item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connector.jira_reader import FetchedIssue
+from connector.translate import parse_datetime
+
+
+@dataclass(frozen=True)
+class IssueRows:
+    snapshots: list[dict[str, Any]]
+    changelog: list[dict[str, Any]]
+    whole: list[str]  # issues whose whole changelog was read: what the store holds of it is replaced
+    histories: int
+
+
+def issue_rows(issues: Sequence[FetchedIssue], remote_links: dict[str, list[Any]], synced_at: datetime) -> IssueRows:
+    """Rows for fetched issues; remote links are written only where they were read (elsewhere the stored ones
+    stay: the snapshot row then has no ``remote_links``)."""
+    snapshots = []
+    for issue in issues:
+        row = snapshot_row(issue.raw, synced_at, remote_links.get(issue.id))
+        if issue.id not in remote_links:
+            del row["remote_links"]
+        snapshots.append(row)
+    changelog = [row for issue in issues for row in changelog_rows(issue.id, issue.histories)]
+    return IssueRows(snapshots, changelog, [i.id for i in issues if i.coverage == "all"],
+                     sum(len(i.histories) for i in issues))
+
+
+def snapshot_row(raw: dict[str, Any], synced_at: datetime, remote_links: list[Any] | None = None) -> dict[str, Any]:
+    fields = raw.get("fields") or {}
+    key = str(raw.get("key") or "")
+    return {"id": str(raw["id"]), "key": key,
+            "project_key": str((fields.get("project") or {}).get("key") or key.rsplit("-", 1)[0]),
+            "issue_type": str((fields.get("issuetype") or {}).get("name") or ""),
+            "status": str((fields.get("status") or {}).get("name") or ""),
+            "updated": parse_datetime(fields.get("updated")), "fields": fields, "remote_links": remote_links,
+            "deleted": False, "synced_at": synced_at}
+
+
+def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for history in histories:
+        created = parse_datetime(history.get("created"))
+        if created is None:
+            continue
+        author = history.get("author") or {}
+        author_id = author.get("accountId") or author.get("name") or author.get("key")
+        for index, item in enumerate(history.get("items") or []):
+            rows.append({"issue_id": issue_id, "history_id": str(history.get("id")), "item_index": index,
+                         "created": created, "author_id": author_id, "field": str(item.get("field") or ""),
+                         "field_id": item.get("fieldId"), "from_value": _text(item.get("from")),
+                         "from_string": _text(item.get("fromString")), "to_value": _text(item.get("to")),
+                         "to_string": _text(item.get("toString"))})
+    return rows
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

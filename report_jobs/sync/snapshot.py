@@ -1,0 +1,126 @@
+"""The synced store read back as the records rules look at (``rules.facts.Facts``): issues translated with the
+site's vocabulary, their changelogs and comments, the Confluence documents, the approver groups' members."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.translate import Vocabulary, comment_from_json, issue_from_json
+from pmokit.records import Change, Comment, Issue, User
+from pmokit.runtime import Runtime
+from pmokit.store import issues as store
+from pmokit.store.documents import stored_documents
+from pmokit.store.tables import ChangelogItem
+from pmokit.store.times import utc
+from rules.facts import Facts
+
+
+def load_facts(runtime: Runtime, project_keys: list[str] | None = None) -> Facts:
+    """The store's snapshot as the rules see it, with the members of every approver group."""
+    with runtime.sessions() as session:
+        return read_facts(session, runtime.vocabulary(), runtime.program_of(), project_keys,
+                          groups=runtime.approver_groups())
+
+
+def read_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, str],
+               project_keys: list[str] | None = None, groups: dict[str, list[str]] | None = None) -> Facts:
+    issues = load_issues(session, vocabulary, project_keys)
+    changes = load_changes(session, [i.id for i in issues] if project_keys else None)
+    return Facts.build(issues, changes=changes, comments=load_comments(session), program_of=program_of,
+                       groups=groups, documents=stored_documents(session))
+
+
+def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str] | None = None) -> list[Issue]:
+    return [issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary, row.remote_links)
+            for row in store.stored_issues(session, project_keys)]
+
+
+def load_changes(session: Session, issue_ids: Sequence[str] | None = None) -> list[Change]:
+    return [_change(row) for row in store.stored_changes(session, issue_ids)]
+
+
+def _change(row: ChangelogItem) -> Change:
+    return Change(issue_id=row.issue_id, history_id=row.history_id, created=utc(row.created), field=row.field,
+                  field_id=row.field_id, from_value=row.from_value, from_string=row.from_string,
+                  to_value=row.to_value, to_string=row.to_string,
+                  author=User(row.author_id) if row.author_id else None)
+
+
+def load_comments(session: Session) -> list[Comment]:
+    """Comments kept with the issues that carry them (project records: the gate decisions)."""
+    return [comment_from_json(issue_id, data) for issue_id, data in store.stored_comments(session)]
+
+
+class FactsCache:
+    """The store's facts kept between a worker's batches: each call reads only the issues stored (or marked
+    deleted) since the one before, so a batch of events costs its own issues, not the whole portfolio. The
+    whole store is read again every ``max_age`` seconds all the same."""
+
+    def __init__(self, sessions: sessionmaker[Session], vocabulary: Callable[[], Vocabulary],
+                 program_of: dict[str, str], groups: Callable[[], dict[str, list[str]]], max_age: float = 300.0):
+        self.sessions, self.vocabulary, self.program_of, self.groups = sessions, vocabulary, program_of, groups
+        self.max_age = max_age
+        self._issues: dict[str, Issue] = {}
+        self._changes: dict[str, list[Change]] = {}
+        self._comments: dict[str, list[Comment]] = {}
+        self._since: datetime | None = None
+        self._loaded = 0.0
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> FactsCache:
+        return cls(runtime.sessions, runtime.vocabulary, runtime.program_of(), runtime.approver_groups)
+
+    def get(self) -> Facts:
+        with self.sessions() as session:
+            if self._since is None or time.monotonic() - self._loaded > self.max_age:
+                self._full(session)
+            else:
+                self._recent(session, self._since)
+            documents = stored_documents(session)
+        return Facts.assemble(self._issues.values(), comments=self._comments, changes=self._changes,
+                              program_of=self.program_of, groups=self.groups(), documents=documents)
+
+    def _full(self, session: Session) -> None:
+        self._since = store.last_stored(session)
+        self._loaded = time.monotonic()
+        self._issues = {i.id: i for i in load_issues(session, self.vocabulary())}
+        self._changes, self._comments = {}, {}
+        for change in load_changes(session):
+            self._changes.setdefault(change.issue_id, []).append(change)
+        for comment in load_comments(session):
+            self._comments.setdefault(comment.issue_id, []).append(comment)
+        _sort_comments(self._comments)
+
+    def _recent(self, session: Session, since: datetime) -> None:
+        rows = store.stored_since(session, since)
+        if not rows:
+            return
+        vocabulary = self.vocabulary()
+        ids = [row.id for row in rows]
+        for row in rows:
+            if row.synced_at is not None:
+                since = max(since, row.synced_at)
+            self._comments.pop(row.id, None)
+            if row.deleted:
+                self._issues.pop(row.id, None)
+                continue
+            self._issues[row.id] = issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary,
+                                                   row.remote_links)
+            comments = [comment_from_json(row.id, data) for data in row.comments]
+            if comments:
+                self._comments[row.id] = comments
+        self._since = since
+        for issue_id in ids:
+            self._changes.pop(issue_id, None)
+        for change in load_changes(session, ids):
+            self._changes.setdefault(change.issue_id, []).append(change)
+        _sort_comments({i: self._comments[i] for i in ids if i in self._comments})
+
+
+def _sort_comments(by_issue: dict[str, list[Comment]]) -> None:
+    for comments in by_issue.values():
+        comments.sort(key=lambda c: c.created or datetime.min.replace(tzinfo=UTC))

@@ -1,0 +1,61 @@
+"""What a rule's check sees besides its own spec: the facts, the moment, and the few parts of the PMO's standard
+that rules read (the phases, per project type; the project record's issue type; the other rules, for a gate's
+criteria) in the reader's language. Built once per evaluation from the settings (:meth:`Standard.of`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+from config.language import Language, Words
+from config.models import ProjectType, ProjectTypes, Settings
+from config.rule_specs import AnyRule
+from pmokit.records import Issue
+
+from .facts import Facts
+
+
+@dataclass(frozen=True)
+class Standard:
+    language: Language = "en"
+    phases: tuple[str, ...] = ()  # phase ids in order, for projects of no declared type
+    project_types: ProjectTypes | None = None
+    record_type: str = "Project"  # the issue type of a project's record
+    rules: Mapping[str, AnyRule] = field(default_factory=lambda: MappingProxyType({}))  # every rule, by id
+
+    @classmethod
+    def of(cls, settings: Settings, language: str | None = None) -> Standard:
+        chosen: Language = "zh" if (language or settings.language) == "zh" else "en"
+        return cls(chosen, tuple(p.id for p in settings.phases), settings.portfolio.project_types,
+                   settings.portfolio.record_issue_type, MappingProxyType({r.id: r for r in settings.rules}))
+
+    def project_type(self, record: Issue | None) -> ProjectType | None:
+        """The declared type (``portfolio.project_types``) of the project whose record is ``record``."""
+        types = self.project_types
+        value = record.custom.get(types.field) if types is not None and record is not None else None
+        if types is None or not isinstance(value, str):
+            return None
+        wanted = value.casefold()
+        return next((kind for kind in types.types if any(v.casefold() == wanted for v in kind.values)), None)
+
+    def phase_order(self, record: Issue | None) -> list[str]:
+        """Phase ids in order for the project whose record is ``record``: its type's, else ``phases:``."""
+        kind = self.project_type(record)
+        return list(kind.phases) if kind is not None else list(self.phases)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    facts: Facts
+    now: datetime
+    standard: Standard = Standard()
+    t: Words = field(init=False, repr=False, compare=False)  # t(en, zh): text in the reader's language
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "t", Words(self.standard.language))
+
+    @property
+    def language(self) -> Language:
+        return self.standard.language
