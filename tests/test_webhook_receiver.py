@@ -1,4 +1,5 @@
-"""The receiver: every real payload is accepted once, bad requests get a clear 4xx, and nothing is lost."""
+"""The receiver: every real payload is received exactly as its row in ``tests/webhook_fixture_table.py`` says, once;
+bad requests get a clear 4xx, and nothing is lost."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import pytest
 
 from config import load_settings
 from pmokit.store import inbox, make_engine, session_factory, upgrade
+from tests import webhook_fixture_table as table
 from webhooks.app import MAX_BODY, create_app
+from webhooks.events import Event, Ignored, classify
 from webhooks.signature import sign
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures" / "jira-webhooks" / "mattermost-plugin-jira").glob("*.json"))
+FIXTURE_DIR = Path(__file__).parent / "fixtures" / "jira-webhooks" / "mattermost-plugin-jira"
+FIXTURES = sorted(FIXTURE_DIR.glob("*.json"))
 SECRET = "test-webhook-secret"
 
 
@@ -41,19 +45,62 @@ def post(client, path, body: bytes, *, secret=SECRET, identifier=None, signature
     return client.post(path, data=body, headers=headers)
 
 
-@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
-def test_every_real_payload_is_accepted_once(receiver, fixture):
+# What the receiver answers and stores (the inbox row), and what the classifier says in full. The inbox keeps
+# no comment and no changelog fields: those are checked on the classifier's Event.
+RECEIVED = ("webhook_event", "issue_id", "issue_key", "actor", "triggers", "reason")
+
+
+def table_params(checks: tuple[str, ...] | None):
+    """One pytest param per table row; a strict xfail where the row disagrees with the code on a field checked."""
+    params = []
+    for name, row in sorted(table.TABLE.items()):
+        wrong = {f: why for f, why in row.disagrees.items() if checks is None or f in checks}
+        marks = [pytest.mark.xfail(strict=True, reason="; ".join(wrong.values()))] if wrong else []
+        params.append(pytest.param(name, row, id=Path(name).stem, marks=marks))
+    return params
+
+
+def test_every_fixture_has_a_row_and_every_row_a_fixture():
+    files = {p.name for p in FIXTURES}
+    assert files and table.FIXTURE_DIR == FIXTURE_DIR
+    assert sorted(files - table.TABLE.keys()) == [], "fixtures with no row in tests/webhook_fixture_table.py"
+    assert sorted(table.TABLE.keys() - files) == [], "rows in tests/webhook_fixture_table.py with no fixture"
+
+
+@pytest.mark.parametrize(("name", "row"), table_params(RECEIVED))
+def test_every_real_payload_is_accepted_once(receiver, name, row):
+    """Each real payload, signed and posted: the exact answer and inbox row of its table row, then a duplicate."""
     client, sessions, path = receiver
-    body = fixture.read_bytes()
-    first = post(client, path, body, identifier=f"id-{fixture.stem}")
-    assert first.status_code == 202, first.json
-    assert first.json["outcome"] == "accepted" and first.json["triggers"]
-    again = post(client, path, body, identifier=f"id-{fixture.stem}")
-    assert again.status_code == 200 and again.json["outcome"] == "duplicate"
+    body = (FIXTURE_DIR / name).read_bytes()
+    first = post(client, path, body, identifier=f"id-{name}")
+    if isinstance(row, table.Ignored):
+        assert (first.status_code, first.json) == (200, {"outcome": "ignored", "reason": row.reason})
+        again = post(client, path, body, identifier=f"id-{name}")
+        assert (again.status_code, again.json) == (200, {"outcome": "ignored", "reason": row.reason})
+        with sessions() as session:
+            assert inbox.listing(session) == []
+        return
+    assert (first.status_code, first.json) == (202, {"outcome": "accepted", "issue": row.issue_key or row.issue_id,
+                                                     "triggers": list(row.triggers)})
+    again = post(client, path, body, identifier=f"id-{name}")
+    assert (again.status_code, again.json["outcome"]) == (200, "duplicate")
     with sessions() as session:
         [event] = inbox.listing(session)
-        assert event.status == "pending" and event.issue_id.isdigit()
+        assert (event.webhook_event, event.issue_id, event.issue_key, event.actor, tuple(event.triggers)) == \
+            (row.webhook_event, row.issue_id, row.issue_key, row.actor, row.triggers)
+        assert event.status == "pending"
         assert json.loads(event.payload) == json.loads(body)
+
+
+@pytest.mark.parametrize(("name", "row"), table_params(None))
+def test_every_real_payload_is_classified_as_its_row(name, row):
+    """The pure classifier on each real payload: the full Event (comment and changelog fields too), or the reason."""
+    result = classify(json.loads((FIXTURE_DIR / name).read_text(encoding="utf-8")))
+    if isinstance(row, table.Ignored):
+        assert result == Ignored(row.reason)
+    else:
+        assert result == Event(row.webhook_event, row.issue_id, row.issue_key, row.actor, row.triggers,
+                               row.comment, row.changed)
 
 
 def test_without_an_identifier_the_same_body_is_a_duplicate(receiver):
