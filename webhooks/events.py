@@ -111,7 +111,7 @@ def classify(payload: Any) -> Event | Ignored:
     if name == "jira:issue_deleted":
         return Event(name, issue_id, issue_key, actor, (DELETED,))
     if name == "jira:issue_created":
-        return Event(name, issue_id, issue_key, actor, (CREATED,))
+        return Event(name, issue_id, issue_key, actor, (CREATED,), changed=_changed(payload))
     if name == "jira:issue_updated":
         changed = _changed(payload)
         body = _text(comment.get("body")) if comment and payload.get("issue_event_type_name") != \
