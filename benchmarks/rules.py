@@ -31,7 +31,7 @@ from pmokit.records import Attachment, Change, Issue, IssueLink, StatusCategory,
 from rules.context import Standard
 from rules.engine import evaluate
 from rules.facts import Facts
-from rules.registry import kinds
+from rules.kinds import kinds
 from rules.results import State
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)

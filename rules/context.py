@@ -4,17 +4,18 @@ criteria) in the reader's language. Built once per evaluation from the settings 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
 from config.language import Language, Words
 from config.models import ProjectType, ProjectTypes, Settings
-from config.rule_specs import AnyRule
+from config.rule_specs import AnyRule, RuleSpec
 from pmokit.records import Issue
 
-from .facts import Facts
+from .facts import Facts, IssueScope
+from .results import Outcome, Result
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,21 @@ class Standard:
         return list(kind.phases) if kind is not None else list(self.phases)
 
 
+def _outside_an_evaluation(*_: object) -> object:
+    raise RuntimeError("only an evaluation (rules.engine.evaluate) can check another rule")
+
+
 @dataclass(frozen=True)
 class CheckContext:
     facts: Facts
     now: datetime
     standard: Standard = Standard()
+    # What the engine lends a kind that looks at other rules: a gate checks its criteria with their own kind; a
+    # portfolio rule as a gate criterion reads its findings about the whole portfolio.
+    criterion: Callable[[RuleSpec, IssueScope, CheckContext], Outcome] = field(
+        default=_outside_an_evaluation, repr=False, compare=False)
+    findings: Callable[[RuleSpec], Sequence[Result]] = field(
+        default=_outside_an_evaluation, repr=False, compare=False)
     t: Words = field(init=False, repr=False, compare=False)  # t(en, zh): text in the reader's language
 
     def __post_init__(self) -> None:

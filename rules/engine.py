@@ -15,8 +15,9 @@ from pmokit.records import Issue
 from .context import CheckContext, Standard
 from .evaluation import Evaluation, RuleRun, explained
 from .facts import Facts, IssueScope
-from .registry import Kind, kinds
-from .results import Compliance, Result, State
+from .kinds import kinds
+from .registry import Kind
+from .results import Compliance, Outcome, Result, State
 from .scope import scope_test
 
 
@@ -40,7 +41,15 @@ def evaluate(rules: Sequence[RuleSpec], facts: Facts, trigger: str | None, now: 
     """Results of every rule ``trigger`` can affect, for every issue in its scope (or only ``issue_keys``);
     ``standard``: what the rules read of the rest of the configuration (phases, record type, other rules)."""
     registry = kinds()
-    ctx = CheckContext(facts, now, standard or Standard())
+    standard = standard or Standard()
+
+    def criterion(rule: RuleSpec, scope: IssueScope, ctx: CheckContext) -> Outcome:
+        return registry[rule.kind].check(rule, scope, ctx)
+
+    def findings(rule: RuleSpec) -> Evaluation:
+        return evaluate([rule], facts, None, now, standard=standard)
+
+    ctx = CheckContext(facts, now, standard, criterion, findings)
     targets: list[Issue] | None = None
     if issue_keys is not None:
         targets = [facts.issues[k] for k in dict.fromkeys(issue_keys) if k in facts.issues]

@@ -1,5 +1,5 @@
-"""Rule kinds, registered in one place (``rules.kinds``): each brings its check and the events that can change
-its result. The kind's YAML schema is in ``config.rule_specs`` under the same name."""
+"""What a rule kind is: its check (and fast test, or portfolio check) and the events that can change its result.
+The built-in kinds register themselves in ``rules.kinds``; the kind's YAML schema is ``config.rule_specs``."""
 
 from __future__ import annotations
 
@@ -49,9 +49,3 @@ def register(kind: Kind) -> Kind:
         raise ValueError(f"rule kind '{kind.name}' is registered twice")
     KINDS[kind.name] = kind
     return kind
-
-
-def kinds() -> dict[str, Kind]:
-    from . import kinds as _builtin  # noqa: F401  (registers the built-in kinds)
-
-    return KINDS

@@ -7,8 +7,9 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
+from report_jobs.reports.pages.html import NAMESPACES
 from report_jobs.reports.pages.portfolio import portfolio_page
-from report_jobs.reports.pages.storage import NAMESPACES, check, expand, status
+from report_jobs.reports.pages.storage import check, expand, status
 
 AC = "{http://atlassian.com/content}"
 

@@ -20,7 +20,8 @@ from config.models import Settings
 from pmokit.runtime import Runtime
 from pmokit.store import inbox
 from pmokit.store.tables import InboxEvent
-from rules.registry import DELETED, kinds
+from rules.kinds import kinds
+from rules.registry import DELETED
 from webhooks.metrics import Metrics
 
 from ..sync.snapshot import FactsCache

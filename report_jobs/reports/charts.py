@@ -23,6 +23,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from config.language import Words
+
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 RAG_COLOURS = {"green": "#36B37E", "amber": "#FFAB00", "red": "#DE350B"}
 _LOCK = threading.Lock()
@@ -40,7 +42,7 @@ class MissingGlyphs(RuntimeError):
 
 
 def _word(name: str, language: str) -> str:
-    return _WORDS[name][1 if language == "zh" else 0]
+    return Words(language)(*_WORDS[name])
 
 
 def cjk_font_path() -> str:

@@ -1,6 +1,9 @@
-"""The built-in rule kinds. Adding one: a module here with its spec and check, and one line below."""
+"""The built-in rule kinds, one module each (with its schema of the same name in ``config.rule_specs``).
+Adding one: its spec class there, its module here (a check that ends with ``KIND = register(Kind(...))``), and
+one line below."""
 
-from . import (  # noqa: F401
+from ..registry import KINDS, Kind
+from . import (  # noqa: F401  (each module registers its kind)
     belongs_to_project,
     child_items,
     dates,
@@ -13,3 +16,8 @@ from . import (  # noqa: F401
     required_fields,
     wip_limit,
 )
+
+
+def kinds() -> dict[str, Kind]:
+    """Every registered kind by name (the built-in ones, and any a test or plugin registered)."""
+    return KINDS

@@ -11,10 +11,8 @@ from ..results import Outcome, State
 
 def project_view(spec: Any, scope: IssueScope, ctx: CheckContext) -> Outcome:
     """A portfolio rule as a criterion on one issue: its failing findings about this issue or its project."""
-    from ..engine import evaluate  # the engine imports the kinds
-
     issue = scope.issue
-    results = evaluate([spec], ctx.facts, None, ctx.now, standard=ctx.standard)
+    results = ctx.findings(spec)
     mine = [r for r in results if r.issue_key == issue.key or (r.project_key == issue.project_key and r.project_key)]
     failing = [r for r in mine if r.state is not State.PASS]
     if not failing:

@@ -24,8 +24,6 @@ from ..scope import compiled
 
 def criteria_gaps(spec: Gate, scope: IssueScope, ctx: CheckContext) -> tuple[list[str], list[str]]:
     """(gaps, evidence) of the gate's criteria rules and conditions on this issue."""
-    from ..registry import kinds
-
     gaps: list[str] = []
     evidence: list[str] = []
     for rule_id in spec.criteria:
@@ -33,7 +31,7 @@ def criteria_gaps(spec: Gate, scope: IssueScope, ctx: CheckContext) -> tuple[lis
         if rule is None:
             gaps.append(f"criterion {rule_id} is not a configured rule")
             continue
-        outcome = kinds()[rule.kind].check(rule, scope, ctx)  # a criterion applies whatever its own scope
+        outcome = ctx.criterion(rule, scope, ctx)  # a criterion applies whatever its own scope
         name = rule.name.get(ctx.language) if rule.name else rule.id
         if outcome.state is State.PASS:
             evidence.append(f"{name}: ok")

@@ -8,9 +8,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .portfolio import COLOUR_WORDS
-from .storage import jira_issue, page_link, status
-from .words import translator
+from config.language import Words
+
+from .storage import colour_word, jira_issue, page_link, status
 
 
 @dataclass
@@ -24,7 +24,7 @@ class PageContext:
     charts: bool
 
     def __post_init__(self) -> None:
-        self.t = translator(self.language)
+        self.t = Words(self.language)  # t(en, zh)
 
     def issue(self, key: Any) -> Markup | str:
         return jira_issue(key, self.jira_server_id) if key else "—"
@@ -41,4 +41,4 @@ class PageContext:
 
     def colour(self, rag: str) -> Markup:
         """A RAG lozenge: GREEN/AMBER/RED, or 绿/黄/红."""
-        return status(COLOUR_WORDS.get(self.language, {}).get(rag, str(rag).upper()), rag)
+        return status(colour_word(self.t, rag), rag)

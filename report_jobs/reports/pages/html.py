@@ -9,8 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from html.entities import name2codepoint
 
-from .storage import NAMESPACES
-
+NAMESPACES = 'xmlns:ac="http://atlassian.com/content" xmlns:ri="http://atlassian.com/resource/identifier"'
 AC = "http://atlassian.com/content"
 RI = "http://atlassian.com/resource/identifier"
 XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}

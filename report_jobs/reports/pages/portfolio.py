@@ -7,10 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from .storage import check, environment
+from config.language import Words
+
+from .storage import check, colour_word, environment
 
 ORDER = ("red", "amber", "green")
-COLOUR_WORDS = {"zh": {"green": "绿", "amber": "黄", "red": "红"}}
 
 
 def _value(frame: pd.DataFrame, project: str, column: str) -> Any:
@@ -49,11 +50,11 @@ def portfolio_page(*, period: str, language: str, rag: pd.DataFrame,
     weights = compliance["passed"] + compliance["gaps"] if not compliance.empty else pd.Series(dtype=float)
     score = float((compliance["score"] * weights).sum() / weights.sum()) if weights.sum() else None
     body = environment().get_template("portfolio.xml.j2").render(
-        period=period, language=language, projects=projects,
+        period=period, projects=projects,
         rag_counts=[(colour, counts[colour]) for colour in ORDER if counts[colour]],
         portfolio=portfolio_progress.iloc[0].to_dict() if not portfolio_progress.empty else {"pct_points": None},
         compliance_score=score, jira_server_id=jira_server_id,
         project_titles=project_titles or {}, program_names=program_names or {},
-        colour_words=COLOUR_WORDS.get(language, {}))
+        t=(t := Words(language)), colour_word=lambda rag: colour_word(t, rag))
     check(body)
     return body

@@ -17,18 +17,19 @@ def program_page(ctx: PageContext, program: str, projects: list[str], manager: s
     scores = p.compliance.set_index("project") if not p.compliance.empty else None
     mine = [project for project in projects if project in rag.index]
     counts = Counter(rag.at[project, "rag"] for project in mine)
-    sections: list = [Text(f"{t('Manager')}: {manager or '—'} · {t('Projects')}: {len(mine)}"),
+    sections: list = [Text(f"{t('Manager', '负责人')}: {manager or '—'} · {t('Projects', '项目')}: {len(mine)}"),
                       Text(" ".join(str(ctx.colour(c)) + f" {counts[c]}" for c in ("red", "amber", "green")
                                     if counts[c]))]
     # Totals: points and money over the program's projects.
     shown = progress.reindex(mine)
     points, done_points = shown["points"].sum(), shown["done_points"].sum()
     spend = money.reindex(mine)
-    sections.append(Table([t("Progress (points)"), t("Budget"), t("Actual cost"), t("Forecast"), t("Compliance")], [[
+    sections.append(Table([t("Progress (points)", "进度（按点数）"), t("Budget", "预算"), t("Actual cost", "实际成本"),
+                           t("Forecast", "预测成本"), t("Compliance", "合规")], [[
         pct(100 * done_points / points if points else None), number(spend["budget"].sum(min_count=1)),
         number(spend["actual_cost"].sum(min_count=1)), number(spend["forecast_cost"].sum(min_count=1)),
         pct(_program_score(ctx, program))]]))
-    sections.append(Heading(t("Projects")))
+    sections.append(Heading(t("Projects", "项目")))
     rows = []
     for project in mine:
         rows.append([ctx.project(project), ctx.inputs.names.get(project, ""), ctx.colour(rag.at[project, "rag"]),
@@ -36,7 +37,8 @@ def program_page(ctx: PageContext, program: str, projects: list[str], manager: s
                      pct(progress.at[project, "pct_points"]) if project in progress.index else "—",
                      pct(money.at[project, "pct_spent"]) if project in money.index else "—",
                      pct(scores.at[project, "score"]) if scores is not None and project in scores.index else "—"])
-    sections.append(Table([t("Project"), "", "RAG", t("Why"), t("Progress"), t("Budget spent"), t("Compliance")],
+    sections.append(Table([t("Project", "项目"), "", "RAG", t("Why", "原因"), t("Progress", "进度"),
+                           t("Budget spent", "预算使用"), t("Compliance", "合规")],
                           rows))
     return render(sections)
 

@@ -27,17 +27,19 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
     attachments: list[AttachmentSpec] = []
     rag = _row(p.rag, project)
     if rag is not None:
-        sections += [Heading(t("Status")), Text(ctx.colour(rag["rag"])), Items(list(rag["reasons"]))]
+        sections += [Heading(t("Status", "状态")), Text(ctx.colour(rag["rag"])), Items(list(rag["reasons"]))]
     record = ctx.inputs.records.get(project)
     program = _row(p.budget, project)
-    sections.append(Table([t("Record"), t("Program"), t("Manager")], [[
+    sections.append(Table([t("Record", "立项记录"), t("Program", "项目群"), t("Manager", "负责人")], [[
         ctx.issue(record), ctx.program(str(program["program"])) if program is not None else "—",
         text(_manager(p.frame, project, ctx.inputs))]]))
 
     progress = _row(p.progress["project"], project)
-    sections.append(Heading(t("Progress")))
+    sections.append(Heading(t("Progress", "进度")))
     if progress is not None:
-        sections.append(Table([t("Issues"), t("Done"), "%", t("Points"), t("Done points"), "%"], [[
+        sections.append(Table([t("Issues", "事项"), t("Done", "已完成"), "%", t("Points", "点数"),
+                               t("Done points", "已完成点数"),
+                               "%"], [[
             number(progress["issues"]), number(progress["done"]), pct(progress["pct_done"]),
             number(progress["points"]), number(progress["done_points"]), pct(progress["pct_points"])]]))
     series = ctx.inputs.burnup[ctx.inputs.burnup["project"] == project]
@@ -47,46 +49,52 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
                                                                  ctx.language)))
         sections.append(Chart(filename))
 
-    sections.append(Heading(t("Milestones")))
+    sections.append(Heading(t("Milestones", "里程碑")))
     stones = p.frame[(p.frame["project"] == project) & (p.frame["type"] == "Milestone")].sort_values("due")
     summary = _row(p.milestones, project)
     if summary is not None:
-        sections.append(Text(f"{t('Complete')}: {pct(summary['pct_complete'])} · {t('Milestones overdue')}: "
-                             f"{number(summary['overdue'])} · {t('Slipped days')}: {number(summary['max_slip_days'])}"))
-    sections.append(Table([t("Key"), t("Status"), t("Due")], [
+        sections.append(Text(f"{t('Complete', '完成率')}: {pct(summary['pct_complete'])} · "
+                             f"{t('Milestones overdue', '逾期里程碑')}: {number(summary['overdue'])} · "
+                             f"{t('Slipped days', '延期天数')}: {number(summary['max_slip_days'])}"))
+    sections.append(Table([t("Key", "编号"), t("Status", "状态"), t("Due", "到期")], [
         [ctx.issue(row.key), str(row.status), day(row.due)] for row in stones.itertuples()]))
 
     money, schedule, receivable = _row(p.budget, project), _row(p.schedule, project), _row(p.receivables, project)
-    sections.append(Heading(f"{t('Budget')} · {t('Schedule')}"))
+    sections.append(Heading(f"{t('Budget', '预算')} · {t('Schedule', '进度计划')}"))
     if money is not None:
-        sections.append(Table([t("Budget"), t("Actual cost"), t("Forecast"), t("Budget spent"),
-                               t("Forecast variance")], [[
+        sections.append(Table([t("Budget", "预算"), t("Actual cost", "实际成本"), t("Forecast", "预测成本"),
+                               t("Budget spent", "预算使用"),
+                               t("Forecast variance", "预测偏差")], [[
             number(money["budget"]), number(money["actual_cost"]), number(money["forecast_cost"]),
             pct(money["pct_spent"]), signed_pct(money["forecast_variance_pct"])]]))
     if schedule is not None:
-        sections.append(Table([t("Baseline"), t("Time elapsed"), t("Work done"), t("Variance")], [[
+        sections.append(Table([t("Baseline", "基线"), t("Time elapsed", "时间进度"), t("Work done", "完成工作"),
+                               t("Variance", "偏差")], [[
             f"{day(schedule['baseline_start'])} → {day(schedule['baseline_end'])}", pct(schedule["pct_time"]),
             pct(schedule["pct_done"]), signed_pct(schedule["variance_pct"])]]))
     if receivable is not None:
-        sections += [Heading(t("Receivables"), 3), Table(
-            [t("Total"), t("Invoiced"), t("Paid"), t("Not invoiced"), t("Overdue")],
+        sections += [Heading(t("Receivables", "应收款"), 3), Table(
+            [t("Total", "总额"), t("Invoiced", "已开票"), t("Paid", "已收款"), t("Not invoiced", "未开票"),
+             t("Overdue", "逾期")],
             [[number(receivable[c]) for c in ("total", "invoiced", "paid", "not_invoiced", "overdue")]])]
 
     risks = p.risks[p.risks["project"] == project].sort_values("score", ascending=False)
-    sections.append(Heading(t("Open risks")))
-    sections.append(Table([t("Key"), t("Status"), t("Probability"), t("Impact"), t("Score"), t("Owner")], [
+    sections.append(Heading(t("Open risks", "未关闭风险")))
+    sections.append(Table([t("Key", "编号"), t("Status", "状态"), t("Probability", "概率"), t("Impact", "影响"),
+                           t("Score", "分值"), t("Owner", "负责人")], [
         [ctx.issue(r.key), str(r.status), number(r.probability), number(r.impact), number(r.score), text(r.assignee)]
-        for r in risks.itertuples()]) if len(risks) else Text(t("No open risks.")))
+        for r in risks.itertuples()]) if len(risks) else Text(t("No open risks.", "没有未关闭的风险。")))
 
     if project in p.gates.index:
         gates = [(gate, state) for gate, state in p.gates.loc[project].items() if isinstance(state, str)]
-        sections += [Heading(t("Gates")), Table([t("Gate"), t("State")],
+        sections += [Heading(t("Gates", "阶段门")), Table([t("Gate", "阶段门"), t("State", "状态")],
                                                 [[gate, status(state, state)] for gate, state in gates])]
     score = _row(p.compliance, project)
     if score is not None:
-        sections += [Heading(t("Compliance")), Text(f"{pct(score['score'])} · {t('Gaps')}: {number(score['gaps'])}")]
+        sections += [Heading(t("Compliance", "合规")),
+                     Text(f"{pct(score['score'])} · {t('Gaps', '不符合项')}: {number(score['gaps'])}")]
         if score["top_gaps"]:
-            sections.append(Expand(t("Gaps"), [Items(list(score["top_gaps"]))]))
+            sections.append(Expand(t("Gaps", "不符合项"), [Items(list(score["top_gaps"]))]))
     return render(sections), tuple(attachments)
 
 

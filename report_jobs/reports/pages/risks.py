@@ -18,16 +18,18 @@ def risks_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
     attachments: tuple[AttachmentSpec, ...] = ()
     if ctx.charts:
         attachments = (AttachmentSpec(HEAT_MAP, heat_map_chart(p.heat_map, ctx.language)),)
-        sections += [Heading(t("Heat map")), Chart(HEAT_MAP)]
-    sections.append(Heading(t("Top risks")))
-    sections.append(Table([t("Key"), t("Project"), t("Status"), t("Probability"), t("Impact"), t("Score"), t("Owner")],
+        sections += [Heading(t("Heat map", "热力图")), Chart(HEAT_MAP)]
+    sections.append(Heading(t("Top risks", "主要风险")))
+    sections.append(Table([t("Key", "编号"), t("Project", "项目"), t("Status", "状态"), t("Probability", "概率"),
+                           t("Impact", "影响"), t("Score", "分值"), t("Owner", "负责人")],
                           [[ctx.issue(r.key), ctx.project(str(r.project)), str(r.status), number(r.probability),
                             number(r.impact), number(r.score), text(r.assignee)] for r in p.top_risks.itertuples()])
-                    if len(p.top_risks) else Text(t("No open risks.")))
+                    if len(p.top_risks) else Text(t("No open risks.", "没有未关闭的风险。")))
     per = p.risks.assign(project=p.risks["project"].astype(str)).groupby("project").agg(
         open=("key", "size"), worst=("score", "max"), unassessed=("score", lambda s: int(s.isna().sum())))
-    sections += [Heading(t("Open risks by project")),
-                 Table([t("Project"), t("Open risks"), t("Score"), t("Unassessed")],
+    sections += [Heading(t("Open risks by project", "各项目未关闭风险")),
+                 Table([t("Project", "项目"), t("Open risks", "未关闭风险"), t("Score", "分值"),
+                        t("Unassessed", "未评估")],
                        [[ctx.project(project), number(row.open), number(row.worst), number(row.unassessed)]
                         for project, row in per.iterrows()])]
     return render(sections), attachments

@@ -8,9 +8,13 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from . import cells
+from config.language import Words
 
-NAMESPACES = 'xmlns:ac="http://atlassian.com/content" xmlns:ri="http://atlassian.com/resource/identifier"'
+from . import cells
+from .html import parse
+
+# A RAG colour as a lozenge reads it, in English and Chinese.
+COLOUR_NAMES = {"green": ("GREEN", "绿"), "amber": ("AMBER", "黄"), "red": ("RED", "红")}
 COLOURS = {"green": "Green", "amber": "Yellow", "red": "Red", "pass": "Green", "pending": "Yellow",
            "fail": "Red", "skipped": "Grey", "error": "Red", "blue": "Blue"}
 
@@ -44,6 +48,11 @@ def jira_issue(key: object, server_id: str | None) -> Markup:
         key, server_id)
 
 
+def colour_word(t: Words, rag: object) -> str:
+    """GREEN/AMBER/RED, or 绿/黄/红."""
+    return t(*COLOUR_NAMES[str(rag)]) if str(rag) in COLOUR_NAMES else str(rag).upper()
+
+
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
@@ -56,8 +65,6 @@ def environment() -> Environment:
 
 def check(body: str) -> None:
     """Raise ``ValueError`` unless ``body`` is well-formed XML with the ``ac:`` and ``ri:`` namespaces."""
-    from .html import parse
-
     try:
         parse(body)
     except ET.ParseError as exc:

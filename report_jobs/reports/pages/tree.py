@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from config.language import Words
 from connector.publisher import PageSpec
 
 from ..rollups.rag import reasons_in
@@ -19,9 +20,9 @@ from .risks import risks_page
 from .sections import Chart, Heading, Items, render
 from .storage import page_link
 from .trends import HISTORY, history_chart, trends_page
-from .words import translator
 
 LABELS = ("pmokit", "pmokit-report")
+CHILD_PAGES = {"risks": ("Risks", "风险"), "resources": ("Resources", "资源"), "trends": ("Trends", "趋势")}
 
 
 def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list[PageSpec]:
@@ -31,7 +32,7 @@ def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list
         portfolio = replace(inputs.portfolio, rag=inputs.portfolio.rag.assign(
             reasons=reasons_in(inputs.portfolio.rag, language)))
         inputs = replace(inputs, portfolio=portfolio)
-    t = translator(language)
+    t = Words(language)
     top = definition.title or settings.portfolio.name.get(language)
     kinds = set(definition.pages)
     programs = [p for p in settings.portfolio.programs if not definition.programs or p.key in definition.programs]
@@ -46,7 +47,7 @@ def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list
                       {p.key: p.name.get(language) for p in programs}, definition.charts)
     key = f"{name}/portfolio"
     pages: list[PageSpec] = []
-    children = {kind: f"{top} · {t(kind.capitalize())}" for kind in ("risks", "resources", "trends") if kind in kinds}
+    children = {kind: f"{top} · {t(*CHILD_PAGES[kind])}" for kind in CHILD_PAGES if kind in kinds}
 
     portfolio = inputs.portfolio
     rag = portfolio.rag[portfolio.rag["project"].isin(shown_projects)]
@@ -59,10 +60,10 @@ def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list
     extra: list = []
     chart = history_chart(ctx) if "portfolio" in kinds else None
     if chart is not None:
-        extra += [Heading(t("Status by period")), Chart(HISTORY)]
+        extra += [Heading(t("Status by period", "各周期状态")), Chart(HISTORY)]
     links = [page_link(title, title) for title in (*program_titles.values(), *children.values())]
     if links:
-        extra += [Heading(t("Pages")), Items(links)]
+        extra += [Heading(t("Pages", "页面")), Items(links)]
     pages.append(PageSpec(key, top, body + (render(extra) if extra else ""), labels=LABELS,
                           attachments=(chart,) if chart is not None else ()))
 

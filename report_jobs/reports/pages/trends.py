@@ -6,6 +6,7 @@ from __future__ import annotations
 from connector.publisher import AttachmentSpec
 
 from ..charts import rag_history_chart
+from ..rollups.history import NEW
 from .cells import number, pct
 from .context import PageContext
 from .sections import Chart, Heading, Items, Table, Text, render
@@ -21,29 +22,33 @@ def history_chart(ctx: PageContext) -> AttachmentSpec | None:
 
 def trends_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
     t, inputs = ctx.t, ctx.inputs
-    sections: list = [Heading(t("Status by period"))]
+    sections: list = [Heading(t("Status by period", "各周期状态"))]
     chart = history_chart(ctx)
     if chart is not None:
         sections.append(Chart(HISTORY))
     history = inputs.history
     if not history.empty:
         periods = list(history.columns)[-8:]
-        sections.append(Table([t("Project"), *periods], [
+        sections.append(Table([t("Project", "项目"), *periods], [
             [ctx.project(str(project)), *(ctx.colour(v) if isinstance(v, str) else "—" for v in row[periods])]
             for project, row in history.iterrows()]))
-    sections.append(Heading(t("What changed since the last period")))
+    sections.append(Heading(t("What changed since the last period", "与上一周期相比的变化")))
     if inputs.periods < 2:
-        sections.append(Text(t("History starts with this period.")))
+        sections.append(Text(t("History starts with this period.", "历史记录从本周期开始。")))
     elif inputs.changes.empty:
-        sections.append(Text(t("No project changed colour since the last period.")))
+        sections.append(Text(t("No project changed colour since the last period.",
+                               "与上一周期相比，没有项目的状态发生变化。")))
     else:
-        sections.append(Table([t("Project"), t("Was"), t("Now"), t("Changed")], [
+        sections.append(Table([t("Project", "项目"), t("Was", "之前"), t("Now", "现在"), t("Changed", "变化")], [
             [ctx.project(str(c.project)), ctx.colour(c.was) if isinstance(c.was, str) else "—", ctx.colour(c.now),
-             Items([t(x) for x in c.changed])] for c in inputs.changes.itertuples()]))
+             Items([t(NEW, "本周期新增") if x == NEW else x for x in c.changed])]
+            for c in inputs.changes.itertuples()]))
     kpis = inputs.kpis
-    sections.append(Heading(t("Project managers")))
+    sections.append(Heading(t("Project managers", "项目经理")))
     sections.append(Table(
-        [t("Manager"), t("Milestones done"), t("On time"), t("Gates decided"), t("Passed at the first decision")],
+        [t("Manager", "负责人"), t("Milestones done", "已完成里程碑"), t("On time", "按期"),
+         t("Gates decided", "已决策阶段门"),
+         t("Passed at the first decision", "首次决策即通过")],
         [[str(k.manager), number(k.done), pct(k.on_time_pct), number(k.gates), pct(k.first_pass_pct)]
          for k in kpis.itertuples()]))
     return render(sections), (chart,) if chart is not None else ()

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 
 INDICATORS = ("schedule", "milestones", "slippage", "budget", "compliance", "risk")
+NEW = "new in this period"  # what changed for a project the last period did not have
 
 
 def period_of(day: date) -> str:
@@ -22,7 +23,7 @@ def changes_since(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame
     for _, now in current.iterrows():
         project = now["project"]
         if before.empty or project not in before.index:
-            rows.append({"project": project, "was": None, "now": now["rag"], "changed": ["new in this period"]})
+            rows.append({"project": project, "was": None, "now": now["rag"], "changed": [NEW]})
             continue
         then = before.loc[project]
         moved = [f"{name}: {then[f'{name}_rag']} → {now[f'{name}_rag']}" for name in INDICATORS

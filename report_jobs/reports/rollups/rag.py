@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from config.language import Words
 from config.reports import RagThresholds, Threshold
 
 GREEN, AMBER, RED = "green", "amber", "red"
@@ -29,13 +30,14 @@ TEXTS = {
     "compliance": ("compliance score {v:.0f}", "合规得分 {v:.0f}"),
     "risk": ("an open risk scores {v:.0f}", "最高风险值 {v:.0f}"),
 }
+ALL_FINE = ("every indicator within its thresholds", "所有指标正常")
 
 
 def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame, budget: pd.DataFrame,
         risks: pd.DataFrame, compliance: dict[str, float], thresholds: RagThresholds,
         language: str = "en") -> pd.DataFrame:
     """Per project: the colour, the reasons (each indicator at that colour, with its value), every indicator."""
-    zh = language == "zh"
+    t = Words(language)
     index = pd.Index(projects, name="project")
     values = pd.DataFrame({
         "schedule": -schedule.set_index("project")["variance_pct"].reindex(index),
@@ -55,9 +57,9 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
         limit, below = limits[name]
         ranks[:, j] = _levels(figures[:, j], limit, below=below)
     worst = ranks.max(axis=1, initial=0)
-    everything_fine = "所有指标正常" if zh else "every indicator within its thresholds"
-    reasons = [[TEXTS[name][zh].format(v=figures[i, j]) for j, name in enumerate(names) if ranks[i, j] == worst[i]]
-               if worst[i] else [everything_fine] for i in range(len(projects))]  # only the indicators at its colour
+    texts = {name: t(*TEXTS[name]) for name in names}
+    reasons = [[texts[name].format(v=figures[i, j]) for j, name in enumerate(names) if ranks[i, j] == worst[i]]
+               if worst[i] else [t(*ALL_FINE)] for i in range(len(projects))]  # only the indicators at its colour
     columns: dict[str, object] = {"project": projects, "rag": COLOURS[worst], "reasons": reasons}
     for j, name in enumerate(names):
         columns[f"{name}_value"] = figures[:, j]
@@ -68,12 +70,12 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
 def reasons_in(status: pd.DataFrame, language: str) -> list[list[str]]:
     """The reasons of a :func:`rag` frame again, in ``language`` (a report in another language than the
     configuration's), from the indicators' values and colours it keeps."""
-    zh = language == "zh"
+    t = Words(language)
     out = []
     for row in status.to_dict("records"):
         if row["rag"] == GREEN:
-            out.append(["所有指标正常" if zh else "every indicator within its thresholds"])
+            out.append([t(*ALL_FINE)])
             continue
-        out.append([TEXTS[name][zh].format(v=row[f"{name}_value"]) for name in TEXTS
+        out.append([t(*TEXTS[name]).format(v=row[f"{name}_value"]) for name in TEXTS
                     if row.get(f"{name}_rag") == row["rag"]])
     return out
