@@ -68,7 +68,8 @@ class Scope(Protocol):
     def value(self, path: str) -> Any: ...
 
 
-Compiled = Callable[[Scope], Any]
+# A compiled expression: runs on a Scope, or on what the readers given to compile_expression take (an issue).
+Compiled = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,8 @@ def validate(paths: Sequence[str | FsPath], *, require_secrets: bool = False) ->
                 result.problems.append(Problem(source.locate(()) or _first_line(source), (),
                                                f"missing required section '{name}'"))
             continue
-        annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-        adapter = TypeAdapter(annotation)
+        annotation: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
         try:
             sections[name] = adapter.validate_python(source.data[name], context=context)
         except ValidationError as exc:

@@ -10,7 +10,7 @@ from pydantic import Field
 from .base import Frozen
 
 PageKind = Literal["portfolio", "programs", "projects", "risks", "resources", "trends"]
-PAGE_KINDS: tuple[str, ...] = ("portfolio", "programs", "projects", "risks", "resources", "trends")
+PAGE_KINDS: tuple[PageKind, ...] = ("portfolio", "programs", "projects", "risks", "resources", "trends")
 
 
 class Threshold(Frozen):

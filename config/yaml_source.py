@@ -174,8 +174,9 @@ def _merge(into: dict[str, Any], into_locs: dict[Path, Location], new: dict[str,
             offset = len(into[key])
             into[key].extend(value)
             for p, loc in new_locs.items():
-                if p[: len(path)] == path and len(p) > len(path) and isinstance(p[len(path)], int):
-                    into_locs[(*path, p[len(path)] + offset, *p[len(path) + 1:])] = loc
+                index = p[len(path)] if p[: len(path)] == path and len(p) > len(path) else None
+                if isinstance(index, int):
+                    into_locs[(*path, index + offset, *p[len(path) + 1:])] = loc
         else:
             first = into_locs.get((*path, KEY))
             problems.append(Problem(new_locs.get((*path, KEY)), path,

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -74,11 +75,11 @@ class Gate:
 class PolicyAdapter(HTTPAdapter):
     """An HTTPAdapter that paces, retries by :class:`RetryPolicy`, and counts every request."""
 
-    def __init__(self, policy: RetryPolicy, gate: Gate, accounting: Accounting, **kwargs):
+    def __init__(self, policy: RetryPolicy, gate: Gate, accounting: Accounting, **kwargs: Any):
         super().__init__(pool_connections=4, pool_maxsize=16, max_retries=0, **kwargs)
         self.policy, self.gate, self.accounting = policy, gate, accounting
 
-    def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         started = self.gate.clock()
         attempt = 0
         while True:

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 from config.secrets import revealed_values
 
@@ -50,7 +51,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def configure(verbosity: int = 0, fmt: str = "text", stream=None) -> None:
+def configure(verbosity: int = 0, fmt: str = "text", stream: TextIO | None = None) -> None:
     """Set up the root logger once per process; later calls replace the handler."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     handler = logging.StreamHandler(stream or sys.stderr)

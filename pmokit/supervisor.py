@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, create_server
 
 from report_jobs.events.pool import WorkerPool
 from report_jobs.scheduler import Scheduler
@@ -96,7 +96,9 @@ class Service:
         host, _, port = (bind or settings.webhooks.bind).rpartition(":")
         self.server = create_server(self.app, host=host, port=int(port), threads=threads, ident="pmokit",
                                     connection_limit=1000, channel_timeout=60)
-        self.port = int(self.server.effective_port)
+        assert isinstance(self.server, BaseWSGIServer), "one address, one socket"
+        # effective_port: set when the socket is bound (not in waitress's stubs).
+        self.port = int(self.server.effective_port)  # type: ignore[attr-defined]
         self.url = f"http://{host}:{self.port}"
         self.background = Background(runtime, workers=workers, schedule=schedule, metrics=self.metrics)
         self.workers = self.background.workers

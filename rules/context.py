@@ -47,8 +47,12 @@ class Standard:
         return list(kind.phases) if kind is not None else list(self.phases)
 
 
-def _outside_an_evaluation(*_: object) -> object:
+def _no_criterion(rule: RuleSpec, scope: IssueScope, ctx: CheckContext) -> Outcome:
     raise RuntimeError("only an evaluation (rules.engine.evaluate) can check another rule")
+
+
+def _no_findings(rule: RuleSpec) -> Sequence[Result]:
+    raise RuntimeError("only an evaluation (rules.engine.evaluate) can read another rule's findings")
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,8 @@ class CheckContext:
     # What the engine lends a kind that looks at other rules: a gate checks its criteria with their own kind; a
     # portfolio rule as a gate criterion reads its findings about the whole portfolio.
     criterion: Callable[[RuleSpec, IssueScope, CheckContext], Outcome] = field(
-        default=_outside_an_evaluation, repr=False, compare=False)
-    findings: Callable[[RuleSpec], Sequence[Result]] = field(
-        default=_outside_an_evaluation, repr=False, compare=False)
+        default=_no_criterion, repr=False, compare=False)
+    findings: Callable[[RuleSpec], Sequence[Result]] = field(default=_no_findings, repr=False, compare=False)
     t: Words = field(init=False, repr=False, compare=False)  # t(en, zh): text in the reader's language
 
     def __post_init__(self) -> None:

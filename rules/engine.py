@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from itertools import chain, compress
 from operator import not_
 
@@ -17,7 +18,7 @@ from .evaluation import Evaluation, RuleRun, explained
 from .facts import Facts, IssueScope
 from .kinds import kinds
 from .registry import Kind
-from .results import Compliance, Outcome, Result, State
+from .results import Compliance, Outcome, Result, Severity, State
 from .scope import scope_test
 
 
@@ -149,14 +150,20 @@ def _error(rule: RuleSpec, issue: Issue, exc: Exception) -> Result:
                   f"{exc.__class__.__name__}: {exc}")
 
 
+def _itself(result: Result) -> Result:
+    return result
+
+
 def compliance(results: Iterable[Result]) -> dict[str, Compliance]:
     """Per project: the severity-weighted pass rate of its results, with the list of gaps."""
+    # (project, severity, state, the explained result when it is needed): passes are never explained.
+    tally: Iterator[tuple[str, Severity, State, Callable[[], Result]]]
     if isinstance(results, Evaluation):
         read = results.result
-        tally = ((project, severity, state, lambda run=run, entry=entry: read(run, entry))
+        tally = ((project, severity, state, partial(read, run, entry))
                  for project, severity, state, run, entry in results.tally())
     else:
-        tally = ((r.project_key, r.severity, r.state, lambda r=r: r) for r in results)
+        tally = ((r.project_key, r.severity, r.state, partial(_itself, r)) for r in results)
     weights: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # total, passed weight, passed count
     gaps: defaultdict[str, list[Result]] = defaultdict(list)
     for project, severity, state, result in tally:

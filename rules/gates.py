@@ -150,7 +150,7 @@ class GateDecision:
 
 def decisions(facts: Facts, gates: Sequence[Gate]) -> list[GateDecision]:
     """Every gate decision (/pmo approve|reject|hold|recycle|kill) by an authorised approver, on every issue."""
-    found = []
+    found: list[GateDecision] = []
     for issue in facts.issues.values():
         comments = facts.comments.get(issue.id)
         if not comments:

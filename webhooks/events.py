@@ -94,10 +94,10 @@ def classify(payload: Any) -> Event | Ignored:
     name = payload.get("webhookEvent")
     if not isinstance(name, str) or not name:
         return Ignored("no webhookEvent in the body")
-    issue = payload.get("issue") if isinstance(payload.get("issue"), dict) else {}
-    comment = payload.get("comment") if isinstance(payload.get("comment"), dict) else None
+    issue: dict[str, Any] = payload["issue"] if isinstance(payload.get("issue"), dict) else {}
+    comment: dict[str, Any] | None = payload["comment"] if isinstance(payload.get("comment"), dict) else None
     issue_id = str(issue.get("id") or "")
-    issue_key = issue.get("key") if isinstance(issue.get("key"), str) else ""
+    issue_key: str = issue["key"] if isinstance(issue.get("key"), str) else ""
     if not issue_id and comment is not None:
         match = ISSUE_IN_URL.search(str(comment.get("self") or ""))
         issue_id = match[1] if match else ""

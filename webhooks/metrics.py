@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -16,7 +16,7 @@ class _InboxDepth:
     def __init__(self, counts: Callable[[], dict[str, int]]):
         self.counts = counts
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("pmokit_inbox_events", "Events in the inbox by status", labels=["status"])
         try:
             for status, count in sorted(self.counts().items()):

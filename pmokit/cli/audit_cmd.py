@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 
@@ -20,20 +21,22 @@ from .context import CliState, pass_state
 def audit_command(state: CliState, project: str | None, issue: str | None, since: datetime | None, limit: int,
                   fmt: str) -> None:
     """The audit log: changed results and actions taken, newest first."""
-    from pmokit.runtime import open_runtime
+    from pmokit.store import open_store
     from pmokit.store.audit import events
 
-    runtime = open_runtime(state.settings(require_secrets=False))
+    settings = state.settings(require_secrets=False)
+    store = open_store(settings.store.url, settings.base_dir)
     try:
-        with runtime.sessions() as session:
+        with store.sessions() as session:
             found = events(session, project=project.upper() if project else None,
                            issue=issue.upper() if issue else None,
                            since=since.replace(tzinfo=UTC) if since else None, limit=limit)
-            rows = [{"at": e.at.isoformat(), "kind": e.kind, "trigger": e.trigger, "project": e.project_key,
-                     "issue": e.issue_key, "rule": e.rule_id, "state": e.state, "summary": e.summary,
-                     "detail": e.detail, "ruleset": e.ruleset_hash} for e in found]
+            rows: list[dict[str, Any]] = [
+                {"at": e.at.isoformat(), "kind": e.kind, "trigger": e.trigger, "project": e.project_key,
+                 "issue": e.issue_key, "rule": e.rule_id, "state": e.state, "summary": e.summary,
+                 "detail": e.detail, "ruleset": e.ruleset_hash} for e in found]
     finally:
-        runtime.close()
+        store.close()
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +13,12 @@ from connector.errors import AtlassianError
 
 from .context import CliState, pass_state
 from .errors import UsageError, UserError
+
+if TYPE_CHECKING:
+    from report_jobs.events.apply import Applied
+    from rules.actions import Action
+    from rules.evaluation import Evaluation
+    from rules.results import Result
 
 STATE_MARK = {"pass": "✓", "fail": "✗", "pending": "…", "skipped": "-", "error": "!"}
 
@@ -78,14 +85,15 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
         sys.exit(1)
 
 
-def _result_json(result) -> dict:
+def _result_json(result: Result) -> dict[str, Any]:
     return {"rule": result.rule_id, "kind": result.kind, "issue": result.issue_key, "state": result.state.value,
             "severity": result.severity.value, "enforcement": result.enforcement, "message": result.message,
             "evidence": list(result.evidence), "missing": list(result.missing), "fix": result.fix,
             "in_grace": result.in_grace}
 
 
-def _table(shown, results, actions, applied, dry_run: bool) -> None:
+def _table(shown: list[Result], results: Evaluation, actions: list[Action], applied: list[Applied],
+           dry_run: bool) -> None:
     for result in sorted(shown, key=lambda r: (r.issue_key, -r.severity.weight, r.rule_id)):
         grace = " (grace period)" if result.in_grace else ""
         click.echo(f"{STATE_MARK[result.state.value]} {result.issue_key:<10} {result.rule_id:<22} "

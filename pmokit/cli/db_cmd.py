@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import click
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from pmokit.store import current_revision, head_revision, make_engine, resolve_url, upgrade
@@ -20,7 +21,7 @@ def db_group() -> None:
     """Manage the pmokit store (SQLite or PostgreSQL)."""
 
 
-def _engine(state: CliState, url: str | None):
+def _engine(state: CliState, url: str | None) -> Engine:
     if url:
         return make_engine(url)
     settings = state.settings(require_secrets=False)
@@ -41,7 +42,7 @@ def upgrade_command(state: CliState, url: str | None, revision: str) -> None:
         upgrade(engine, revision)
         after = current_revision(engine)
     except SQLAlchemyError as exc:
-        raise UserError(f"cannot upgrade the store at {where}: {exc.__class__.__name__}: {exc.orig or exc}") from None
+        raise UserError(f"cannot upgrade the store at {where}: {_cause(exc)}") from None
     finally:
         engine.dispose()
     if before == after:
@@ -59,9 +60,14 @@ def current_command(state: CliState, url: str | None) -> None:
     try:
         current = current_revision(engine)
     except SQLAlchemyError as exc:
-        raise UserError(f"cannot read the store: {exc.__class__.__name__}: {exc.orig or exc}") from None
+        raise UserError(f"cannot read the store: {_cause(exc)}") from None
     finally:
         engine.dispose()
     head = head_revision()
     state_word = "up to date" if current == head else "needs 'pmokit db upgrade'"
     click.echo(f"current: {current or 'empty'}; newest: {head}; {state_word}")
+
+
+def _cause(exc: SQLAlchemyError) -> str:
+    """The driver's own error where SQLAlchemy wraps one (a DBAPIError), else SQLAlchemy's."""
+    return f"{exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"

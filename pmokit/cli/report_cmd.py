@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,9 @@ from connector.errors import AtlassianError
 
 from .context import CliState, pass_state
 from .errors import ServiceError, UserError
+
+if TYPE_CHECKING:
+    from report_jobs.reports.report import ReportRun
 
 
 @click.command("report")
@@ -55,7 +59,7 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
         raise ServiceError("some pages were not published (see above)")
 
 
-def _summary(run) -> None:
+def _summary(run: ReportRun) -> None:
     rag = run.inputs.portfolio.rag["rag"].value_counts()
     click.echo(f"report {run.name}: period {run.inputs.portfolio.period}, {len(run.inputs.portfolio.rag)} projects "
                f"(red {rag.get('red', 0)}, amber {rag.get('amber', 0)}, green {rag.get('green', 0)}), "

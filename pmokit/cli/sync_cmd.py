@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from .errors import UserError
 
 
 @contextmanager
-def _progress(enabled: bool):
+def _progress(enabled: bool) -> Iterator[Callable[[int, int | None], None]]:
     """A progress bar on a terminal; plain lines (every 1,000 issues) otherwise."""
     if enabled:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -51,11 +52,11 @@ def _progress(enabled: bool):
 def sync_command(state: CliState, full: bool, reconcile: bool, projects: tuple[str, ...], overlap_minutes: int) -> None:
     """Sync the portfolio from Jira into the store: incremental by default."""
     from pmokit.runtime import open_runtime
-    from report_jobs.sync.jobs import run_sync
+    from report_jobs.sync.jobs import Mode, run_sync
 
     settings = state.settings()
     runtime = open_runtime(settings)
-    mode = "reconcile" if reconcile else "full" if full else "incremental"
+    mode: Mode = "reconcile" if reconcile else "full" if full else "incremental"
     try:
         with _progress(sys.stderr.isatty()) as progress:
             run = run_sync(runtime, mode, projects, overlap=timedelta(minutes=overlap_minutes), progress=progress)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
 from .tables import InboxEvent, IssueLease
@@ -125,7 +127,7 @@ def finish(session: Session, event: InboxEvent, outcome: str, now: datetime | No
     result = session.execute(update(InboxEvent).where(InboxEvent.pk == event.pk, InboxEvent.claim == event.claim)
                              .values(status=DONE, outcome=outcome[:4000], processed_at=now or datetime.now(UTC),
                                      claim=None, claimed_until=None).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return _rowcount(result) == 1
 
 
 def backoff(attempts: int) -> timedelta:
@@ -167,9 +169,9 @@ def retry(session: Session, pks: list[int] | None = None, now: datetime | None =
     query = update(InboxEvent).where(InboxEvent.status == DEAD)
     if pks:
         query = query.where(InboxEvent.pk.in_(pks))
-    return session.execute(query.values(status=PENDING, attempts=0, next_attempt_at=now or datetime.now(UTC),
-                                        claim=None, claimed_until=None).execution_options(
-        synchronize_session=False)).rowcount
+    return _rowcount(session.execute(query.values(
+        status=PENDING, attempts=0, next_attempt_at=now or datetime.now(UTC), claim=None, claimed_until=None)
+        .execution_options(synchronize_session=False)))
 
 
 def purge(session: Session, status: str, older_than: timedelta | None = None, now: datetime | None = None) -> int:
@@ -177,4 +179,9 @@ def purge(session: Session, status: str, older_than: timedelta | None = None, no
     query = delete(InboxEvent).where(InboxEvent.status == status)
     if older_than is not None:
         query = query.where(InboxEvent.received_at < (now or datetime.now(UTC)) - older_than)
-    return session.execute(query.execution_options(synchronize_session=False)).rowcount
+    return _rowcount(session.execute(query.execution_options(synchronize_session=False)))
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (a DML statement's result is a cursor result)."""
+    return cast("CursorResult[Any]", result).rowcount

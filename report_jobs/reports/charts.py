@@ -118,8 +118,8 @@ def rag_history_chart(history: pd.DataFrame, language: str = "en") -> bytes:
     with _drawing():
         figure = _figure(min(2.5 + 0.7 * history.shape[1], 11), 1.2 + 0.32 * history.shape[0])
         axes = figure.subplots()
-        cmap = ListedColormap([RAG_COLOURS["green"], RAG_COLOURS["amber"], RAG_COLOURS["red"]])
-        cmap = cmap.with_extremes(bad="#EBECF0")
+        cmap = ListedColormap([RAG_COLOURS["green"], RAG_COLOURS["amber"], RAG_COLOURS["red"]]).with_extremes(
+            bad="#EBECF0")
         axes.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=2, aspect="auto")
         axes.set_xticks(range(history.shape[1]), [str(c) for c in history.columns], rotation=45, ha="right")
         axes.set_yticks(range(history.shape[0]), [str(i) for i in history.index])

@@ -28,7 +28,8 @@ def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "",
     for page in pages:
         for attachment in page.attachments:
             (directory / attachment.filename).write_bytes(attachment.data)
-        trail, parent = [], page.parent_key
+        trail: list[PageSpec] = []
+        parent = page.parent_key
         while parent in by_key:
             trail.insert(0, by_key[parent])
             parent = by_key[parent].parent_key

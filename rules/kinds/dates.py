@@ -87,7 +87,8 @@ def check(spec: Dates, scope: IssueScope, ctx: CheckContext) -> Outcome:
 
 def fast_pass(spec: Dates, ctx: CheckContext) -> Callable[[Issue], bool]:
     windows: dict[str, tuple[date | None, date | None]] = {}  # per project, read once
-    facts, no_window = ctx.facts, (None, None)
+    facts = ctx.facts
+    no_window: tuple[date | None, date | None] = (None, None)
 
     def passes(issue: Issue) -> bool:
         if issue.due is None:

@@ -49,7 +49,7 @@ def to_html(body: str, attachment_url: Callable[[str], str] = lambda filename: f
 
 
 class _Links:
-    def __init__(self, attachment_url, jira_url: str, page_url):
+    def __init__(self, attachment_url: Callable[[str], str], jira_url: str, page_url: Callable[[str], str]):
         self.attachment_url, self.jira_url, self.page_url = attachment_url, jira_url, page_url
 
 
@@ -113,8 +113,7 @@ def _macro(element: ET.Element, links: _Links) -> str:
         return (f'<details class="expand-macro"><summary>{html.escape(params.get("title", "Click here to expand..."))}'
                 f"</summary>{body}</details>")
     if name in PANEL_COLOURS:
-        title = params.get("title")
-        heading = f"<strong>{html.escape(title)}</strong>" if title else ""
+        heading = f"<strong>{html.escape(params['title'])}</strong>" if params.get("title") else ""
         return (f'<div class="panel-macro panel-{name}" style="background:{PANEL_COLOURS[name]};padding:8px 12px;'
                 f'border-radius:3px;margin:8px 0">{heading}{body}</div>')
     if name == "jira":

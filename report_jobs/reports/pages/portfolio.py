@@ -31,6 +31,7 @@ def portfolio_page(*, period: str, language: str, rag: pd.DataFrame,
           for name, frame in (("progress", progress), ("budget", budget), ("milestones", milestones),
                               ("compliance", compliance))}
     projects = []
+    row: Any  # a row of the RAG frame: project, rag, reasons, …
     for row in rag.sort_values("project").itertuples():
         project = row.project
         due = _value(by["milestones"], project, "next_due")

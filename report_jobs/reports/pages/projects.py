@@ -7,6 +7,7 @@ import pandas as pd
 from connector.publisher import AttachmentSpec
 
 from ..charts import burnup_chart
+from ..inputs import ReportInputs
 from .cells import day, number, pct, signed_pct, text
 from .context import PageContext
 from .sections import Chart, Expand, Heading, Items, Table, Text, render
@@ -98,7 +99,7 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
     return render(sections), tuple(attachments)
 
 
-def _manager(frame: pd.DataFrame, project: str, inputs) -> object:
+def _manager(frame: pd.DataFrame, project: str, inputs: ReportInputs) -> object:
     record = inputs.records.get(project)
     rows = frame[frame["key"] == record] if record else frame.iloc[0:0]
     return rows["assignee"].iloc[0] if len(rows) else None

@@ -6,6 +6,7 @@ import gc
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,7 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _KIND = {**dict.fromkeys(NUMBERS, "number"), **dict.fromkeys(DATES, "date"), **dict.fromkeys(TEXTS, "text")}
 
 
-def _moments(values: Sequence[datetime | None]) -> pd.Series:
+def _moments(values: tuple[Any, ...] | list[Any]) -> pd.Series:
     """Timestamps as naive UTC ``datetime64``. pandas reads aware datetimes of one time zone fastest; a mix of
     offsets (a Server site in local time) goes the general way."""
     try:
@@ -61,11 +62,12 @@ def _moments(values: Sequence[datetime | None]) -> pd.Series:
     return pd.Series(moments.as_unit("us"))
 
 
-def _days(values: Sequence[date | None]) -> pd.Series:
+def _days(values: Sequence[Any]) -> pd.Series:
     """Days as ``datetime64``, converted only where there is one (few issues have a due date)."""
     ordinals = np.full(len(values), np.nan)
-    rows = np.flatnonzero(np.not_equal(np.fromiter(values, dtype=object, count=len(values)), None))
-    ordinals[rows] = [values[row].toordinal() - _EPOCH_ORDINAL for row in rows]
+    objects: Any = np.fromiter(values, dtype=object, count=len(values))
+    rows = np.flatnonzero(objects != None)  # noqa: E711  (element-wise: an array, not a truth value)
+    ordinals[rows] = [values[row].toordinal() - _EPOCH_ORDINAL for row in rows.tolist()]
     return pd.Series(pd.to_datetime(ordinals, unit="D"))
 
 
@@ -73,7 +75,7 @@ _READ = attrgetter("key", "project_key", "issue_type", "status", "status_categor
                    "created", "resolved", "due", "assignee", "parent_key", "epic_key")
 
 
-def _attributes(issues: list[Issue]) -> list[tuple]:
+def _attributes(issues: list[Issue]) -> list[tuple[Any, ...]]:
     """The attributes the frame needs, a tuple per attribute, reading each issue once (the issues are spread
     over the heap: one pass touches them once). The collector stays out of the way of the 100,000s of tuples
     made here (its passes over a large heap cost more than the work itself)."""
@@ -119,7 +121,7 @@ def issues_frame(issues: Iterable[Issue], program_of: Mapping[str, str] | None =
     # The status category as a small number per issue: 0 done, 1 in progress, 2 anything else.
     rank = {c: {StatusCategory.DONE: 0, StatusCategory.IN_PROGRESS: 1}.get(c, 2) for c in StatusCategory}
     category = np.fromiter(map(rank.__getitem__, categories), np.int8, n)
-    data: dict[str, object] = {
+    data: dict[str, Any] = {
         "key": keys, "project": projects,
         "type": types, "status": statuses, "done": category == 0, "in_progress": category == 1, "phase": phases,
         "points": np.array([p if p is not None else np.nan for p in points], dtype=float),
@@ -133,12 +135,13 @@ def issues_frame(issues: Iterable[Issue], program_of: Mapping[str, str] | None =
     for column in CATEGORICAL:
         if column != "program":
             codes, names = pd.factorize(np.fromiter(data[column], dtype=object, count=n), sort=True)
-            data[column] = pd.Categorical.from_codes(codes, names)
+            data[column] = pd.Categorical.from_codes(codes, pd.Index(names))
     # A project's program, through the project's categories: a lookup per project, not per issue.
     project = data["project"]
     programs = np.array([program_of.get(p, "") for p in project.categories] + [""], dtype=object)
     codes, names = pd.factorize(programs, sort=True)
-    data["program"] = pd.Categorical.from_codes(codes[project.codes], names)  # code -1 picks the "" at the end
+    # Code -1 (a project not in the categories) picks the "" at the end.
+    data["program"] = pd.Categorical.from_codes(codes[project.codes], pd.Index(names))
     for column in ("key", *TEXTS):  # kept as objects: inferring a string dtype costs another pass
         data[column] = pd.Series(np.array(data[column], dtype=object), dtype=object, copy=False)
     return pd.DataFrame(data, columns=list(COLUMNS), copy=False)  # the columns are new: no need to copy them

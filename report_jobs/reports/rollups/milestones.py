@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from pmokit.records import Change
+
 from .grouping import codes_of, first_by, sums_by
 
 
-def due_changes_frame(changes) -> pd.DataFrame:
+def due_changes_frame(changes: Iterable[Change]) -> pd.DataFrame:
     """The due-date changes of a changelog (``pmokit.records.Change`` items): issue id, when, from, to."""
     rows = [(c.issue_id, c.created, c.from_value or c.from_string, c.to_value or c.to_string) for c in changes
             if c.field.casefold() in ("duedate", "due date")]
