@@ -150,6 +150,11 @@ class PortfolioSettings(Frozen):
     def project_keys(self) -> list[str]:
         return [key for program in self.programs for key in program.projects]
 
+    @property
+    def program_of(self) -> dict[str, str]:
+        """Project key -> the key of its program."""
+        return {key: program.key for program in self.programs for key in program.projects}
+
 
 class Phase(Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")

@@ -63,7 +63,7 @@ class Runtime:
         return vocabulary(self.settings.portfolio, self.settings.phases, self.jira.fields)
 
     def program_of(self) -> dict[str, str]:
-        return {k: p.key for p in self.settings.portfolio.programs for k in p.projects}
+        return self.settings.portfolio.program_of
 
     def approver_groups(self) -> dict[str, list[str]]:
         """The members of every group a gate names as approvers (read from Jira, cached by the connector)."""

@@ -26,7 +26,7 @@ class CaseReport:
 def run_case(case: Case, source: str, settings: Settings) -> CaseReport:
     """The configuration's rules over the case's issues at its moment, against what the case expects."""
     phase_by_status = {s.casefold(): p.id for p in settings.phases for s in (*p.statuses, *p.values)}
-    program_of = {k: p.key for p in settings.portfolio.programs for k in p.projects}
+    program_of = settings.portfolio.program_of
     issues = issues_of(case, phase_by_status)
     facts = Facts.build(issues, changes=changes_of(case, issues), comments=comments_of(case, issues),
                         program_of=program_of, groups=case.groups)

@@ -27,7 +27,7 @@ def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps:
 
 
 def syncer(runtime: Runtime, **kwargs) -> Syncer:
-    return Syncer(runtime.settings, runtime.jira, runtime.sessions, runtime.jira_transport.accounting, **kwargs)
+    return Syncer.of(runtime, **kwargs)
 
 
 def truth(sb: Sandbox) -> dict[str, int]:

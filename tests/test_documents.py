@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
+import requests
+from sqlalchemy import select
 
+from config import load_settings
+from pmokit.runtime import open_runtime
+from pmokit.store.tables import ConfluenceDocument
 from report_jobs.sync.documents import owner
 from tests.syncing import runtime_for
+
+
+def wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 @pytest.fixture
@@ -54,10 +69,55 @@ def test_a_confluence_outage_keeps_the_documents_last_seen(config, run_cli):
     assert shop["state"] == "pass"
 
 
+def test_the_scheduled_sync_refreshes_the_documents_as_pmokit_sync_does(config, run_cli):
+    """The scheduler's `sync` job reads the labelled pages too: a feasibility study put in Confluence after the
+    last `pmokit sync` counts as MOB-1's evidence once the job has run (no `pmokit sync` in between)."""
+    from report_jobs.scheduler import Scheduler
+
+    sb, path = config
+    assert run_cli("--config", path, "sync", "--full", "--project", "MOB").exit_code == 0
+    before = run_cli("--config", path, "check", "MOB-1", "--all-results", "--format", "json", "--dry-run")
+    [missing] = [r for r in json.loads(before.stdout)["results"] if r["rule"] == "feasibility-study"]
+    assert missing["state"] == "fail"  # the demo's MOB has no feasibility study anywhere
+
+    # A person adds the study under MOB's page in Confluence, through the REST API, and labels it.
+    wiki, auth = f"{sb.url}/wiki/rest/api", ("admin@example.com", "sandbox")
+    session = requests.Session()
+    session.auth = auth
+    pages = session.get(f"{wiki}/content/search", timeout=10, params={
+        "cql": 'type = page and space = "PMO" and label in ("mob")'}).json()["results"]
+    [mob_page] = [p for p in pages if p["title"].startswith("MOB")]
+    created = session.post(f"{wiki}/content", timeout=10, json={
+        "type": "page", "title": "MOB Feasibility Study", "space": {"key": "PMO"},
+        "ancestors": [{"id": mob_page["id"]}], "body": {"storage": {"value": "<p>可行性研究报告</p>",
+                                                                     "representation": "storage"}}})
+    assert created.status_code == 200, created.text
+    labelled = session.post(f"{wiki}/content/{created.json()['id']}/label", timeout=10,
+                            json=[{"prefix": "global", "name": "feasibility-study"}])
+    assert labelled.status_code == 200, labelled.text
+
+    runtime = open_runtime(load_settings([path]))
+    scheduler = Scheduler(runtime, ttl=5.0, heartbeat=0.2).start()
+    try:
+        assert scheduler.leader
+        scheduler.run_now("sync")
+
+        def mob_document_stored() -> bool:
+            with runtime.sessions() as stored:
+                return stored.scalar(select(ConfluenceDocument.page_id).where(
+                    ConfluenceDocument.project_key == "MOB")) is not None
+        assert wait_for(mob_document_stored, timeout=60), "the scheduled sync did not read the new page"
+    finally:
+        scheduler.close()
+        runtime.close()
+    after = run_cli("--config", path, "check", "MOB-1", "--all-results", "--format", "json", "--dry-run")
+    [found] = [r for r in json.loads(after.stdout)["results"] if r["rule"] == "feasibility-study"]
+    assert found["state"] == "pass"
+    assert any("Confluence page labelled feasibility-study" in e for e in found["evidence"])
+
+
 def test_the_sandbox_answers_only_the_cql_it_understands(config):
     sb, _ = config
-    import requests
-
     auth = ("pmokit-bot@example.com", "sandbox-pmokit-bot")
     ok = requests.get(f"{sb.url}/wiki/rest/api/content/search", auth=auth, timeout=10, params={
         "cql": 'type = page and space = "PMO" and label in ("feasibility-study")', "limit": 5,

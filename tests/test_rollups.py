@@ -12,8 +12,8 @@ from pmokit.records import Change, Issue, StatusCategory, User
 from report_jobs.reports.rollups.frame import issues_frame
 from report_jobs.reports.rollups.milestones import due_changes_frame, milestones, slippage
 from report_jobs.reports.rollups.money import budget, receivables, schedule_variance
-from report_jobs.reports.rollups.progress import progress
-from report_jobs.reports.rollups.risks import heat_map, open_risks, top_risks
+from report_jobs.reports.rollups.progress import progress, progress_levels
+from report_jobs.reports.rollups.risks import heat_map, open_risks, risks_by_project, top_risks
 
 TODAY = date(2026, 11, 20)
 DONE, WIP, TODO = StatusCategory.DONE, StatusCategory.IN_PROGRESS, StatusCategory.TODO
@@ -116,6 +116,24 @@ def test_risk_register_heat_map_and_top_risks(frame):
     top = top_risks(risks, 1)
     assert top.to_dict("records") == [{"key": "SHOP-10", "project": "SHOP", "status": "To Do", "probability": 4.0,
                                        "impact": 5.0, "score": 20.0, "assignee": "李娜"}]
+    # Per project: SHOP one open risk scoring 20; PAY two, one (PAY-5) not assessed, the worst 6.
+    per = risks_by_project(risks)
+    assert per.loc["SHOP"].tolist() == [1, 20.0, 0] and per.loc["PAY"].tolist() == [2, 6.0, 1]
+
+
+def test_program_totals_over_their_projects(frame):
+    from report_jobs.reports.rollups.programs import program_totals
+
+    levels = progress_levels(frame)
+    totals = program_totals(levels["project"], budget(frame), {**PROGRAMS, "LOG": "fulfilment"})
+    # storefront: SHOP's work items carry 10 points, 7 done; its record 1,000 budget, 600 spent, 1,200 forecast.
+    shop = totals.loc["storefront"]
+    assert (shop["points"], shop["done_points"], shop["pct_points"]) == (10, 7, 70.0)
+    assert (shop["budget"], shop["actual_cost"], shop["forecast_cost"]) == (1000, 600, 1200)
+    pay = totals.loc["payments"]  # "2,000" reads as 2000; no forecast anywhere in the program
+    assert (pay["points"], pay["budget"], pay["actual_cost"]) == (8, 2000, 500) and pd.isna(pay["forecast_cost"])
+    empty = totals.loc["fulfilment"]  # a program none of whose projects is in the frame
+    assert empty["points"] == 0 and pd.isna(empty["pct_points"]) and pd.isna(empty["budget"])
 
 
 def test_every_rag_colour_carries_the_indicators_that_set_it(frame):
@@ -172,7 +190,12 @@ def test_resource_conflicts_by_week_across_projects():
 
 
 def test_compliance_per_project_and_program_and_gate_states():
-    from report_jobs.reports.rollups.compliance import compliance_frame, gate_states, program_compliance
+    from report_jobs.reports.rollups.compliance import (
+        compliance_frame,
+        gate_states,
+        portfolio_score,
+        program_compliance,
+    )
     from rules.results import Result, Severity, State
 
     def result(rule, key, state, severity=Severity.ERROR, kind="required_fields"):
@@ -188,6 +211,9 @@ def test_compliance_per_project_and_program_and_gate_states():
     # SHOP: passes r1 (4) and G1 (8); fails r2 (2) and G2 pending (8): 12 of 22 = 54.5.
     assert (shop["score"], shop["passed"], shop["gaps"]) == (54.5, 2, 2)
     assert shop["top_gaps"][0] == "SHOP-1 G2: G2 says pending"  # the heaviest gap first
+    # The portfolio: SHOP 54.5 over 4 checks, PAY 100 over 1, LOG 0 over 2 (weighted: 318 / 7).
+    assert portfolio_score(projects) == pytest.approx((54.5 * 4 + 100 * 1 + 0 * 2) / 7)
+    assert portfolio_score(projects.iloc[0:0]) is None
     programs = program_compliance(projects).set_index("program")
     assert programs.loc["payments", "score"] == 100.0 and programs.loc["fulfilment", "score"] == 0.0
     gates = gate_states(results)

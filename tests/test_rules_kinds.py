@@ -277,3 +277,19 @@ def test_every_kind_turns_a_failure_to_read_into_an_error_result(spec, issues):
     # The message names what went wrong; the other issues of the evaluation still get their results.
     assert errors and all(re.match(r"\w+Error: \S", r.message) for r in errors), [(r.state, r.message)
                                                                                  for r in results]
+
+
+def test_every_rule_schema_has_its_kind_and_the_union_lists_them_all():
+    """A kind is its schema in config.rule_specs and its check in rules.kinds: neither may be missing."""
+    import typing
+
+    from config.rule_specs import RULE_SPECS
+    from rules.kinds import kinds
+
+    union = typing.get_args(typing.get_args(AnyRule)[0])
+    assert set(union) == set(RULE_SPECS) and len(RULE_SPECS) == 11
+    for spec in RULE_SPECS:
+        [name] = typing.get_args(spec.model_fields["kind"].annotation)
+        assert kinds()[name].spec is spec, name
+    builtin = {name for name, kind in kinds().items() if kind.spec in RULE_SPECS}
+    assert builtin == {typing.get_args(spec.model_fields["kind"].annotation)[0] for spec in RULE_SPECS}

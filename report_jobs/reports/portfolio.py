@@ -17,10 +17,11 @@ from .rollups.frame import issues_frame
 from .rollups.history import period_of
 from .rollups.milestones import due_changes_frame, milestones, slippage
 from .rollups.money import budget, receivables, schedule_variance
+from .rollups.programs import program_totals
 from .rollups.progress import progress_levels
 from .rollups.rag import rag
 from .rollups.resources import conflicts, weekly_load
-from .rollups.risks import heat_map, open_risks, top_risks
+from .rollups.risks import heat_map, open_risks, risks_by_project, top_risks
 
 
 @dataclass
@@ -35,8 +36,10 @@ class Portfolio:
     risks: pd.DataFrame
     heat_map: pd.DataFrame
     top_risks: pd.DataFrame
+    risks_by_project: pd.DataFrame
     load: pd.DataFrame
     conflicts: pd.DataFrame
+    programs: pd.DataFrame  # per program: points and money over its projects
     compliance: pd.DataFrame
     gates: pd.DataFrame
     rag: pd.DataFrame
@@ -59,7 +62,9 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     status = rag(projects, schedule=schedule, milestones=stones, budget=money, risks=risks,
                  compliance=dict(zip(scores["project"], scores["score"], strict=True)),
                  thresholds=settings.reports.rag, language=settings.language)
-    return Portfolio(period_of(today), frame, progress_levels(frame),
-                     stones, money, schedule, receivables(frame, today), risks, heat_map(risks), top_risks(risks),
-                     load, conflicts(load), scores, gate_states(every), status)
+    progress = progress_levels(frame)
+    return Portfolio(period_of(today), frame, progress, stones, money, schedule, receivables(frame, today), risks,
+                     heat_map(risks), top_risks(risks), risks_by_project(risks), load, conflicts(load),
+                     program_totals(progress["project"], money, settings.portfolio.program_of), scores,
+                     gate_states(every), status)
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from config.language import Words
 
+from ..rollups.compliance import portfolio_score
 from .storage import check, colour_word, environment
 
 ORDER = ("red", "amber", "green")
@@ -48,8 +49,7 @@ def portfolio_page(*, period: str, language: str, rag: pd.DataFrame,
             "gates": [(gate, state) for gate, state in gate_row.items() if isinstance(state, str)],
         })
     counts = Counter(p["rag"] for p in projects)
-    weights = compliance["passed"] + compliance["gaps"] if not compliance.empty else pd.Series(dtype=float)
-    score = float((compliance["score"] * weights).sum() / weights.sum()) if weights.sum() else None
+    score = portfolio_score(compliance)
     body = environment().get_template("portfolio.xml.j2").render(
         period=period, projects=projects,
         rag_counts=[(colour, counts[colour]) for colour in ORDER if counts[colour]],

@@ -20,14 +20,11 @@ def program_page(ctx: PageContext, program: str, projects: list[str], manager: s
     sections: list = [Text(f"{t('Manager', '负责人')}: {manager or '—'} · {t('Projects', '项目')}: {len(mine)}"),
                       Text(" ".join(str(ctx.colour(c)) + f" {counts[c]}" for c in ("red", "amber", "green")
                                     if counts[c]))]
-    # Totals: points and money over the program's projects.
-    shown = progress.reindex(mine)
-    points, done_points = shown["points"].sum(), shown["done_points"].sum()
-    spend = money.reindex(mine)
+    totals = p.programs.loc[program] if program in p.programs.index else None
     sections.append(Table([t("Progress (points)", "进度（按点数）"), t("Budget", "预算"), t("Actual cost", "实际成本"),
                            t("Forecast", "预测成本"), t("Compliance", "合规")], [[
-        pct(100 * done_points / points if points else None), number(spend["budget"].sum(min_count=1)),
-        number(spend["actual_cost"].sum(min_count=1)), number(spend["forecast_cost"].sum(min_count=1)),
+        *([pct(totals["pct_points"]), number(totals["budget"]), number(totals["actual_cost"]),
+           number(totals["forecast_cost"])] if totals is not None else ["—"] * 4),
         pct(_program_score(ctx, program))]]))
     sections.append(Heading(t("Projects", "项目")))
     rows = []

@@ -25,8 +25,7 @@ def risks_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
                           [[ctx.issue(r.key), ctx.project(str(r.project)), str(r.status), number(r.probability),
                             number(r.impact), number(r.score), text(r.assignee)] for r in p.top_risks.itertuples()])
                     if len(p.top_risks) else Text(t("No open risks.", "没有未关闭的风险。")))
-    per = p.risks.assign(project=p.risks["project"].astype(str)).groupby("project").agg(
-        open=("key", "size"), worst=("score", "max"), unassessed=("score", lambda s: int(s.isna().sum())))
+    per = p.risks_by_project
     sections += [Heading(t("Open risks by project", "各项目未关闭风险")),
                  Table([t("Project", "项目"), t("Open risks", "未关闭风险"), t("Score", "分值"),
                         t("Unassessed", "未评估")],

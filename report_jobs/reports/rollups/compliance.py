@@ -29,6 +29,14 @@ def program_compliance(projects: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def portfolio_score(projects: pd.DataFrame) -> float | None:
+    """The portfolio's compliance score: the projects' scores weighted by their checks (None: no checks)."""
+    if projects.empty:
+        return None
+    weights = projects["passed"] + projects["gaps"]
+    return float((projects["score"] * weights).sum() / weights.sum()) if weights.sum() else None
+
+
 def gate_states(results: Iterable[Any]) -> pd.DataFrame:
     """Project × gate: the state of each gate on the project record (pass, pending, fail, skipped, error)."""
     rows = [(r.project_key, r.rule_id, r.state.value) for r in results if r.kind == "gate"]

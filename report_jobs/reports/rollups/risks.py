@@ -25,6 +25,12 @@ def heat_map(risks: pd.DataFrame) -> pd.DataFrame:
                         columns=pd.Index([1, 2, 3, 4, 5], name="probability"))
 
 
+def risks_by_project(risks: pd.DataFrame) -> pd.DataFrame:
+    """Per project (index): open risks, the worst score, and how many are not assessed yet."""
+    return risks.assign(project=risks["project"].astype(str)).groupby("project").agg(
+        open=("key", "size"), worst=("score", "max"), unassessed=("score", lambda s: int(s.isna().sum())))
+
+
 def top_risks(risks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The ``n`` highest scores (ties by key): the few candidates are sorted, not the whole register."""
     candidates = risks.dropna(subset=["score"]).nlargest(n, "score", keep="all")
