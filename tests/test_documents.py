@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import requests
@@ -14,15 +13,7 @@ from pmokit.runtime import open_runtime
 from pmokit.store.tables import ConfluenceDocument
 from report_jobs.sync.documents import owner
 from tests.syncing import runtime_for
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.waiting import wait_for
 
 
 @pytest.fixture

@@ -246,7 +246,7 @@ def test_project_managers_kpis():
 
 def test_status_history_across_periods(store_url, frame):
     from config.reports import RagThresholds
-    from pmokit.store import make_engine, session_factory, snapshots, upgrade
+    from pmokit.store import open_store, snapshots
     from report_jobs.reports.rollups.history import changes_since, period_of, rag_history
     from report_jobs.reports.rollups.rag import rag
 
@@ -257,9 +257,8 @@ def test_status_history_across_periods(store_url, frame):
                   budget=budget(frame), risks=open_risks(frame), thresholds=RagThresholds())
     last_week = rag(["SHOP", "PAY"], compliance={"SHOP": 90.0, "PAY": 99.0}, **inputs)
     this_week = rag(["SHOP", "PAY", "LOG"], compliance={"SHOP": 90.0, "PAY": 72.0, "LOG": 99.0}, **inputs)
-    engine = make_engine(store_url)
-    upgrade(engine)
-    sessions = session_factory(engine)
+    store = open_store(store_url)
+    engine, sessions = store.engine, store.sessions
     with sessions.begin() as session:
         snapshots.save(session, "2026-W46", last_week)
         snapshots.save(session, "2026-W47", this_week)

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select, text
 
 from config import DEFAULT_CONFIG, load_settings
-from pmokit.store import leases, make_engine, session_factory, upgrade
+from pmokit.store import leases, open_store
 from pmokit.store.tables import SyncCursor
 from report_jobs.scheduler import LEASE, Scheduler
 from tests.syncing import runtime_for
+from tests.waiting import wait_for
 
 
 @dataclass
@@ -24,21 +25,11 @@ class StoreOnly:
     sessions: object
 
 
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.fixture
 def store(store_url):
-    engine = make_engine(store_url)
-    upgrade(engine)
-    yield StoreOnly(load_settings([DEFAULT_CONFIG], require_secrets=False), engine, session_factory(engine))
-    engine.dispose()
+    opened = open_store(store_url)
+    yield StoreOnly(load_settings([DEFAULT_CONFIG], require_secrets=False), opened.engine, opened.sessions)
+    opened.close()
 
 
 def test_two_instances_one_leader_and_a_takeover_when_it_dies(store):

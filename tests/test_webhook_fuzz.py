@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config import load_settings
-from pmokit.store import inbox, make_engine, session_factory, upgrade
+from pmokit.store import inbox, open_store
 from webhooks.app import create_app
 from webhooks.signature import sign
 
@@ -64,9 +64,8 @@ def client(tmp_path_factory):
     path.write_text(text.replace("${PMOKIT_WEBHOOK_SECRET:-fuzz-secret}", "${PMOKIT_FUZZ_SECRET:-fuzz-secret}"),
                     "utf-8")
     loaded = load_settings([path])
-    engine = make_engine(loaded.store.url, loaded.base_dir)
-    upgrade(engine)
-    sessions = session_factory(engine)
+    store = open_store(loaded.store.url, loaded.base_dir)
+    engine, sessions = store.engine, store.sessions
     app = create_app(loaded, sessions)
     yield app.test_client(), sessions
     engine.dispose()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from config import load_settings
-from pmokit.store import inbox, make_engine, session_factory, upgrade
+from pmokit.store import inbox, open_store
 from tests import webhook_fixture_table as table
 from webhooks.app import MAX_BODY, create_app
 from webhooks.events import Event, Ignored, classify
@@ -28,9 +28,8 @@ def receiver(tmp_path, monkeypatch):
     path = tmp_path / "pmokit.yaml"
     path.write_text(sandbox_config("http://127.0.0.1:9", store=f"sqlite:///{tmp_path / 'store.db'}"), "utf-8")
     settings = load_settings([path])
-    engine = make_engine(settings.store.url, settings.base_dir)
-    upgrade(engine)
-    sessions = session_factory(engine)
+    store = open_store(settings.store.url, settings.base_dir)
+    engine, sessions = store.engine, store.sessions
     app = create_app(settings, sessions)
     yield app.test_client(), sessions, settings.webhooks.path
     engine.dispose()

@@ -129,11 +129,10 @@ def test_the_hourly_action_limit_stops_a_runaway(synced):
 def test_two_workers_share_one_inbox_without_handling_an_event_twice(store_url):
     """Claims only (no Jira): 2,000 events, two threads claiming in small batches as fast as they can; on
     PostgreSQL (SKIP LOCKED) and on SQLite (the conditional claim alone)."""
-    from pmokit.store import make_engine, session_factory, upgrade
+    from pmokit.store import open_store
 
-    engine = make_engine(store_url)
-    upgrade(engine)
-    sessions = session_factory(engine)
+    store = open_store(store_url)
+    engine, sessions = store.engine, store.sessions
     with sessions.begin() as session:
         for n in range(2000):
             inbox.enqueue(session, inbox.Incoming(f"id:{n}", "jira:issue_updated", str(n), f"X-{n}", "u",
@@ -194,11 +193,10 @@ def test_the_workers_facts_follow_the_store(synced):
 
 def test_one_worker_at_a_time_acts_on_an_issue(store_url):
     """Two events of one issue are never held by two claims at once (two comments would be written)."""
-    from pmokit.store import make_engine, session_factory, upgrade
+    from pmokit.store import open_store
 
-    engine = make_engine(store_url)
-    upgrade(engine)
-    sessions = session_factory(engine)
+    store = open_store(store_url)
+    engine, sessions = store.engine, store.sessions
     with sessions.begin() as session:
         for n, issue in enumerate(("7", "7", "8")):
             inbox.enqueue(session, inbox.Incoming(f"id:{n}", "jira:issue_updated", issue, f"X-{issue}", "u",
