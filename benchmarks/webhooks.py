@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pmokit.cli.sandbox_config import sandbox_config
 from sandbox import Sandbox
-from sandbox.config_text import sandbox_config
 from webhooks.signature import sign
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -36,7 +36,7 @@ class DemoResult:
 def prepare(directory: Path, sandbox: Any) -> Runtime:
     """A fresh store and a configuration pointed at ``sandbox`` in ``directory`` (an earlier demo's store goes:
     it described another sandbox)."""
-    from sandbox.config_text import sandbox_config
+    from pmokit.cli.sandbox_config import sandbox_config
 
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("pmokit.db*"):

@@ -6,10 +6,10 @@ import math
 from pathlib import Path
 
 from config import load_settings
+from pmokit.cli.sandbox_config import sandbox_config
 from pmokit.runtime import Runtime, open_runtime
 from report_jobs.sync import Syncer
 from sandbox import Sandbox
-from sandbox.config_text import sandbox_config
 from sandbox.histories import all_histories
 
 

@@ -133,7 +133,7 @@ def test_pages_do_not_change_with_the_clock_alone(synced):
 
 
 def test_an_unknown_report_is_named_with_the_known_ones(run_cli, tmp_path):
-    from sandbox.config_text import sandbox_config
+    from pmokit.cli.sandbox_config import sandbox_config
 
     config = tmp_path / "pmokit.yaml"
     config.write_text(sandbox_config("http://127.0.0.1:9"), encoding="utf-8")

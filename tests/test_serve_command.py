@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from sandbox.config_text import sandbox_config
+from pmokit.cli.sandbox_config import sandbox_config
 from webhooks.signature import sign
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jira-webhooks" / "mattermost-plugin-jira" / "webhook-issue-created.json"

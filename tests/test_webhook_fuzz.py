@@ -56,7 +56,7 @@ def _mutate(raw: bytes, data) -> bytes:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from sandbox.config_text import sandbox_config
+    from pmokit.cli.sandbox_config import sandbox_config
 
     directory = tmp_path_factory.mktemp("fuzz")
     path = directory / "pmokit.yaml"

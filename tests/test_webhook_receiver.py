@@ -18,7 +18,7 @@ SECRET = "test-webhook-secret"
 
 @pytest.fixture
 def receiver(tmp_path, monkeypatch):
-    from sandbox.config_text import sandbox_config
+    from pmokit.cli.sandbox_config import sandbox_config
 
     monkeypatch.setenv("PMOKIT_WEBHOOK_SECRET", SECRET)
     path = tmp_path / "pmokit.yaml"

@@ -60,6 +60,6 @@ def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, lat
 @click.option("--store", default="sqlite:///pmokit.db", show_default=True, help="Store URL for this configuration.")
 def config_command(url: str, webhook_secret: str, flavor: str, store: str) -> None:
     """Print a complete configuration: the example PMO standard, pointed at a sandbox."""
-    from sandbox.config_text import sandbox_config
+    from pmokit.cli.sandbox_config import sandbox_config
 
     click.echo(sandbox_config(url.rstrip("/"), webhook_secret, flavor, store), nl=False)
