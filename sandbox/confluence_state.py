@@ -59,7 +59,7 @@ def refuse_body(value: Any) -> Response | None:
     """Confluence's 400 for a body it would not store (see :mod:`sandbox.storage_check`), else None."""
     if not isinstance(value, str):
         return error(400, "Page body is missing or not a string.")
-    problem = storage_check.check(value)
+    problem = storage_check.check(value, cloud=site().cloud)
     if problem is None:
         return None
     if request.path.startswith("/wiki/api/v2/"):

@@ -59,13 +59,20 @@ class StorageProblem:
         return f"Error parsing xhtml: {self.reason}\n at [row,col {{unknown-source}}]: [{self.row},{self.column}]"
 
 
+class StorageError(ValueError):
+    def __init__(self, problem: StorageProblem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
 def document(body: str) -> str:
     """``body`` as the XML document Confluence parses: inside its root element, behind the entity declarations."""
     return _OPEN + body + _CLOSE
 
 
-def check(body: str) -> StorageProblem | None:
-    """None when Confluence would store ``body``; else why not."""
+def check(body: str, cloud: bool = True) -> StorageProblem | None:
+    """None when Confluence would store ``body``; else why not. An element left open at the end of the body is
+    reported as Cloud does (at its ``</xml>``) or as Server and Data Center do (an unexpected end of input)."""
     illegal = _ILLEGAL.search(body)
     parser = expat.ParserCreate(namespace_separator=" ")
     try:
@@ -73,16 +80,10 @@ def check(body: str) -> StorageProblem | None:
             raise _illegal(body, illegal.start())
         parser.Parse(document(body), True)
     except expat.ExpatError as exc:
-        return _describe(body, exc)
+        return _describe(body, exc, cloud)
     except StorageError as exc:
         return exc.problem
     return None
-
-
-class StorageError(ValueError):
-    def __init__(self, problem: StorageProblem):
-        super().__init__(problem.message)
-        self.problem = problem
 
 
 def _position(body: str, index: int) -> tuple[int, int]:
@@ -97,7 +98,7 @@ def _illegal(body: str, index: int) -> StorageError:
     return StorageError(StorageProblem(f"Illegal character ({what})", row, column))
 
 
-def _describe(body: str, exc: expat.ExpatError) -> StorageProblem:
+def _describe(body: str, exc: expat.ExpatError, cloud: bool) -> StorageProblem:
     # The body starts on the document's second line; past its end comes the closing root tag.
     row, column = exc.lineno - 1, exc.offset + 1
     text = body + _CLOSE
@@ -110,8 +111,14 @@ def _describe(body: str, exc: expat.ExpatError) -> StorageProblem:
         column = line.rfind("</", 0, column) + 1 or column  # expat points into the tag; Confluence at its start
         found = re.match(r"</\s*([^\s>]+)", line[column - 1:])
         expected = _open_elements(body, row, column)
-        reason = (f"Unexpected close tag </{found.group(1) if found else '?'}>; expected "
-                  f"</{expected[-1] if expected else _ROOT}>.")
+        closing = found.group(1) if found else "?"
+        if closing == _ROOT and not cloud and expected and line[column - 1:] == _CLOSE:
+            # Server and Data Center read to the end: "Unexpected EOF; was expecting a close tag for element
+            # <ac:parameter>" (dauxio/daux.io#372); Cloud meets its own root's end tag (terraform-provider-
+            # confluence#7: "Unexpected close tag </xml>; expected </p>.").
+            reason = f"Unexpected EOF; was expecting a close tag for element <{expected[-1]}>"
+        else:
+            reason = f"Unexpected close tag </{closing}>; expected </{expected[-1] if expected else _ROOT}>."
     elif code == _code(errors.XML_ERROR_UNDEFINED_ENTITY):
         name = _undeclared_entity(at)
         reason = f'Undeclared general entity "{name}"'
@@ -124,8 +131,6 @@ def _describe(body: str, exc: expat.ExpatError) -> StorageProblem:
             reason = "Unexpected EOF in CDATA section"
         elif at.startswith("<!--"):
             reason = "Unexpected EOF in comment"
-        elif at.startswith("<![CDATA["):
-            reason = "Unexpected EOF in CDATA section"
         elif expected:
             reason = f"Unexpected EOF; was expecting a close tag for element <{expected[-1]}>"
         else:
