@@ -221,3 +221,21 @@ def test_the_check_is_one_quick_parse():
     for _ in range(200):
         assert check(body) is None
     assert (time.perf_counter() - started) / 200 < 0.005  # about 0.3 ms for 18 KB on this 2-core machine
+
+
+def test_the_page_view_draws_the_body_with_the_sandbox_own_code(fresh_sandbox):
+    """/wiki/spaces/KEY/pages/ID: one lozenge per status macro, a code macro's CDATA as text, a page link that
+    leads to the page of that title, text escaped."""
+    sb = fresh_sandbox
+    body = (Path(__file__).parent / "fixtures/confluence-pages/querypie-docs/544382364/page.xhtml").read_text(
+        encoding="utf-8")
+    body += ('<p>&lt;script&gt; stays text</p><ac:link><ri:page ri:content-title="Portfolio Reports" />'
+             "<ac:link-body>the reports</ac:link-body></ac:link><ac:structured-macro ac:name=\"code\">"
+             "<ac:plain-text-body><![CDATA[if a < b && c]]></ac:plain-text-body></ac:structured-macro>")
+    page_id = _create(sb, body, "Viewed").json()["id"]
+    html = requests.get(f"{sb.url}/wiki/spaces/PMO/pages/{page_id}", timeout=5).text
+    assert html.count("class='status'") == body.count('ac:name="status"') == 15
+    assert "&lt;script&gt; stays text" in html and "<script>" not in html
+    assert "<pre><code>if a &lt; b &amp;&amp; c</code></pre>" in html
+    reports = next(p for p in sb.state.pages.values() if p.title == "Portfolio Reports")
+    assert f"<a href='/wiki/spaces/PMO/pages/{reports.id}'>the reports</a>" in html
