@@ -35,7 +35,8 @@ PREFIXES = {"ac": "http://atlassian.com/content", "ri": "http://atlassian.com/re
 XHTML = "http://www.w3.org/1999/xhtml"
 # XHTML 1.0's named character entities (its lat1, symbol and special sets: the same 252 names as HTML 4.01).
 ENTITIES = dict(sorted(name2codepoint.items()))
-_DTD = "".join(f'<!ENTITY {name} "&#{code};">' for name, code in ENTITIES.items())
+XML_ENTITIES = ("amp", "lt", "gt", "quot", "apos")  # predefined: never declared again
+_DTD = "".join(f'<!ENTITY {name} "&#{code};">' for name, code in ENTITIES.items() if name not in XML_ENTITIES)
 _ROOT = "xml"
 _OPEN = (f"<!DOCTYPE {_ROOT} [{_DTD}]><{_ROOT} xmlns=\"{XHTML}\" "
          + " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in PREFIXES.items()) + ">\n")
@@ -178,7 +179,7 @@ def _undeclared_entity(at: str) -> str:
         return match.group(1) if match else at[:1]
     end = at.find(">")
     for name in re.findall(r"&([A-Za-z_][\w.-]*);", at[:end if end >= 0 else len(at)]):
-        if name not in ENTITIES and name not in ("amp", "lt", "gt", "quot", "apos"):
+        if name not in ENTITIES and name not in XML_ENTITIES:
             return name
     return "?"
 
