@@ -133,16 +133,19 @@ REFUSED = [
     pytest.param("<p>Map<Id,List&lt;Opportunity&gt;></p>", "Unexpected character ',' (code 44)", id="sfdx-generics"),
     # PacoVK/antora-confluence#66: a prefix other than ac:/ri: that nothing declares.
     pytest.param("<p>Use <h:m> here</p>", 'Undeclared namespace prefix "h"', id="antora-66-element"),
+    # Namespaces in XML 1.0 binds attribute prefixes as it binds element prefixes.
     pytest.param('<p x:y="1">z</p>', 'Undeclared namespace prefix "x"', id="undeclared-attribute-prefix"),
     # sfdx-hardis#2151: a named entity Confluence cannot resolve (Woodstox's words, as jackson-dataformat-xml#429
     # quotes them); in text and in an attribute value alike.
     pytest.param("<p>&bogus;</p>", 'Undeclared general entity "bogus"', id="unknown-entity"),
     pytest.param('<p title="&bogus;">x</p>', 'Undeclared general entity "bogus"', id="unknown-entity-attribute"),
-    # An unescaped ampersand in a URL: the reference must end in a semicolon.
+    # Atlassian's storage-format page: "we should call it XML"; XML 1.0 (W3C, section 4.1) makes "&" start a
+    # reference ended by ";", so a raw "&" in a URL is not well-formed (message wording: Woodstox's, not recorded).
     pytest.param('<a href="https://x.example/?a=1&b=2">q</a>', "Unexpected character '=' (code 61); expected a "
                  "semi-colon after the reference for entity 'b'", id="bare-ampersand"),
     # line/conflr#34: characters XML forbids make Confluence refuse the page.
     pytest.param("<p>bell \x07</p>", "Illegal character ((CTRL-CHAR, code 7))", id="conflr-34-control-char"),
+    # XML 1.0's well-formedness constraint "Unique Att Spec" (wording: Woodstox's, not recorded from Confluence).
     pytest.param('<p a="1" a="2">x</p>', "Duplicate attribute 'a'.", id="duplicate-attribute"),
 ]
 
