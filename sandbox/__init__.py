@@ -8,6 +8,6 @@ Start one in-process::
         sb.stats()             # what it was asked and what it answered
 """
 
-from .server import Sandbox, SandboxOptions
+from .server import BOT_ACCOUNT_ID, BOT_EMAIL, BOT_NAME, BOT_TOKEN, Sandbox, SandboxOptions
 
-__all__ = ["Sandbox", "SandboxOptions"]
+__all__ = ["BOT_ACCOUNT_ID", "BOT_EMAIL", "BOT_NAME", "BOT_TOKEN", "Sandbox", "SandboxOptions"]

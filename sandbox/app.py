@@ -78,19 +78,37 @@ def authenticate(site_: Site) -> str | None:
 
 
 def create_app(site_: Site) -> Flask:
-    from .confluence_api import blueprint as confluence
-    from .control import blueprint as control
-    from .jira_read import blueprint as jira_read
-    from .jira_write import blueprint as jira_write
-    from .webhook_api import blueprint as webhook_api
+    from . import (
+        confluence_attachments,
+        confluence_content,
+        confluence_labels,
+        confluence_pages_v2,
+        confluence_spaces,
+        confluence_view,
+        control,
+        jira_attachments,
+        jira_changelogs,
+        jira_comments,
+        jira_issues,
+        jira_links,
+        jira_people,
+        jira_projects,
+        jira_search,
+        jira_site,
+        jira_transitions,
+        webhook_api,
+    )
 
+    modules = (control, jira_site, jira_people, jira_projects, jira_search, jira_issues, jira_changelogs,
+               jira_transitions, jira_comments, jira_links, jira_attachments, webhook_api, confluence_spaces,
+               confluence_content, confluence_pages_v2, confluence_labels, confluence_attachments, confluence_view)
     app = Flask("pmokit-sandbox")
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024 * 1024, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions["sandbox"] = site_
-    for bp in (control, jira_read, jira_write, webhook_api, confluence):
-        app.register_blueprint(bp)
+    for module in modules:
+        app.register_blueprint(module.blueprint)
 
     @app.before_request
     def _before() -> Response | None:

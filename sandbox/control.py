@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from .app import error, site
+from .html_page import page
 
 blueprint = Blueprint("control", __name__)
 
@@ -48,11 +49,10 @@ def index() -> Response:
     state = site().state
     pages = "".join(f'<li><a href="/wiki/spaces/{p.space_key}/pages/{p.id}">{_esc(p.title)}</a></li>'
                     for p in state.pages.values() if p.status == "current")
-    html = (f"<!doctype html><meta charset=utf-8><title>pmokit sandbox</title><h1>pmokit sandbox</h1>"
-            f"<p>Flavour: {state.flavor}. Issues: {len(state.live_issues())}. Projects: {len(state.projects)}.</p>"
+    body = (f"<p>Flavour: {state.flavor}. Issues: {len(state.live_issues())}. Projects: {len(state.projects)}.</p>"
             f"<p><a href='/_sandbox/stats'>stats</a> · <a href='/_sandbox/faults'>faults</a></p>"
             f"<h2>Confluence pages</h2><ul>{pages}</ul>")
-    return Response(html, mimetype="text/html")
+    return Response(page("pmokit sandbox", body), mimetype="text/html")
 
 
 def _esc(text: str) -> str:
@@ -64,12 +64,10 @@ def _esc(text: str) -> str:
 @blueprint.get("/browse/<key>")
 def browse(key: str) -> Response:
     """An issue as people read it: summary, status, labels, comments (pmokit's among them)."""
-    from report_jobs.reports.pages.html import document
-
     state = site().state
     issue = state.issue(key)
     if issue is None or issue.deleted:
-        return Response("<h1>Issue not found</h1>", status=404, mimetype="text/html")
+        return Response(page("Issue not found", ""), status=404, mimetype="text/html")
     status = state.statuses[issue.status].name if issue.status in state.statuses else issue.status
 
     def author(account: object) -> str:
@@ -82,4 +80,4 @@ def browse(key: str) -> Response:
                        for c in issue.comments)
     body = (f"<p>{_esc(issue.issue_type)} · {_esc(status)} · labels: {_esc(', '.join(issue.labels) or '—')}</p>"
             f"<h2>Comments</h2>{comments or '<p>None.</p>'}")
-    return Response(document(f"{issue.key} {issue.summary}", body), mimetype="text/html")
+    return Response(page(f"{issue.key} {issue.summary}", body), mimetype="text/html")

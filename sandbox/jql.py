@@ -1,7 +1,8 @@
 """The subset of JQL that pmokit and common clients send, parsed and evaluated against the sandbox.
 
 Anything outside the subset raises :class:`JqlError`, which the API answers with a 400 in Atlassian's
-``errorMessages`` shape: never a silent wrong answer.
+``errorMessages`` shape: never a silent wrong answer. Words come from :mod:`sandbox.jql_tokens`, fields from
+:mod:`sandbox.jql_fields`, comparisons from :mod:`sandbox.jql_compare`.
 """
 
 from __future__ import annotations
@@ -9,26 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .jql_compare import Predicate, compare_dates, compare_ordered, empty, matches_any
+from .jql_fields import CATEGORIES, DATE_FIELDS, GETTERS, ORDERABLE, TEXT_FIELDS, canonical, sort_key
+from .jql_tokens import JqlError, Token, tokenize
 from .model import SIssue, SiteState, SUser
 
-
-class JqlError(ValueError):
-    """A query the sandbox (like Jira) refuses; the message is what Jira would say."""
-
-
-TOKEN = re.compile(r"""
-    \s*(?:
-      (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-    | (?P<op>!=|!~|>=|<=|=|~|>|<)
-    | (?P<punct>[(),])
-    | (?P<word>[^\s"'(),=!~<>]+)
-    )""", re.VERBOSE)
-
-Predicate = Callable[[SIssue], bool]
+__all__ = ["JqlError", "Query", "parse", "search"]
 
 
 @dataclass
@@ -41,31 +32,6 @@ class Query:
         return self.predicate is not None
 
 
-@dataclass
-class _Tok:
-    kind: str
-    text: str
-    pos: int
-
-
-def tokenize(text: str) -> list[_Tok]:
-    tokens, pos = [], 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        match = TOKEN.match(text, pos)
-        if not match or match.end() == pos:
-            raise JqlError(f"Error in the JQL Query: The character '{text[pos].strip() or text[pos]}' is a reserved "
-                           f"JQL character. (line 1, character {pos + 1})")
-        kind = match.lastgroup or "word"
-        value = match.group(kind)
-        if kind == "string":
-            value = re.sub(r"\\(.)", r"\1", value[1:-1])
-        tokens.append(_Tok(kind, value, match.start(kind) + 1))
-        pos = match.end()
-    return tokens
-
-
 class _Parser:
     def __init__(self, state: SiteState, text: str, user: SUser | None):
         self.state, self.text, self.user = state, text, user
@@ -74,7 +40,7 @@ class _Parser:
         self.zone = ZoneInfo(user.time_zone) if user and user.time_zone else UTC
 
     # -- token helpers --------------------------------------------------------------------------------
-    def peek(self, offset: int = 0) -> _Tok | None:
+    def peek(self, offset: int = 0) -> Token | None:
         j = self.i + offset
         return self.tokens[j] if j < len(self.tokens) else None
 
@@ -82,7 +48,7 @@ class _Parser:
         tok = self.peek()
         return tok is not None and tok.kind == "word" and tok.text.upper() in words
 
-    def take(self) -> _Tok:
+    def take(self) -> Token:
         tok = self.peek()
         if tok is None:
             raise JqlError("Error in the JQL Query: Expecting more input at the end of the query.")
@@ -108,7 +74,7 @@ class _Parser:
             self.take()
             while True:
                 name = self.take()
-                field = _canonical(name.text)
+                field = canonical(name.text)
                 if field not in ORDERABLE:
                     raise JqlError(f"Not able to sort using field '{name.text}'.")
                 descending = False
@@ -158,7 +124,7 @@ class _Parser:
         if name_tok.kind not in ("word", "string"):
             raise JqlError(f"Error in the JQL Query: Expecting a field name but got '{name_tok.text}'. "
                            f"(line 1, character {name_tok.pos})")
-        field = _canonical(name_tok.text)
+        field = canonical(name_tok.text)
         getter, kind = self.getter(field, name_tok.text)
         if self.keyword("IS"):
             self.take()
@@ -169,7 +135,7 @@ class _Parser:
             if not self.keyword("EMPTY", "NULL"):
                 raise JqlError("Error in the JQL Query: Expecting 'EMPTY' or 'NULL' after 'is'.")
             self.take()
-            return (lambda issue: not _empty(getter(issue))) if negate else (lambda issue: _empty(getter(issue)))
+            return (lambda issue: not empty(getter(issue))) if negate else (lambda issue: empty(getter(issue)))
         negate_in = False
         if self.keyword("NOT"):
             self.take()
@@ -180,7 +146,7 @@ class _Parser:
             self.take()
             values = self.value_list(field, kind)
             def contains(issue: SIssue) -> bool:
-                return _matches_any(getter(issue), values)
+                return matches_any(getter(issue), values)
             return (lambda issue: not contains(issue)) if negate_in else contains
         op_tok = self.take()
         if op_tok.kind != "op":
@@ -199,19 +165,19 @@ class _Parser:
         if self.keyword("EMPTY", "NULL"):
             self.take()
             if op == "=":
-                return lambda issue: _empty(getter(issue))
+                return lambda issue: empty(getter(issue))
             if op == "!=":
-                return lambda issue: not _empty(getter(issue))
+                return lambda issue: not empty(getter(issue))
             raise JqlError(f"The operator '{op}' does not support the value EMPTY.")
         value = self.value(field, kind)
         if kind == "date":
-            return _compare_dates(getter, op, value, self.zone)
+            return compare_dates(getter, op, value, self.zone)
         if op in ("=", "!="):
             def equal(issue: SIssue) -> bool:
-                return _matches_any(getter(issue), [value])
-            return equal if op == "=" else (lambda issue: not equal(issue) and not _empty(getter(issue)))
+                return matches_any(getter(issue), [value])
+            return equal if op == "=" else (lambda issue: not equal(issue) and not empty(getter(issue)))
         if kind in ("key", "number"):
-            return _compare_ordered(getter, op, value, kind)
+            return compare_ordered(getter, op, value, kind)
         raise JqlError(f"The operator '{op}' is not supported by the '{name_tok.text}' field.")
 
     def value_list(self, field: str, kind: str) -> list[Any]:
@@ -335,156 +301,9 @@ class _Parser:
         raise JqlError(f"Field '{original}' does not exist or you do not have permission to view it.")
 
 
-CATEGORIES = {"new": ("To Do", 2, ""), "indeterminate": ("In Progress", 4, ""), "done": ("Done", 3, "")}
-ALIASES = {"type": "issuetype", "issuekey": "key", "category": "statusCategory", "statuscategory": "statusCategory",
-           "epic link": "parent", "resolved": "resolutiondate", "due": "duedate", "fixversion": "fixVersion"}
-GETTERS: dict[str, Callable[[SIssue], Any]] = {
-    "project": lambda i: i.project_key,
-    "issuetype": lambda i: i.issue_type,
-    "status": lambda i: i.status,
-    "statusCategory": lambda i: None,  # replaced per state in getter()
-    "key": lambda i: i.key,
-    "id": lambda i: i.id,
-    "parent": lambda i: i.parent,
-    "labels": lambda i: i.labels,
-    "assignee": lambda i: i.assignee,
-    "reporter": lambda i: i.reporter,
-    "created": lambda i: i.created,
-    "updated": lambda i: i.updated,
-    "resolutiondate": lambda i: i.resolutiondate,
-    "duedate": lambda i: i.duedate,
-    "priority": lambda i: i.priority,
-    "component": lambda i: i.components,
-    "fixVersion": lambda i: i.fix_versions,
-    "summary": lambda i: i.summary,
-    "description": lambda i: i.description,
-    "text": lambda i: f"{i.summary}\n{i.description}",
-}
-DATE_FIELDS = {"created", "updated", "resolutiondate", "duedate"}
-TEXT_FIELDS = {"summary", "description", "text"}
-ORDERABLE = {"key", "id", "created", "updated", "duedate", "priority", "status", "summary", "rank", "resolutiondate",
-             "issuetype", "project", "assignee"}
-
-
-def _canonical(name: str) -> str:
-    lowered = name.casefold()
-    if lowered in ALIASES:
-        return ALIASES[lowered]
-    for known in GETTERS:
-        if known.casefold() == lowered:
-            return known
-    return lowered if lowered == "rank" else name
-
-
 def _offset_days(arg: str) -> int:
     match = re.fullmatch(r"([-+]?\d+)d?", arg.strip())
     return int(match[1]) if match else 0
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, list | tuple) and not value)
-
-
-def _matches_any(actual: Any, wanted: list[Any]) -> bool:
-    if isinstance(actual, list | tuple):
-        folded = {str(a).casefold() for a in actual}
-        return any(str(w).casefold() in folded for w in wanted if w is not None)
-    if actual is None:
-        return False
-    if isinstance(actual, int | float) and not isinstance(actual, bool):
-        return any(_number_equal(actual, w) for w in wanted)
-    return any(str(actual).casefold() == str(w).casefold() for w in wanted if w is not None)
-
-
-def _number_equal(actual: float, wanted: Any) -> bool:
-    try:
-        return float(actual) == float(wanted)
-    except (TypeError, ValueError):
-        return False
-
-
-def _as_instant(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time.min, tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            return datetime.combine(date.fromisoformat(value[:10]), time.min, tzinfo=UTC)
-        except ValueError:
-            return None
-    return None
-
-
-def _compare_dates(getter: Callable[[SIssue], Any], op: str, bound: datetime, zone: ZoneInfo | Any) -> Predicate:
-    """Timestamps compare as instants; date-only fields (due dates) as days in the user's time zone."""
-    compare = _OPERATORS.get(op)
-    if compare is None:
-        raise JqlError(f"The operator '{op}' is not supported by date fields.")
-    bound_day = bound.astimezone(zone).date()
-
-    def predicate(issue: SIssue) -> bool:
-        value = getter(issue)
-        if isinstance(value, str):
-            value = _as_day(value)
-        if value is None:
-            return False
-        if isinstance(value, datetime):
-            return compare(value, bound)
-        return compare(value, bound_day)
-
-    return predicate
-
-
-def _as_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
-def _compare_ordered(getter: Callable[[SIssue], Any], op: str, bound: Any, kind: str) -> Predicate:
-    compare = _OPERATORS[op]
-    if kind == "key":
-        project, number = str(bound).rsplit("-", 1)
-
-        def by_key(issue: SIssue) -> bool:
-            return issue.project_key == project and compare(issue.number, int(number))
-
-        return by_key
-
-    def predicate(issue: SIssue) -> bool:
-        value = getter(issue)
-        try:
-            return value is not None and compare(float(value), float(bound))
-        except (TypeError, ValueError):
-            return False
-
-    return predicate
-
-
-_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, ">": lambda a, b: a > b, "<": lambda a, b: a < b,
-    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b,
-}
-
-PRIORITY_ORDER = {"Highest": 5, "High": 4, "Medium": 3, "Low": 2, "Lowest": 1}
-
-
-def sort_key(state: SiteState, field: str) -> Callable[[SIssue], Any]:
-    if field == "key":
-        return lambda i: (i.project_key, i.number)
-    if field in ("id", "rank"):
-        return lambda i: i.id
-    if field == "priority":
-        return lambda i: PRIORITY_ORDER.get(i.priority, 0)
-    if field == "status":
-        return lambda i: state.statuses[i.status].name
-    if field in DATE_FIELDS:
-        floor = datetime.min.replace(tzinfo=UTC)
-        return lambda i: _as_instant(GETTERS[field](i)) or floor
-    getter = GETTERS[field]
-    return lambda i: str(getter(i) or "")
 
 
 def parse(state: SiteState, text: str, user: SUser | None = None) -> Query:

@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from connector import adf
-
+from .adf_text import to_adf
 from .histories import all_histories
 from .model import SIssue, SiteState, SStatus, SUser
 
@@ -75,7 +74,7 @@ class Renderer:
     def text(self, text: str) -> Any:
         """A rich-text value: ADF on Cloud v3, a wiki-markup string otherwise."""
         if self.api == 3:
-            return adf.from_text(text) if text else None
+            return to_adf(text) if text else None
         return text or None
 
     def comment(self, issue: SIssue, comment: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import requests
 from waitress.server import create_server
 
 from .app import create_app
+from .catalog import BOT
 from .faults import Faults
 from .model import SiteState
 from .seed import SeedOptions, build
@@ -27,6 +28,7 @@ ADMIN_TOKEN = "sandbox"
 BOT_EMAIL = "pmokit-bot@example.com"
 BOT_NAME = "pmokit-bot"
 BOT_TOKEN = "sandbox-pmokit-bot"
+BOT_ACCOUNT_ID = BOT.account_id
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""A complete pmokit configuration pointed at a sandbox: the example standard with the sandbox's credentials."""
+"""``pmokit sandbox config``: a complete pmokit configuration pointed at a sandbox, the example standard with the
+sandbox's credentials. The composition belongs to the command line; the sandbox only exports its bot's login."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import yaml
 
 from config import DEFAULT_CONFIG
 from config.yaml_source import load_sources
-from sandbox.catalog import BOT
-from sandbox.server import BOT_EMAIL, BOT_NAME, BOT_TOKEN
+from sandbox import BOT_ACCOUNT_ID, BOT_EMAIL, BOT_NAME, BOT_TOKEN
 
 
 def sandbox_config(url: str, webhook_secret: str = "sandbox", flavor: str = "cloud",
@@ -21,7 +21,7 @@ def sandbox_config(url: str, webhook_secret: str = "sandbox", flavor: str = "clo
     data = dict(source.data)
     if flavor == "cloud":
         jira_auth = {"type": "cloud", "email": BOT_EMAIL, "api_token": f"${{PMOKIT_SANDBOX_TOKEN:-{BOT_TOKEN}}}"}
-        bot = {"account_id": BOT.account_id}
+        bot = {"account_id": BOT_ACCOUNT_ID}
     else:
         jira_auth = {"type": "pat", "token": f"${{PMOKIT_SANDBOX_TOKEN:-{BOT_TOKEN}}}"}
         bot = {"name": BOT_NAME}

@@ -1,0 +1,135 @@
+"""Confluence Cloud's JSON for spaces, users, pages, labels and attachments: v1 (``/wiki/rest/api``) and v2
+(``/wiki/api/v2``) shapes."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from .app import site
+from .confluence_state import ancestors, children
+from .model import SAttachment, SPage, SSpace
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def wiki() -> str:
+    return f"{site().base_url}/wiki"
+
+
+def label_id(label: str) -> str:
+    return str(abs(hash(label)) % 10**9)
+
+
+# -- v1 ------------------------------------------------------------------------------------------------------
+def user_v1(account_id: str) -> dict[str, Any]:
+    user = site().state.users.get(account_id)
+    name = user.display_name if user else "Unknown"
+    return {"type": "known", "accountId": account_id, "accountType": "atlassian", "email": user.email if user else "",
+            "publicName": name, "displayName": name, "profilePicture": {"path": "/wiki/aa-avatar/default.png",
+                                                                         "width": 48, "height": 48,
+                                                                         "isDefault": True}}
+
+
+def space_v1(space: SSpace) -> dict[str, Any]:
+    return {"id": int(space.id), "key": space.key, "name": space.name, "type": "global", "status": "current",
+            "_expandable": {"homepage": f"/rest/api/content/{space.homepage_id}"},
+            "_links": {"webui": f"/spaces/{space.key}", "self": f"{wiki()}/rest/api/space/{space.key}"}}
+
+
+def labels_v1(page: SPage) -> dict[str, Any]:
+    return {"results": [{"prefix": "global", "name": label, "id": label_id(label), "label": label}
+                        for label in page.labels], "start": 0, "limit": 200, "size": len(page.labels)}
+
+
+def content_v1(page: SPage, expand: set[str]) -> dict[str, Any]:
+    space = site().state.spaces[page.space_key]
+    data: dict[str, Any] = {
+        "id": page.id, "type": "page", "status": page.status, "title": page.title,
+        "space": space_v1(space),
+        "version": {"by": user_v1(page.author), "when": iso(page.updated), "number": page.version,
+                    "minorEdit": page.minor_edit, "message": ""},
+        "_expandable": {"children": f"/rest/api/content/{page.id}/child",
+                        "history": f"/rest/api/content/{page.id}/history"},
+        "_links": {"webui": f"/spaces/{space.key}/pages/{page.id}/{quote(page.title)}",
+                   "self": f"{wiki()}/rest/api/content/{page.id}", "base": wiki(),
+                   "tinyui": f"/x/{base64.urlsafe_b64encode(page.id.encode()).decode().rstrip('=')}"},
+    }
+    if "ancestors" in expand:
+        data["ancestors"] = [{"id": a.id, "type": "page", "status": a.status, "title": a.title,
+                              "_links": {"self": f"{wiki()}/rest/api/content/{a.id}"}} for a in ancestors(page)]
+    if "body.storage" in expand or "body" in expand:
+        data["body"] = {"storage": {"value": page.body, "representation": "storage"}}
+    if "metadata.labels" in expand or "metadata" in expand:
+        data["metadata"] = {"labels": labels_v1(page)}
+    if "children.page" in expand:
+        kids = children(page)
+        data["children"] = {"page": {"results": [content_v1(c, set()) for c in kids], "start": 0,
+                                     "limit": 25, "size": len(kids)}}
+    return data
+
+
+def attachment_v1(page: SPage, att: SAttachment) -> dict[str, Any]:
+    download = f"/download/attachments/{page.id}/{quote(att.title)}?version={att.version}"
+    return {"id": att.id, "type": "attachment", "status": "current", "title": att.title,
+            "version": {"by": user_v1(page.author), "when": iso(att.created or page.updated),
+                        "number": att.version, "minorEdit": True, "message": att.comment},
+            "metadata": {"mediaType": att.media_type, "comment": att.comment},
+            "extensions": {"mediaType": att.media_type, "fileSize": len(att.data), "comment": att.comment},
+            "_links": {"download": download, "webui": f"/pages/viewpageattachments.action?pageId={page.id}",
+                       "self": f"{wiki()}/rest/api/content/{att.id}"},
+            "_expandable": {"container": f"/rest/api/content/{page.id}"}}
+
+
+# -- v2 ------------------------------------------------------------------------------------------------------
+def space_v2(space: SSpace) -> dict[str, Any]:
+    return {"id": space.id, "key": space.key, "name": space.name, "type": "global", "status": "current",
+            "authorId": site().state.users and next(iter(site().state.users)), "createdAt": iso(now()),
+            "homepageId": space.homepage_id, "description": None, "icon": None,
+            "_links": {"webui": f"/spaces/{space.key}"}}
+
+
+def page_v2(page: SPage, body_format: str | None) -> dict[str, Any]:
+    space = site().state.spaces[page.space_key]
+    data: dict[str, Any] = {
+        "id": page.id, "status": page.status, "title": page.title, "spaceId": space.id,
+        "position": None, "authorId": page.author, "ownerId": page.author, "createdAt": iso(page.created),
+        "version": {"createdAt": iso(page.updated), "message": "", "number": page.version,
+                    "minorEdit": page.minor_edit, "authorId": page.author},
+        "body": {},
+        "_links": {"webui": f"/spaces/{space.key}/pages/{page.id}/{quote(page.title)}",
+                   "editui": f"/pages/resumedraft.action?draftId={page.id}",
+                   "tinyui": f"/x/{page.id}"},
+    }
+    if page.parent_id:  # a top-level page has no parent fields at all
+        data["parentId"], data["parentType"] = page.parent_id, "page"
+    if body_format == "storage":
+        data["body"] = {"storage": {"representation": "storage", "value": page.body}}
+    return data
+
+
+def child_v2(page: SPage) -> dict[str, Any]:
+    return {"id": page.id, "status": page.status, "title": page.title,
+            "spaceId": site().state.spaces[page.space_key].id, "childPosition": None, "type": "page"}
+
+
+def label_v2(label: str) -> dict[str, Any]:
+    return {"id": label_id(label), "name": label, "prefix": "global"}
+
+
+def attachment_v2(page: SPage, att: SAttachment) -> dict[str, Any]:
+    return {"id": att.id, "status": "current", "title": att.title, "mediaType": att.media_type,
+            "fileSize": len(att.data), "comment": att.comment, "pageId": page.id,
+            "createdAt": iso(att.created or page.updated),
+            "version": {"number": att.version, "createdAt": iso(att.created or page.updated), "minorEdit": True,
+                        "authorId": page.author, "message": att.comment},
+            "downloadLink": f"/download/attachments/{page.id}/{quote(att.title)}?version={att.version}",
+            "_links": {"download": f"/download/attachments/{page.id}/{quote(att.title)}"}}

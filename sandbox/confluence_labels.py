@@ -1,0 +1,57 @@
+"""Page labels: v1 ``content/{id}/label`` (list, add, remove) and v2 ``pages/{id}/labels``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from . import confluence_state as pages
+from .app import error, site
+from .confluence_content import not_found
+from .confluence_json import label_v2, labels_v1
+from .confluence_paging import cursor_page
+
+blueprint = Blueprint("confluence_labels", __name__)
+
+
+@blueprint.get("/wiki/rest/api/content/<page_id>/label")
+def labels(page_id: str) -> Response:
+    found = pages.page(page_id)
+    return jsonify(labels_v1(found)) if found else not_found(page_id)
+
+
+@blueprint.post("/wiki/rest/api/content/<page_id>/label")
+def add_labels(page_id: str) -> Response:
+    items = request.get_json(silent=True)
+    items = items if isinstance(items, list) else [items] if isinstance(items, dict) else []
+    with site().state.lock:
+        found = pages.page(page_id)
+        if found is None:
+            return not_found(page_id)
+        added = 0
+        for item in items:
+            name = str((item or {}).get("name") or "").strip().lower()
+            if name and name not in found.labels:
+                found.labels.append(name)
+                added += 1
+        if added:
+            site().changed()
+            site().stats.write("label", added)
+        return jsonify(labels_v1(found))
+
+
+@blueprint.delete("/wiki/rest/api/content/<page_id>/label/<label>")
+def remove_label(page_id: str, label: str) -> Response:
+    with site().state.lock:
+        found = pages.page(page_id)
+        if found is None or label not in found.labels:
+            return error(404, f"Label {label} not found")
+        found.labels.remove(label)
+        site().changed()
+        site().stats.write("label")
+    return Response(status=204)
+
+
+@blueprint.get("/wiki/api/v2/pages/<page_id>/labels")
+def labels_v2(page_id: str) -> Response:
+    found = pages.page(page_id)
+    return cursor_page(found.labels, label_v2) if found else error(404, "Page not found")

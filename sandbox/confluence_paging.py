@@ -1,0 +1,61 @@
+"""Paging as Confluence does it: v1 lists by ``start``/``limit`` with ``_links.next``, v2 lists by an opaque
+``cursor`` with the next page in the ``Link`` header."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, jsonify, request
+
+from .app import error
+from .confluence_json import wiki
+
+
+def expand() -> set[str]:
+    return {e.strip() for e in (request.args.get("expand") or "").split(",") if e.strip()}
+
+
+def paging(default_limit: int = 25) -> tuple[int, int]:
+    """``start`` and ``limit`` of a v1 list (at most 250)."""
+    try:
+        start = max(int(request.args.get("start", 0)), 0)
+        return start, min(max(int(request.args.get("limit", default_limit)), 1), 250)
+    except ValueError:
+        return 0, default_limit
+
+
+def array_v1(results: list[dict[str, Any]], start: int, limit: int, total: int) -> dict[str, Any]:
+    links: dict[str, Any] = {"base": wiki(), "context": "/wiki", "self": request.base_url}
+    if start + limit < total:
+        args = request.args.to_dict() | {"start": start + limit, "limit": limit}
+        links["next"] = f"{request.path.removeprefix('/wiki')}?{urlencode(args)}"
+    return {"results": results, "start": start, "limit": limit, "size": len(results), "_links": links}
+
+
+def page_of_v1(items: list[Any], render: Callable[[Any], dict[str, Any]], default_limit: int = 25) -> Response:
+    start, limit = paging(default_limit)
+    return jsonify(array_v1([render(i) for i in items[start:start + limit]], start, limit, len(items)))
+
+
+def cursor_page(items: list[Any], render: Callable[[Any], dict[str, Any]]) -> Response:
+    """A v2 list: ``limit`` and an opaque ``cursor``; the next page's URL in the ``Link`` header."""
+    try:
+        limit = min(max(int(request.args.get("limit", 25)), 1), 250)
+        offset = int(base64.urlsafe_b64decode(request.args["cursor"]).decode()) if request.args.get("cursor") else 0
+    except (ValueError, KeyError):
+        return error(400, "Invalid cursor or limit")
+    page = items[offset:offset + limit]
+    body: dict[str, Any] = {"results": [render(i) for i in page], "_links": {"base": wiki()}}
+    response = jsonify(body)
+    if offset + limit < len(items):
+        cursor = base64.urlsafe_b64encode(str(offset + limit).encode()).decode()
+        args = {k: v for k, v in request.args.items() if k != "cursor"} | {"cursor": cursor}
+        next_url = f"{request.path.removeprefix('/wiki')}?{urlencode(args)}"
+        body["_links"]["next"] = next_url
+        response.set_data(json.dumps(body, ensure_ascii=False))
+        response.headers["Link"] = f'<{next_url}>; rel="next", <{wiki()}>; rel="base"'
+    return response

@@ -1,0 +1,37 @@
+"""Confluence spaces: v1 ``/wiki/rest/api/space`` and v2 ``/wiki/api/v2/spaces``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from .app import error, site
+from .confluence_json import space_v1, space_v2
+from .confluence_paging import cursor_page, page_of_v1
+from .confluence_state import space_by_key_or_id
+
+blueprint = Blueprint("confluence_spaces", __name__)
+
+
+@blueprint.get("/wiki/rest/api/space")
+def spaces_v1() -> Response:
+    return page_of_v1(list(site().state.spaces.values()), space_v1)
+
+
+@blueprint.get("/wiki/rest/api/space/<key>")
+def space_v1_(key: str) -> Response:
+    space = site().state.spaces.get(key)
+    return jsonify(space_v1(space)) if space else error(404, f"No space with key : {key}")
+
+
+@blueprint.get("/wiki/api/v2/spaces")
+def spaces_v2() -> Response:
+    keys = [k for k in (request.args.get("keys") or "").split(",") if k]
+    ids = [i for i in (request.args.get("ids") or "").split(",") if i]
+    items = [s for s in site().state.spaces.values() if (not keys or s.key in keys) and (not ids or s.id in ids)]
+    return cursor_page(items, space_v2)
+
+
+@blueprint.get("/wiki/api/v2/spaces/<space_id>")
+def space_v2_(space_id: str) -> Response:
+    space = space_by_key_or_id(space_id)
+    return jsonify(space_v2(space)) if space and space.id == space_id else error(404, "Space not found")

@@ -1,0 +1,50 @@
+"""Jira's people: ``myself``, ``user``, ``user/search`` and ``group/member``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from .app import error, site
+from .jira_lookup import API, me, renderer
+from .requests_util import int_param
+
+blueprint = Blueprint("jira_people", __name__)
+
+
+@blueprint.get(f"{API}/myself")
+def myself(version: str) -> Response:
+    data = renderer(version).user(me())
+    data["groups"] = {"size": len(me().groups), "items": []}
+    data["applicationRoles"] = {"size": 1, "items": []}
+    return jsonify(data)
+
+
+@blueprint.get(f"{API}/user")
+def get_user(version: str) -> Response:
+    ident = request.args.get("accountId") or request.args.get("username") or request.args.get("key")
+    user = site().state.user(ident)
+    if user is None:
+        return error(404, "Specified user does not exist or you do not have required permissions")
+    return jsonify(renderer(version).user(user))
+
+
+@blueprint.get(f"{API}/user/search")
+def search_users(version: str) -> Response:
+    query = (request.args.get("query") or request.args.get("username") or "").casefold()
+    found = [u for u in site().state.users.values()
+             if query in u.display_name.casefold() or query in u.email.casefold() or query in u.name.casefold()]
+    start, limit = int_param("startAt", 0), int_param("maxResults", 50, 1)
+    return jsonify([renderer(version).user(u, full=False) for u in found[start:start + limit]])
+
+
+@blueprint.get(f"{API}/group/member")
+def group_members(version: str) -> Response:
+    name = request.args.get("groupname") or request.args.get("groupName") or ""
+    members = site().state.groups.get(name)
+    if members is None:
+        return error(404, f"Group with name '{name}' does not exist.")
+    start, limit = int_param("startAt", 0), int_param("maxResults", 50, 1)
+    page = members[start:start + limit]
+    r = renderer(version)
+    return jsonify({"self": request.url, "maxResults": limit, "startAt": start, "total": len(members),
+                    "isLast": start + len(page) >= len(members), "values": [r.user(u, full=False) for u in page]})
