@@ -2,7 +2,8 @@
 
 Run: python benchmarks/sandbox_speed.py [--requests N]
 Prints requests per second and latency percentiles over one keep-alive connection, for a small read, an
-id-only search page of 5,000 issues, a 100-issue page with every field, and a comment write.
+id-only search page of 5,000 issues, a 100-issue page with every field, and a comment write; and what the
+storage-format check costs on the largest real Confluence page of the fixtures (every page write pays it).
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import argparse
 import statistics
 import time
 from datetime import date
+from pathlib import Path
 
 from sandbox import Sandbox
+from sandbox.storage_check import check
+
+PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "confluence-pages" / "querypie-docs"
 
 COMMENT = {"type": "doc", "version": 1,
            "content": [{"type": "paragraph", "content": [{"type": "text", "text": "benchmark"}]}]}
@@ -51,6 +56,15 @@ def main() -> None:
         for name, method, url, count, kwargs in cases:
             rate, p50, p99 = measure(session, method, url, count, **kwargs)
             print(f"{name:32} {rate:8.0f} {p50:8.2f} {p99:8.2f}")
+    body = max((p.read_text(encoding="utf-8") for p in PAGES.rglob("page.xhtml")), key=len)
+    timings = []
+    for _ in range(args.requests):
+        started = time.perf_counter()
+        assert check(body) is None
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    print(f"storage-format check of a {len(body.encode()) / 1024:.0f} KB page: median "
+          f"{statistics.median(timings) * 1000:.2f} ms, p99 {timings[int(len(timings) * 0.99) - 1] * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ the sandbox's ``X-Sandbox-Adf-Problem`` header.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,7 +167,8 @@ def _node(node: Any, path: str, depth: int) -> None:
         raise _fail(path, "a mediaSingle node holds exactly one media node")
 
 
-def _need(attrs: dict[str, Any], name: str, path: str, kind: str, test=lambda v: isinstance(v, str)) -> None:
+def _need(attrs: dict[str, Any], name: str, path: str, kind: str,
+          test: Callable[[Any], bool] = lambda v: isinstance(v, str)) -> None:
     if not test(attrs.get(name)):
         raise _fail(path, f"a {kind} node needs a valid attrs.{name}")
 

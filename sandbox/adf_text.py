@@ -140,7 +140,7 @@ def _inline_text(node: Node) -> str:
         return str(attrs.get("text", ""))
     if kind == "date":
         try:
-            return datetime.fromtimestamp(int(attrs.get("timestamp")) / 1000, UTC).date().isoformat()
+            return datetime.fromtimestamp(int(attrs.get("timestamp") or "") / 1000, UTC).date().isoformat()
         except (TypeError, ValueError):
             return str(attrs.get("timestamp", ""))
     if kind == "inlineCard":

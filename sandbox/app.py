@@ -4,54 +4,17 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 import time
-from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from .responses import error, is_confluence, route_template
 from .site import Site
 
 log = logging.getLogger(__name__)
-CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_]+)>")
 PUBLIC = {"GET /rest/api/{version}/serverInfo", "GET /status", "GET /wiki/spaces/{key}/pages/{page_id}",
           "GET /wiki/spaces/{key}/pages/{page_id}/{title}", "GET /wiki/spaces/{key}/overview", "GET /browse/{key}"}
-
-
-def route_template() -> str:
-    """``"METHOD /route/template"`` of the current request, in Atlassian's ``{name}`` style."""
-    rule = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
-    template = CONVERTER.sub(lambda m: "{" + m.group(1) + "}", rule)
-    return f"{request.method} {template}"
-
-
-def site() -> Site:
-    return g.site
-
-
-def is_confluence() -> bool:
-    return request.path.startswith("/wiki/")
-
-
-def error(status: int, message: str, **errors: str) -> Response:
-    """An error in the shape of the product the path belongs to."""
-    if request.path.startswith("/wiki/api/v2/"):
-        body: dict[str, Any] = {"errors": [{"status": status, "code": _code(status), "title": message,
-                                            "detail": None}]}
-    elif is_confluence():
-        body = {"statusCode": status, "data": {"authorized": status not in (401, 403), "valid": status != 400,
-                                               "errors": [], "successful": False}, "message": message}
-    else:
-        body = {"errorMessages": [message] if message else [], "errors": dict(errors)}
-    response = jsonify(body)
-    response.status_code = status
-    return response
-
-
-def _code(status: int) -> str:
-    return {400: "INVALID_REQUEST_PARAMETER", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-            409: "CONFLICT", 413: "REQUEST_ENTITY_TOO_LARGE"}.get(status, "ERROR")
 
 
 def authenticate(site_: Site) -> str | None:
@@ -104,8 +67,9 @@ def create_app(site_: Site) -> Flask:
                confluence_content, confluence_pages_v2, confluence_labels, confluence_attachments, confluence_view)
     app = Flask("pmokit-sandbox")
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024 * 1024, JSON_SORT_KEYS=False)
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    # Flask's default JSON provider has both settings (its base class, as typed, does not).
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["sandbox"] = site_
     for module in modules:
         app.register_blueprint(module.blueprint)

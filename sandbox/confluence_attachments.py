@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify, request
 
 from . import confluence_state as pages
-from .app import error, site
 from .confluence_json import attachment_v1, attachment_v2
 from .confluence_paging import array_v1, cursor_page, page_of_v1
 from .model import SAttachment, SPage
+from .responses import error, site
 
 blueprint = Blueprint("confluence_attachments", __name__)
 ATTACHMENTS = "/wiki/rest/api/content/<page_id>/child/attachment"
@@ -92,7 +92,7 @@ def update_data(page_id: str, attachment_id: str) -> Response:
     with site().state.lock:
         page = pages.page(page_id)
         att = next((a for a in page.attachments if a.id == attachment_id), None) if page else None
-        if att is None:
+        if page is None or att is None:
             return error(404, f"No attachment {attachment_id} on content {page_id}")
         stored = _store_upload(page, att)
         if isinstance(stored, Response):

@@ -7,11 +7,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from . import confluence_state as pages
 from . import cql
-from .app import error, site
 from .confluence_attachments import update_attachment_by_id
 from .confluence_json import content_v1
 from .confluence_paging import expand, page_of_v1
 from .requests_util import body
+from .responses import error, site
 
 blueprint = Blueprint("confluence_content", __name__)
 CONTENT = "/wiki/rest/api/content"

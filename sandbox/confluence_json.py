@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from .app import site
 from .confluence_state import ancestors, children
 from .model import SAttachment, SPage, SSpace
+from .responses import site
 
 
 def now() -> datetime:

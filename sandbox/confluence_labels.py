@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from . import confluence_state as pages
-from .app import error, site
 from .confluence_content import not_found
 from .confluence_json import label_v2, labels_v1
 from .confluence_paging import cursor_page
+from .responses import error, site
 
 blueprint = Blueprint("confluence_labels", __name__)
 

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from . import confluence_state as pages
-from .app import error, site
 from .confluence_json import child_v2, page_v2
 from .confluence_paging import cursor_page
 from .requests_util import body
+from .responses import error, site
 
 blueprint = Blueprint("confluence_pages_v2", __name__)
 V2 = "/wiki/api/v2"

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 from flask import Response, jsonify, request
 
-from .app import error
 from .confluence_json import wiki
+from .responses import error
 
 
 def expand() -> set[str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import error, site
 from .confluence_json import space_v1, space_v2
 from .confluence_paging import cursor_page, page_of_v1
 from .confluence_state import space_by_key_or_id
+from .responses import error, site
 
 blueprint = Blueprint("confluence_spaces", __name__)
 

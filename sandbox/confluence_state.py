@@ -10,8 +10,8 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 from . import storage_check
-from .app import error, site
 from .model import SPage, SSpace
+from .responses import error, site
 
 TITLE_TAKEN = "A page with this title already exists: A page already exists with the same TITLE in this space"
 

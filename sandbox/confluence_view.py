@@ -8,9 +8,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response
 
 from . import confluence_state as pages
-from .app import site
 from .html_page import page as html_page
 from .render import timestamp
+from .responses import site
 from .storage_view import Links, to_html
 
 blueprint = Blueprint("confluence_view", __name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import error, site
 from .html_page import page
+from .responses import error, site
 
 blueprint = Blueprint("control", __name__)
 

@@ -9,9 +9,9 @@ from typing import Any
 from flask import Response
 
 from . import rich_text
-from .app import error, site
 from .histories import make_item
 from .model import SIssue
+from .responses import error, site
 
 
 def _unknown(name: str) -> Response:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, g, jsonify, request
 
 from . import jira_events
-from .app import error, site
 from .histories import make_item, new_history
 from .jira_lookup import API, renderer, with_issue
 from .model import SIssue
+from .responses import error, site
 
 blueprint = Blueprint("jira_attachments", __name__)
 

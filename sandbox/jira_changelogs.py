@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import error, site
 from .histories import all_histories
 from .jira_lookup import API, find_issue, renderer, with_issue
 from .model import SIssue
 from .requests_util import int_param, param, param_list
+from .responses import error, site
 
 blueprint = Blueprint("jira_changelogs", __name__)
 

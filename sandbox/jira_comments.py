@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify
 
 from . import jira_events, rich_text
-from .app import error, site
 from .jira_lookup import API, renderer, with_comment, with_issue
 from .model import SIssue
 from .requests_util import body, int_param
+from .responses import error, site
 
 blueprint = Blueprint("jira_comments", __name__)
 EMPTY = "Comment body can not be empty!"

@@ -7,9 +7,9 @@ from typing import Any
 from flask import g
 
 from . import webhooks
-from .app import site
 from .jira_lookup import renderer
 from .model import SIssue
+from .responses import site
 
 
 def issue_updated(version: str, issue: SIssue, items: list[dict[str, Any]], history_id: str,

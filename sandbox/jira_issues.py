@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, g, jsonify, request
 
 from . import field_edits, jira_events
-from .app import error, site
 from .histories import new_history
 from .jira_lookup import API, find_issue, renderer, with_issue
 from .jira_search import CLOUD_INLINE_CHANGELOG
 from .model import SIssue
 from .requests_util import body, param_list
+from .responses import error, site
 
 blueprint = Blueprint("jira_issues", __name__)
 BULKFETCH_INLINE_CHANGELOG = 40

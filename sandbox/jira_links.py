@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, g, jsonify
 
 from . import jira_events
-from .app import error, site
 from .histories import make_item, new_history
 from .jira_lookup import API, not_found_issue, renderer, with_issue
 from .model import SIssue
 from .render import LINK_TYPES
 from .requests_util import body
+from .responses import error, site
 
 blueprint = Blueprint("jira_links", __name__)
 

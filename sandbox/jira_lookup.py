@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Response, g
 
-from .app import error, site
 from .model import SIssue, SUser
 from .render import Renderer
+from .responses import error, site
 
 API = "/rest/api/<any('2','3'):version>"
 

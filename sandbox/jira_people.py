@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import error, site
 from .jira_lookup import API, me, renderer
 from .requests_util import int_param
+from .responses import error, site
 
 blueprint = Blueprint("jira_people", __name__)
 
@@ -14,6 +14,7 @@ blueprint = Blueprint("jira_people", __name__)
 @blueprint.get(f"{API}/myself")
 def myself(version: str) -> Response:
     data = renderer(version).user(me())
+    assert data is not None  # the caller is a user of the site
     data["groups"] = {"size": len(me().groups), "items": []}
     data["applicationRoles"] = {"size": 1, "items": []}
     return jsonify(data)

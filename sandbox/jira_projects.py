@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import error, site
 from .jira_lookup import API, renderer
 from .model import SProject
 from .requests_util import int_param
+from .responses import error, site
 
 blueprint = Blueprint("jira_projects", __name__)
 

@@ -12,9 +12,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from . import jql
-from .app import error, site
 from .jira_lookup import API, me, renderer
 from .requests_util import int_param, param, param_list
+from .responses import error, site
 
 blueprint = Blueprint("jira_search", __name__)
 

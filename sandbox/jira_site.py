@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from .app import site
 from .jira_lookup import API, renderer
 from .render import timestamp
+from .responses import site
 
 blueprint = Blueprint("jira_site", __name__)
 

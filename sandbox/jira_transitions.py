@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, g, jsonify
 
 from . import field_edits, jira_events
-from .app import error, site
 from .histories import make_item, new_history
 from .jira_lookup import API, renderer, with_issue
 from .model import SIssue
 from .requests_util import body
+from .responses import error, site
 
 blueprint = Blueprint("jira_transitions", __name__)
 DC_TRANSITION_EVENTS = {"indeterminate": "issue_work_started", "done": "issue_resolved", "new": "issue_reopened"}

@@ -200,9 +200,10 @@ class _Parser:
         if tok.kind == "word" and nxt is not None and nxt.kind == "punct" and nxt.text == "(":
             self.take()
             args = []
-            while not (self.peek() and self.peek().kind == "punct" and self.peek().text == ")"):
+            while (ahead := self.peek()) is not None and not (ahead.kind == "punct" and ahead.text == ")"):
                 args.append(self.take().text)
-                if self.peek() and self.peek().text == ",":
+                comma = self.peek()
+                if comma is not None and comma.text == ",":
                     self.take()
             self.expect_punct(")")
             return self.function(tok.text, args)

@@ -10,7 +10,7 @@ from flask import Response
 
 from . import adf_check
 from .adf_text import to_text
-from .app import error
+from .responses import error
 
 log = logging.getLogger(__name__)
 # What Jira answers when a v3 rich-text value is not a document at all (a plain string, say): for a comment

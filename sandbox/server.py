@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import requests
 from waitress.server import create_server
@@ -69,8 +69,10 @@ class Sandbox:
                          dc_max_results=options.dc_max_results)
         self.app = create_app(self.site)
         # waitress: keep-alive, TCP_NODELAY by default; enough threads that latency faults overlap.
-        self._server = create_server(self.app, host=options.host, port=options.port, threads=options.threads,
-                                     channel_timeout=120, connection_limit=1000, ident="pmokit-sandbox")
+        # waitress's server internals (its trigger, map and task dispatcher) are used to stop it cleanly.
+        self._server: Any = cast(Any, create_server(
+            self.app, host=options.host, port=options.port, threads=options.threads, channel_timeout=120,
+            connection_limit=1000, ident="pmokit-sandbox"))
         self.port = int(self._server.effective_port)
         self.url = f"http://{options.host}:{self.port}"
         self.site.base_url = self.url

@@ -139,10 +139,11 @@ def _describe(body: str, exc: expat.ExpatError, cloud: bool) -> StorageProblem:
     elif code == _code(errors.XML_ERROR_MISPLACED_XML_PI):
         reason = "Illegal processing instruction target (\"xml\"); 'xml' (case insensitive) is reserved by the specs."
     elif code == _code(errors.XML_ERROR_DUPLICATE_ATTRIBUTE):
-        name = re.match(r"[\w:.-]+", at)
-        reason = f"Duplicate attribute '{name.group(0) if name else '?'}'."
+        attribute = re.match(r"[\w:.-]+", at)
+        reason = f"Duplicate attribute '{attribute.group(0) if attribute else '?'}'."
     elif code == _code(errors.XML_ERROR_BAD_CHAR_REF):
-        reason = f"Invalid character reference {re.match(r'&#[^;]*;?', at).group(0) if at.startswith('&#') else ''}"
+        reference = re.match(r"&#[^;]*;?", at)
+        reason = f"Invalid character reference {reference.group(0) if reference else ''}"
     elif at.startswith("]]>") or line[:column].endswith("]]>"):
         reason = "String ']]>' not allowed in textual content, except as the end marker of CDATA section"
     elif at:

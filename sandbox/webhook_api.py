@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from . import jql
-from .app import error, site
 from .model import SWebhook
 from .requests_util import body
+from .responses import error, site
 
 blueprint = Blueprint("webhook_api", __name__)
 BASE = "/rest/webhooks/1.0/webhook"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from config.rule_specs import RuleSpec
+from pmokit.records import Issue
 
 from ..context import CheckContext
 from ..facts import IssueScope
 from ..results import Outcome, State
 
 
-def project_view(spec: Any, scope: IssueScope, ctx: CheckContext) -> Outcome:
+def project_view(spec: RuleSpec, scope: IssueScope, ctx: CheckContext) -> Outcome:
     """A portfolio rule as a criterion on one issue: its failing findings about this issue or its project."""
     issue = scope.issue
     results = ctx.findings(spec)
@@ -22,7 +23,7 @@ def project_view(spec: Any, scope: IssueScope, ctx: CheckContext) -> Outcome:
                    tuple(m for r in failing for m in r.missing), failing[0].fix)
 
 
-def person(issue: Any) -> str | None:
+def person(issue: Issue) -> str | None:
     """How a person is named in findings: display name, else id."""
     return (issue.assignee.display_name or issue.assignee.id) if issue.assignee else None
 

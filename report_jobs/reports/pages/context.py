@@ -10,12 +10,13 @@ from markupsafe import Markup
 
 from config.language import Words
 
+from ..inputs import ReportInputs
 from .storage import colour_word, jira_issue, page_link, status
 
 
 @dataclass
 class PageContext:
-    inputs: Any  # report_jobs.reports.inputs.ReportInputs
+    inputs: ReportInputs
     language: str
     jira_server_id: str | None
     project_titles: dict[str, str]  # project -> title of its page, where the report has one

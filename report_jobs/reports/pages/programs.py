@@ -12,11 +12,13 @@ from .sections import Heading, Items, Table, Text, render
 def program_page(ctx: PageContext, program: str, projects: list[str], manager: str | None) -> str:
     t, p = ctx.t, ctx.inputs.portfolio
     rag = p.rag.set_index("project")
+    colour_of = dict(zip(p.rag["project"], p.rag["rag"], strict=True))
+    reasons_of = dict(zip(p.rag["project"], p.rag["reasons"], strict=True))
     progress = p.progress["project"].set_index("project")
     money = p.budget.set_index("project")
     scores = p.compliance.set_index("project") if not p.compliance.empty else None
     mine = [project for project in projects if project in rag.index]
-    counts = Counter(rag.at[project, "rag"] for project in mine)
+    counts = Counter(colour_of[project] for project in mine)
     sections: list = [Text(f"{t('Manager', '负责人')}: {manager or '—'} · {t('Projects', '项目')}: {len(mine)}"),
                       Text(" ".join(str(ctx.colour(c)) + f" {counts[c]}" for c in ("red", "amber", "green")
                                     if counts[c]))]
@@ -29,8 +31,8 @@ def program_page(ctx: PageContext, program: str, projects: list[str], manager: s
     sections.append(Heading(t("Projects", "项目")))
     rows = []
     for project in mine:
-        rows.append([ctx.project(project), ctx.inputs.names.get(project, ""), ctx.colour(rag.at[project, "rag"]),
-                     Items(list(rag.at[project, "reasons"])),
+        rows.append([ctx.project(project), ctx.inputs.names.get(project, ""), ctx.colour(colour_of[project]),
+                     Items(list(reasons_of[project])),
                      pct(progress.at[project, "pct_points"]) if project in progress.index else "—",
                      pct(money.at[project, "pct_spent"]) if project in money.index else "—",
                      pct(scores.at[project, "score"]) if scores is not None and project in scores.index else "—"])

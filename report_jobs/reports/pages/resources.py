@@ -26,6 +26,6 @@ def resources_page(ctx: PageContext, measure: str) -> tuple[str, tuple[Attachmen
         sections.append(Table(
             [t("Person", "人员"), t("Week", "周"), t("Load", "负荷"), t("Capacity", "产能"), t("Over", "超出"),
              t("Projects", "项目")],
-            [[str(c.person), day(c.week), number(c.load, 1), number(c.capacity, 1), number(c.over, 1),
-              ", ".join(c.projects)] for c in p.conflicts.itertuples()]))
+            [[str(c["person"]), day(c["week"]), number(c["load"], 1), number(c["capacity"], 1), number(c["over"], 1),
+              ", ".join(c["projects"])] for c in p.conflicts.to_dict("records")]))
     return render(sections), attachments

@@ -29,6 +29,6 @@ def risks_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
     sections += [Heading(t("Open risks by project", "各项目未关闭风险")),
                  Table([t("Project", "项目"), t("Open risks", "未关闭风险"), t("Score", "分值"),
                         t("Unassessed", "未评估")],
-                       [[ctx.project(project), number(row.open), number(row.worst), number(row.unassessed)]
+                       [[ctx.project(str(project)), number(row.open), number(row.worst), number(row.unassessed)]
                         for project, row in per.iterrows()])]
     return render(sections), attachments

@@ -5,11 +5,15 @@ can live in one space (Confluence titles are unique per space)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+
+import pandas as pd
 
 from config.language import Words
+from config.models import Settings
+from config.reports import ReportDefinition
 from connector.publisher import PageSpec
 
+from ..inputs import ReportInputs
 from ..rollups.rag import reasons_in
 from .context import PageContext
 from .portfolio import portfolio_page
@@ -25,12 +29,13 @@ LABELS = ("pmokit", "pmokit-report")
 CHILD_PAGES = {"risks": ("Risks", "风险"), "resources": ("Resources", "资源"), "trends": ("Trends", "趋势")}
 
 
-def report_pages(inputs: Any, settings: Any, name: str, definition: Any) -> list[PageSpec]:
+def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition: ReportDefinition) -> list[PageSpec]:
     """The pages of report ``name`` (a ``reports.definitions`` entry), parents first."""
     language = definition.language or settings.language
     if language != settings.language:  # the colours' reasons in the report's language
-        portfolio = replace(inputs.portfolio, rag=inputs.portfolio.rag.assign(
-            reasons=reasons_in(inputs.portfolio.rag, language)))
+        rag = inputs.portfolio.rag
+        portfolio = replace(inputs.portfolio, rag=rag.assign(
+            reasons=pd.Series(reasons_in(rag, language), index=rag.index, dtype=object)))
         inputs = replace(inputs, portfolio=portfolio)
     t = Words(language)
     top = definition.title or settings.portfolio.name.get(language)

@@ -40,9 +40,9 @@ def trends_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
                                "与上一周期相比，没有项目的状态发生变化。")))
     else:
         sections.append(Table([t("Project", "项目"), t("Was", "之前"), t("Now", "现在"), t("Changed", "变化")], [
-            [ctx.project(str(c.project)), ctx.colour(c.was) if isinstance(c.was, str) else "—", ctx.colour(c.now),
-             Items([t(NEW, "本周期新增") if x == NEW else x for x in c.changed])]
-            for c in inputs.changes.itertuples()]))
+            [ctx.project(str(c["project"])), ctx.colour(c["was"]) if isinstance(c["was"], str) else "—",
+             ctx.colour(str(c["now"])), Items([t(NEW, "本周期新增") if x == NEW else x for x in c["changed"]])]
+            for c in inputs.changes.to_dict("records")]))
     kpis = inputs.kpis
     sections.append(Heading(t("Project managers", "项目经理")))
     sections.append(Table(
