@@ -269,7 +269,7 @@ def part_e2e() -> None:
 def part_crash(events: int = 1000, kills: int = 3) -> None:
     from sqlalchemy import select
 
-    from pmokit.store import inbox, make_engine, session_factory
+    from pmokit.store import inbox, open_store
     from pmokit.store.tables import AuditEvent, InboxEvent
     from tests.syncing import runtime_for, syncer
 
@@ -315,8 +315,8 @@ def part_crash(events: int = 1000, kills: int = 3) -> None:
             except (OSError, http.client.HTTPException):
                 refused += 1
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        engine = make_engine(store_url)
-        sessions = session_factory(engine)
+        store = open_store(store_url, migrate=False)  # the server migrated it
+        engine, sessions = store.engine, store.sessions
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with sessions() as session:

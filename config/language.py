@@ -1,8 +1,9 @@
 """The languages pmokit speaks (English, Simplified Chinese), and the one way text is written in both.
 
 Every sentence pmokit writes for people — a rule's message, the comment on an issue, a page heading, a chart
-title — is written where it is used as a pair, ``t("Budget", "预算")``, through a :class:`Words` for the language
-of the reader. Names the PMO writes in YAML are :class:`config.base.Text` (``{en: ..., zh: ...}``).
+title — is a pair, ``t("Budget", "预算")``, given to a :class:`Words` for the language of the reader: written
+where it is used, or, where a code picks the sentence (an indicator, a colour), in a table of pairs keyed by
+that code (``t(*TEXTS[name])``). Names the PMO writes in YAML are :class:`config.base.Text` (``{en:, zh:}``).
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
 """The schema of every rule kind, as the PMO writes it under ``rules:``.
 
 What a rule *is* lives here (its YAML keys, types and limits); what it *does* lives in ``rules/kinds/``, one
-module per kind with the same name. Adding a kind: a spec class here, added to :data:`RuleSpecs`, and its check
-module in ``rules/kinds/`` registered in ``rules/kinds/__init__.py`` (a test holds the two lists together).
+module per kind with the same name. Adding a kind: a spec class here, added to the :data:`AnyRule` union, and
+its check module in ``rules/kinds/`` registered in ``rules/kinds/__init__.py`` (a test holds the two together).
 """
 
 from __future__ import annotations
 
 import re
+import typing
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -206,12 +207,9 @@ class WipLimit(RuleSpec):
     limits: dict[str, int] = Field(default_factory=dict, description="per group (project key, person, program)")
 
 
-# Every kind, in the order the schema lists them.
-RULE_SPECS: tuple[type[RuleSpec], ...] = (
-    BelongsToProject, ChildItems, Dates, Dependencies, DescriptionSections, Documents, Gate, Naming, PersonLoad,
-    RequiredFields, WipLimit)
-
+# Every kind, in the order the schema lists them: a rule in YAML is one of these, told apart by its `kind`.
 AnyRule = Annotated[
     BelongsToProject | ChildItems | Dates | Dependencies | DescriptionSections | Documents | Gate | Naming
     | PersonLoad | RequiredFields | WipLimit,
     Field(discriminator="kind")]
+RULE_SPECS: tuple[type[RuleSpec], ...] = typing.get_args(typing.get_args(AnyRule)[0])

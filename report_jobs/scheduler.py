@@ -47,15 +47,20 @@ def scheduled_sync(runtime: Runtime, *, reconcile: bool) -> None:
     """A scheduled sync, as ``pmokit sync`` runs it (issues, then documents); the reconcile also re-evaluates and
     enforces the whole portfolio (what webhooks missed). A failure is logged; the job runs again at its time."""
     mode: Mode = "reconcile" if reconcile else "incremental"
+    job = "reconcile" if reconcile else "sync"
     try:
         run = run_sync(runtime, mode)
-        log.info("scheduled %s: %s", mode, "; ".join(run.lines()))
+        log.info("scheduled %s: %s", job, run.summary.line())
+        if run.documents is not None and run.documents.failed:
+            log.warning("scheduled %s: %s", job, run.documents.line())
+        elif run.documents is not None:
+            log.info("scheduled %s: %s", job, run.documents.line())
         if reconcile:
             done = enforce_portfolio(runtime, trigger="reconcile",
                                      action_limit=runtime.settings.webhooks.max_actions_per_hour)
             log.info("reconcile enforced: %d action(s)", len(done.applied))
     except Exception:
-        log.exception("the scheduled %s failed; it runs again at its next time", mode)
+        log.exception("the scheduled %s failed; it runs again at its next time", job)
 
 
 def scheduled_report(runtime: Runtime, name: str) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from config.models import Phase
-from config.rule_specs import Gate
+from config.rule_specs import Gate, RuleSpec
 from pmokit.records import Comment
 
 from .facts import Facts
@@ -93,6 +93,12 @@ def authorised(command: GateCommand, spec: Gate, groups: Mapping[str, frozenset[
     return any(command.author in groups.get(group, frozenset()) for group in spec.approvers.groups)
 
 
+def authorised_commands(spec: Gate, comments: Iterable[Comment],
+                        groups: Mapping[str, frozenset[str]]) -> list[GateCommand]:
+    """The commands for ``spec`` by its approvers, oldest first: the decisions that count."""
+    return [c for c in commands(comments, spec.id) if authorised(c, spec, groups)]
+
+
 @dataclass(frozen=True)
 class Tally:
     """The decisions on one gate of one project so far."""
@@ -157,11 +163,11 @@ def decisions(facts: Facts, gates: Sequence[Gate]) -> list[GateDecision]:
             continue
         for gate in gates:
             found.extend(GateDecision(issue.key, issue.project_key, gate.id, command)
-                         for command in commands(comments, gate.id) if authorised(command, gate, facts.groups))
+                         for command in authorised_commands(gate, comments, facts.groups))
     return found
 
 
-def revert_targets(phases: Sequence[Phase], rules: Iterable[object]) -> dict[str, str]:
+def revert_targets(phases: Sequence[Phase], rules: Iterable[RuleSpec]) -> dict[str, str]:
     """For each gate: the first status of its first phase (where a project goes back to)."""
     by_id = {p.id: p for p in phases}
     return {rule.id: by_id[rule.from_phase].statuses[0] for rule in rules

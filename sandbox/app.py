@@ -13,8 +13,10 @@ from .responses import error, is_confluence, route_template
 from .site import Site
 
 log = logging.getLogger(__name__)
+# Open without a login: the server's identity, and the views for people (a page, with its images; an issue).
 PUBLIC = {"GET /rest/api/{version}/serverInfo", "GET /status", "GET /wiki/spaces/{key}/pages/{page_id}",
-          "GET /wiki/spaces/{key}/pages/{page_id}/{title}", "GET /wiki/spaces/{key}/overview", "GET /browse/{key}"}
+          "GET /wiki/spaces/{key}/pages/{page_id}/{title}", "GET /wiki/spaces/{key}/overview", "GET /browse/{key}",
+          "GET /wiki/download/attachments/{page_id}/{filename}"}
 
 
 def authenticate(site_: Site) -> str | None:

@@ -134,6 +134,19 @@ def test_program_totals_over_their_projects(frame):
     assert (pay["points"], pay["budget"], pay["actual_cost"]) == (8, 2000, 500) and pd.isna(pay["forecast_cost"])
     empty = totals.loc["fulfilment"]  # a program none of whose projects is in the frame
     assert empty["points"] == 0 and pd.isna(empty["pct_points"]) and pd.isna(empty["budget"])
+    assert totals["score"].isna().all()  # no compliance given: no score
+    compliance = pd.DataFrame({"project": ["SHOP", "PAY"], "program": ["storefront", "payments"],
+                               "score": [50.0, 100.0], "passed": [1, 3], "gaps": [1, 0]})
+    scored = program_totals(levels["project"], budget(frame), {**PROGRAMS, "LOG": "fulfilment"}, compliance)
+    assert scored.loc["storefront", "score"] == 50.0 and scored.loc["payments", "score"] == 100.0
+    assert pd.isna(scored.loc["fulfilment", "score"])
+
+
+def test_colour_counts_worst_first_without_the_absent_colours():
+    from report_jobs.reports.rollups.rag import colour_counts
+
+    assert colour_counts(["green", "red", "green", "red", "red"]) == [("red", 3), ("green", 2)]
+    assert colour_counts([]) == []
 
 
 def test_every_rag_colour_carries_the_indicators_that_set_it(frame):

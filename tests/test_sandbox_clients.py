@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
+import requests
 from atlassian import Confluence
 from jira import JIRA
 
@@ -112,6 +114,13 @@ def test_confluence_attach_file_creates_then_updates(fresh_sandbox, tmp_path):
     assert attachment.version == 2 and attachment.data == b"\x89PNG second"
     download = sb.session().get(f"{sb.url}/wiki/download/attachments/{page.id}/burnup.png")
     assert download.content == b"\x89PNG second"
+    # The page view for people is open without a login, and so are the images it shows (else a browser stops
+    # at a login prompt for each chart); the REST API is not.
+    page.body = '<p><ac:image><ri:attachment ri:filename="burnup.png" /></ac:image></p>'
+    view = requests.get(f"{sb.url}/wiki/spaces/PMO/pages/{page.id}", timeout=10).text
+    [src] = re.findall(r"<img src='([^']+)'", view)
+    assert requests.get(f"{sb.url}{src}", timeout=10).content == b"\x89PNG second"
+    assert requests.get(f"{sb.url}/wiki/rest/api/content/{page.id}/child/attachment", timeout=10).status_code == 401
 
 
 def test_confluence_rejects_malformed_storage_format(fresh_sandbox):

@@ -113,4 +113,4 @@ def _table(shown: list[Result], results: Evaluation, actions: list[Action], appl
         click.echo(f"enforced: {changed} changes written, {len(applied) - changed - len(failed)} already so"
                    + (f", {len(failed)} failed" if failed else ""))
         for item in failed:
-            click.echo(f"  failed: {item.action.describe().splitlines()[0]}: {item.error}")
+            click.echo(f"  failed: {item.summary}: {item.error}")

@@ -17,7 +17,6 @@ from rules.facts import Facts
 from ..sync.snapshot import load_facts
 from .portfolio import Portfolio, build
 from .rollups.burnup import burnup
-from .rollups.compliance import program_compliance
 from .rollups.history import changes_since, rag_history
 from .rollups.kpis import first_decisions, on_time_milestones
 
@@ -32,7 +31,6 @@ class ReportInputs:
     changes: pd.DataFrame  # since the previous period
     kpis: pd.DataFrame  # per project manager
     burnup: pd.DataFrame  # project, week, scope, done
-    programs: pd.DataFrame  # compliance per program
     periods: int  # how many reporting periods the history holds
 
 
@@ -64,5 +62,4 @@ def gather(runtime: Runtime, now: datetime, *, facts: Facts | None = None,
         records={p: i.key for p, i in records.items()}, names={p: i.summary for p, i in records.items()},
         history=rag_history(stored), changes=changes_since(portfolio.rag, previous),
         kpis=kpis, burnup=burnup(portfolio.frame, today),
-        programs=program_compliance(portfolio.compliance) if not portfolio.compliance.empty else pd.DataFrame(),
         periods=len(periods))

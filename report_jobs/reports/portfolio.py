@@ -39,7 +39,7 @@ class Portfolio:
     risks_by_project: pd.DataFrame
     load: pd.DataFrame
     conflicts: pd.DataFrame
-    programs: pd.DataFrame  # per program: points and money over its projects
+    programs: pd.DataFrame  # per program: points, money and compliance over its projects
     compliance: pd.DataFrame
     gates: pd.DataFrame
     rag: pd.DataFrame
@@ -65,6 +65,6 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     progress = progress_levels(frame)
     return Portfolio(period_of(today), frame, progress, stones, money, schedule, receivables(frame, today), risks,
                      heat_map(risks), top_risks(risks), risks_by_project(risks), load, conflicts(load),
-                     program_totals(progress["project"], money, settings.portfolio.program_of), scores,
+                     program_totals(progress["project"], money, settings.portfolio.program_of, scores), scores,
                      gate_states(every), status)
 

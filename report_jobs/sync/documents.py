@@ -102,8 +102,7 @@ def refresh_documents(runtime: Runtime) -> DocumentsRead:
     try:
         pages = read_documents(runtime.confluence, settings.confluence.space, labels,
                                settings.portfolio.project_keys)
-    except (AtlassianError, MissingSecretError) as exc:
-        log.warning("Confluence documents were not refreshed: %s", exc)
+    except (AtlassianError, MissingSecretError) as exc:  # the caller says so where its user reads it
         return DocumentsRead([], failed=str(exc))
     with runtime.sessions.begin() as session:
         replace_documents(session, ({"page_id": p.page_id, "project_key": p.project_key, "title": p.title,

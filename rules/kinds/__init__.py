@@ -19,5 +19,5 @@ from . import (  # noqa: F401  (each module registers its kind)
 
 
 def kinds() -> dict[str, Kind]:
-    """Every registered kind by name (the built-in ones, and any a test or plugin registered)."""
+    """Every registered kind by name (the built-in ones, and any a test registered)."""
     return KINDS

@@ -1,5 +1,6 @@
 """Confluence storage format as HTML that looks as Confluence shows it: status lozenges, expands, panels, Jira
-issue links, images from attachments, links to pages. The report preview and the sandbox's page view use it."""
+issue links, images from attachments, links to pages: the report preview (the sandbox draws pages with code of
+its own)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -10,9 +9,8 @@ import pandas as pd
 from config.language import Words
 
 from ..rollups.compliance import portfolio_score
+from ..rollups.rag import colour_counts
 from .storage import check, colour_word, environment
-
-ORDER = ("red", "amber", "green")
 
 
 def _value(frame: pd.DataFrame, project: str, column: str) -> Any:
@@ -48,14 +46,13 @@ def portfolio_page(*, period: str, language: str, rag: pd.DataFrame,
             "gaps": _value(by["compliance"], project, "top_gaps") or [],
             "gates": [(gate, state) for gate, state in gate_row.items() if isinstance(state, str)],
         })
-    counts = Counter(p["rag"] for p in projects)
     score = portfolio_score(compliance)
     body = environment().get_template("portfolio.xml.j2").render(
         period=period, projects=projects,
-        rag_counts=[(colour, counts[colour]) for colour in ORDER if counts[colour]],
+        rag_counts=colour_counts(p["rag"] for p in projects),
         portfolio=portfolio_progress.iloc[0].to_dict() if not portfolio_progress.empty else {"pct_points": None},
         compliance_score=score, jira_server_id=jira_server_id,
         project_titles=project_titles or {}, program_names=program_names or {},
-        t=(t := Words(language)), colour_word=lambda rag: colour_word(t, rag))
+        t=(t := Words(language)), colour_word=lambda rag, upper=True: colour_word(t, rag, upper=upper))
     check(body)
     return body

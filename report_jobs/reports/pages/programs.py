@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
+from ..rollups.rag import colour_counts
 from .cells import number, pct
 from .context import PageContext
 from .sections import Heading, Items, Table, Text, render
@@ -11,23 +10,21 @@ from .sections import Heading, Items, Table, Text, render
 
 def program_page(ctx: PageContext, program: str, projects: list[str], manager: str | None) -> str:
     t, p = ctx.t, ctx.inputs.portfolio
-    rag = p.rag.set_index("project")
     colour_of = dict(zip(p.rag["project"], p.rag["rag"], strict=True))
     reasons_of = dict(zip(p.rag["project"], p.rag["reasons"], strict=True))
     progress = p.progress["project"].set_index("project")
     money = p.budget.set_index("project")
     scores = p.compliance.set_index("project") if not p.compliance.empty else None
-    mine = [project for project in projects if project in rag.index]
-    counts = Counter(colour_of[project] for project in mine)
+    mine = [project for project in projects if project in colour_of]
+    counts = colour_counts(colour_of[project] for project in mine)
     sections: list = [Text(f"{t('Manager', '负责人')}: {manager or '—'} · {t('Projects', '项目')}: {len(mine)}"),
-                      Text(" ".join(str(ctx.colour(c)) + f" {counts[c]}" for c in ("red", "amber", "green")
-                                    if counts[c]))]
+                      Text(" ".join(f"{ctx.colour(colour)} {count}" for colour, count in counts))]
     totals = p.programs.loc[program] if program in p.programs.index else None
     sections.append(Table([t("Progress (points)", "进度（按点数）"), t("Budget", "预算"), t("Actual cost", "实际成本"),
                            t("Forecast", "预测成本"), t("Compliance", "合规")], [[
         *([pct(totals["pct_points"]), number(totals["budget"]), number(totals["actual_cost"]),
            number(totals["forecast_cost"])] if totals is not None else ["—"] * 4),
-        pct(_program_score(ctx, program))]]))
+        pct(totals["score"] if totals is not None else None)]]))
     sections.append(Heading(t("Projects", "项目")))
     rows = []
     for project in mine:
@@ -41,11 +38,4 @@ def program_page(ctx: PageContext, program: str, projects: list[str], manager: s
                           rows))
     return render(sections)
 
-
-def _program_score(ctx: PageContext, program: str) -> float | None:
-    programs = ctx.inputs.programs
-    if programs.empty:
-        return None
-    rows = programs[programs["program"] == program]
-    return float(rows["score"].iloc[0]) if len(rows) else None
 

@@ -14,7 +14,7 @@ from . import cells
 from .html import parse
 
 # A RAG colour as a lozenge reads it, in English and Chinese.
-COLOUR_NAMES = {"green": ("GREEN", "绿"), "amber": ("AMBER", "黄"), "red": ("RED", "红")}
+COLOUR_NAMES = {"green": ("green", "绿"), "amber": ("amber", "黄"), "red": ("red", "红")}
 COLOURS = {"green": "Green", "amber": "Yellow", "red": "Red", "pass": "Green", "pending": "Yellow",
            "fail": "Red", "skipped": "Grey", "error": "Red", "blue": "Blue"}
 
@@ -48,9 +48,10 @@ def jira_issue(key: object, server_id: str | None) -> Markup:
         key, server_id)
 
 
-def colour_word(t: Words, rag: object) -> str:
-    """GREEN/AMBER/RED, or 绿/黄/红."""
-    return t(*COLOUR_NAMES[str(rag)]) if str(rag) in COLOUR_NAMES else str(rag).upper()
+def colour_word(t: Words, rag: object, *, upper: bool = True) -> str:
+    """GREEN/AMBER/RED (as a lozenge reads; lower case in running text), or 绿/黄/红."""
+    word = t(*COLOUR_NAMES[str(rag)]) if str(rag) in COLOUR_NAMES else str(rag)
+    return word.upper() if upper else word
 
 
 def environment() -> Environment:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import pandas as pd
 
 from rules.engine import compliance as project_compliance
+from rules.results import Result
 
 
-def compliance_frame(results: Iterable[Any], program_of: Mapping[str, str]) -> pd.DataFrame:
+def compliance_frame(results: Iterable[Result], program_of: Mapping[str, str]) -> pd.DataFrame:
     """Per project: score (severity-weighted pass rate), passed, gaps, program; and per program the same,
     weighted by each project's checks."""
     scores = project_compliance(results)
@@ -37,7 +37,7 @@ def portfolio_score(projects: pd.DataFrame) -> float | None:
     return float((projects["score"] * weights).sum() / weights.sum()) if weights.sum() else None
 
 
-def gate_states(results: Iterable[Any]) -> pd.DataFrame:
+def gate_states(results: Iterable[Result]) -> pd.DataFrame:
     """Project × gate: the state of each gate on the project record (pass, pending, fail, skipped, error)."""
     rows = [(r.project_key, r.rule_id, r.state.value) for r in results if r.kind == "gate"]
     frame = pd.DataFrame(rows, columns=["project", "gate", "state"])

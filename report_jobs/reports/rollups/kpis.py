@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import pandas as pd
 
+from pmokit.store.tables import AuditEvent
 from rules.gates import CONDITIONAL_GO, GO
 
 
@@ -26,10 +26,10 @@ def on_time_milestones(frame: pd.DataFrame, *, record_type: str = "Project",
     return out.reset_index()
 
 
-def first_decisions(approvals: Iterable[Any], managers: dict[str, str]) -> pd.DataFrame:
+def first_decisions(approvals: Iterable[AuditEvent], managers: dict[str, str]) -> pd.DataFrame:
     """Per project manager: gates decided, and passed at the first decision (``approvals``: the audit's
     approval events, oldest first, each with ``issue_key``, ``rule_id`` and ``state`` — the decision)."""
-    first: dict[tuple[str, str], str] = {}
+    first: dict[tuple[str, str | None], str | None] = {}
     for event in approvals:
         first.setdefault((event.issue_key, event.rule_id), event.state)
     rows = [(managers.get(key.split("-")[0], "—"), decision in (GO, CONDITIONAL_GO))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +34,12 @@ TEXTS = {
     "risk": ("an open risk scores {v:.0f}", "最高风险值 {v:.0f}"),
 }
 ALL_FINE = ("every indicator within its thresholds", "所有指标正常")
+
+
+def colour_counts(colours: Iterable[str]) -> list[tuple[str, int]]:
+    """How many projects have each colour, worst first, the colours nobody has left out."""
+    counts = Counter(colours)
+    return [(colour, counts[colour]) for colour in (RED, AMBER, GREEN) if counts[colour]]
 
 
 def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame, budget: pd.DataFrame,
