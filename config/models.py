@@ -133,6 +133,13 @@ class ProjectTypes(Frozen):
     types: list[ProjectType] = Field(min_length=1)
 
 
+class KillSettings(Frozen):
+    """How a killed project is closed: the status it is moved to, and the resolution set on the way."""
+
+    status: str = Field(min_length=1, description="a status of the project record's workflow, e.g. Cancelled")
+    resolution: str | None = Field(None, description="the resolution set with the transition, e.g. Won't Do")
+
+
 class PortfolioSettings(Frozen):
     name: LocalText
     project_unit: Literal["jira_project", "epic", "issue_type"] = "jira_project"
@@ -143,6 +150,8 @@ class PortfolioSettings(Frozen):
     programs: list[Program] = Field(min_length=1)
     phase: PhaseSource = PhaseSource()
     project_types: ProjectTypes | None = None
+    kill: KillSettings | None = Field(None, description="where `/pmo kill` sends a project (default: no move, the "
+                                                        "decision is kept and shown)")
     fields: dict[str, Annotated[str, Field(min_length=1)]] = Field(
         default_factory=dict, description="Logical field name -> Jira field name or id")
 

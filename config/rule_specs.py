@@ -177,6 +177,9 @@ class Gate(RuleSpec):
     approvers: Approvers = Approvers()
     project_types: list[str] = Field(default_factory=list, description="only for projects of these types "
                                      "(portfolio.project_types); default: every project whose phases include both")
+    on_breach: Literal["flag", "revert"] = Field(
+        "flag", description="a passed gate whose criteria later fail: flag it (the gate stays passed), or also move "
+                            "the project back to the gate's first phase")
 
 
 # -- portfolio rules: across issues and projects --------------------------------------------------------------

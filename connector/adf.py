@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pmokit.records import Block, RichText, Span
+
 _BLOCKS = {"paragraph", "heading", "blockquote", "codeBlock", "panel", "rule", "mediaSingle", "table"}
 
 
@@ -42,8 +44,17 @@ def _render(node: dict[str, Any], lines: list[str], prefix: str) -> None:
     if kind == "heading":
         level = (node.get("attrs") or {}).get("level", 1)
         lines.append(f"h{level}. {''.join(_inline(c) for c in content)}")
-    elif kind in ("paragraph", "codeBlock"):
+    elif kind == "paragraph":
         lines.extend(f"{prefix}{part}" for part in "".join(_inline(c) for c in content).split("\n"))
+    elif kind == "codeBlock":  # as wiki markup writes it, so that what reads commands can tell an example
+        lines.append(f"{prefix}{{code}}")
+        lines.extend(f"{prefix}{part}" for part in "".join(_inline(c) for c in content).split("\n"))
+        lines.append(f"{prefix}{{code}}")
+    elif kind == "blockquote":
+        lines.append(f"{prefix}{{quote}}")
+        for child in content:
+            _render(child, lines, prefix)
+        lines.append(f"{prefix}{{quote}}")
     elif kind in ("bulletList", "orderedList"):
         marker = "*" if kind == "bulletList" else "#"
         for item in content:
@@ -97,3 +108,81 @@ def from_text(text: str) -> dict[str, Any]:
 
 def _paragraph(text: str) -> dict[str, Any]:
     return {"type": "paragraph", "content": [{"type": "text", "text": text}] if text else []}
+
+
+# -- pmokit's own comment: rich text as ADF, and ADF read back in the same wiki form -------------------------
+_ADF_COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "blue": "blue", "grey": "neutral"}
+
+
+def from_rich(doc: RichText) -> dict[str, Any]:
+    """ADF of a rich comment: headings, paragraphs and bullets; bold, code and links as marks, lozenges as
+    status nodes."""
+    content: list[dict[str, Any]] = []
+    for block in doc.blocks:
+        if block.kind == "bullets":
+            if block.items:
+                content.append({"type": "bulletList", "content": [
+                    {"type": "listItem", "content": [{"type": "paragraph", "content": _spans(item)}]}
+                    for item in block.items]})
+        elif block.kind == "heading":
+            content.append({"type": "heading", "attrs": {"level": block.level}, "content": _spans(block.spans)})
+        else:
+            content.append({"type": "paragraph", "content": _spans(block.spans)})
+    return {"type": "doc", "version": 1, "content": content}
+
+
+def _spans(spans: tuple[Span, ...]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for span in spans:
+        if not span.text:
+            continue  # ADF refuses empty text
+        if span.colour is not None:
+            out.append({"type": "status", "attrs": {"text": span.text.upper(),
+                                                    "color": _ADF_COLOURS.get(span.colour, "neutral")}})
+            continue
+        marks: list[dict[str, Any]] = []
+        if span.bold:
+            marks.append({"type": "strong"})
+        if span.code:
+            marks.append({"type": "code"})
+        if span.link:
+            marks.append({"type": "link", "attrs": {"href": span.link}})
+        out.append({"type": "text", "text": span.text, **({"marks": marks} if marks else {})})
+    return out
+
+
+def to_wiki(body: Any) -> str:
+    """The wiki form of a comment body (a string as it is; ADF with its marks and lozenges written as
+    :meth:`pmokit.records.RichText.wiki` writes them), to tell whether pmokit's comment says what it should."""
+    if not isinstance(body, dict):
+        return to_text(body)
+    blocks: list[Block] = []
+    for node in body.get("content") or []:
+        kind = node.get("type")
+        if kind == "heading":
+            blocks.append(Block("heading", _read_spans(node), int((node.get("attrs") or {}).get("level", 1))))
+        elif kind == "bulletList":
+            items = tuple(_read_spans(child) for item in node.get("content") or []
+                          for child in item.get("content") or [] if child.get("type") == "paragraph")
+            blocks.append(Block("bullets", items=items))
+        elif kind == "paragraph":
+            blocks.append(Block("paragraph", _read_spans(node)))
+        else:
+            blocks.append(Block("paragraph", (Span(to_text(node)),)))
+    return RichText(tuple(blocks)).wiki()
+
+
+def _read_spans(node: dict[str, Any]) -> tuple[Span, ...]:
+    spans = []
+    for child in node.get("content") or []:
+        if child.get("type") == "status":
+            attrs = child.get("attrs") or {}
+            colour = {v: k for k, v in _ADF_COLOURS.items()}.get(str(attrs.get("color", "")), "grey")
+            spans.append(Span(str(attrs.get("text", "")), colour=colour))
+        elif child.get("type") == "text":
+            marks = {m.get("type"): m for m in child.get("marks") or []}
+            link = (marks.get("link") or {}).get("attrs", {}).get("href")
+            spans.append(Span(child.get("text", ""), bold="strong" in marks, code="code" in marks, link=link))
+        else:
+            spans.append(Span(_inline(child)))
+    return tuple(spans)

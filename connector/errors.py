@@ -33,3 +33,7 @@ class Conflict(AtlassianError):
 
 class GaveUp(AtlassianError):
     """Retries ran out (time or attempts) on 429s, 5xx or connection errors."""
+
+
+class Unreachable(AtlassianError):
+    """The workflow offers no way from where an issue is to where it should go: trying again will not help."""

@@ -8,11 +8,14 @@ by status name; a created issue carries a key label so a second run finds it ins
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pmokit.records import Block, RichText, Span
+
 from . import adf
-from .errors import AtlassianError
+from .errors import Unreachable
 from .jira_client import JiraConnector
 from .translate import plain_value
 
@@ -39,8 +42,17 @@ class JiraWriter:
         self.jira = jira
 
     # -- the pmokit comment -----------------------------------------------------------------------------
-    def _body(self, text: str) -> Any:
-        return adf.from_text(text) if self.jira.cloud else text
+    def _body(self, text: str, doc: RichText | None = None) -> Any:
+        """A comment's body: real ADF on Cloud (from ``doc`` where given), wiki markup on Data Center."""
+        if not self.jira.cloud:
+            return text
+        if doc is None:
+            return adf.from_text(text)
+        return adf.from_rich(RichText((*doc.blocks, Block("paragraph", (Span(self._marker_of(text)),)))))
+
+    @staticmethod
+    def _marker_of(text: str) -> str:
+        return text.rstrip().rsplit("\n", 1)[-1]
 
     def _mine(self, comment: dict[str, Any]) -> bool:
         author = comment.get("author") or {}
@@ -62,27 +74,29 @@ class JiraWriter:
             if not comments or start >= int(page.get("total", 0)):
                 return None
 
-    def upsert_comment(self, key: str, name: str, text: str) -> WriteResult:
-        """Create pmokit's comment, or update it in place; nothing when its text is already this."""
+    def upsert_comment(self, key: str, name: str, text: str, doc: RichText | None = None) -> WriteResult:
+        """Create pmokit's comment, or update it in place; nothing when it already says this. ``text`` is the
+        comment's wiki form; ``doc`` the same as rich text, written as ADF on Cloud."""
         full = f"{text.rstrip()}\n{marker_token(name)}"
         existing = self.find_comment(key, name)
         if existing is None:
-            created = self.jira.post(f"issue/{key}/comment", {"body": self._body(full)})
+            created = self.jira.post(f"issue/{key}/comment", {"body": self._body(full, doc)})
             return WriteResult(CREATED, str(created.get("id")))
-        if _normalise(adf.to_text(existing.get("body"))) == _normalise(full):
+        if _same(existing.get("body"), full):
             return WriteResult(UNCHANGED, str(existing["id"]))
-        self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full)})
+        self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full, doc)})
         return WriteResult(UPDATED, str(existing["id"]))
 
-    def update_comment_if_present(self, key: str, name: str, text: str) -> WriteResult:
+    def update_comment_if_present(self, key: str, name: str, text: str,
+                                  doc: RichText | None = None) -> WriteResult:
         """Update pmokit's comment if it exists; never create one (nothing to say on a compliant issue)."""
         existing = self.find_comment(key, name)
         if existing is None:
             return WriteResult(UNCHANGED)
         full = f"{text.rstrip()}\n{marker_token(name)}"
-        if _normalise(adf.to_text(existing.get("body"))) == _normalise(full):
+        if _same(existing.get("body"), full):
             return WriteResult(UNCHANGED, str(existing["id"]))
-        self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full)})
+        self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full, doc)})
         return WriteResult(UPDATED, str(existing["id"]))
 
     def delete_comment(self, key: str, name: str) -> WriteResult:
@@ -113,19 +127,35 @@ class JiraWriter:
         self.jira.put(f"issue/{key}", {"fields": {field_id: value}})
         return WriteResult(UPDATED)
 
-    def transition_to(self, key: str, status: str) -> WriteResult:
-        """Move ``key`` to the status named ``status`` through whichever transition leads there."""
-        now = (self.current(key, "status").get("status") or {}).get("name", "")
+    def transition_to(self, key: str, status: str, *, via: Sequence[str] = (),
+                      fields: Mapping[str, object] | None = None) -> WriteResult:
+        """Move ``key`` to ``status`` through the workflow's transitions, several steps if needed: each step
+        takes the transition to ``status`` where one is offered, else to the first status of ``via`` (best first)
+        not yet visited. ``fields`` go with the last step. :class:`Unreachable` when no way is offered."""
+        start = now = (self.current(key, "status").get("status") or {}).get("name", "")
         if now.casefold() == status.casefold():
             return WriteResult(UNCHANGED, detail=now)
-        transitions = self.jira.get(f"issue/{key}/transitions").get("transitions") or []
-        for transition in transitions:
-            target = (transition.get("to") or {}).get("name", "")
-            if target.casefold() == status.casefold():
-                self.jira.post(f"issue/{key}/transitions", {"transition": {"id": transition["id"]}})
-                return WriteResult(UPDATED, str(transition["id"]), f"{now} → {target}")
-        reachable = ", ".join(sorted({(t.get("to") or {}).get("name", "") for t in transitions})) or "none"
-        raise AtlassianError(f"{key} cannot move from '{now}' to '{status}': reachable statuses are {reachable}")
+        visited, steps = {now.casefold()}, []
+        for _ in range(len(via) + 1):
+            transitions = self.jira.get(f"issue/{key}/transitions").get("transitions") or []
+            offered = {(t.get("to") or {}).get("name", "").casefold(): t for t in transitions}
+            choice = offered.get(status.casefold()) or next(
+                (offered[s.casefold()] for s in via if s.casefold() in offered and s.casefold() not in visited), None)
+            if choice is None:
+                reachable = ", ".join(sorted({(t.get("to") or {}).get("name", "") for t in transitions})) or "none"
+                raise Unreachable(f"{key} cannot move from '{now}' to '{status}': reachable statuses are {reachable}")
+            target = (choice.get("to") or {}).get("name", "")
+            final = target.casefold() == status.casefold()
+            body: dict[str, Any] = {"transition": {"id": choice["id"]}}
+            if final and fields:
+                body["fields"] = dict(fields)
+            self.jira.post(f"issue/{key}/transitions", body)
+            steps.append(target)
+            visited.add(target.casefold())
+            now = target
+            if final:
+                return WriteResult(UPDATED, str(choice["id"]), " → ".join([start, *steps]))
+        raise Unreachable(f"{key} cannot move from '{start}' to '{status}' in {len(via) + 1} steps")
 
     # -- new issues -----------------------------------------------------------------------------------------
     def create_issue(self, project: str, issue_type: str, summary: str, *, idempotency_key: str,
@@ -150,6 +180,11 @@ class JiraWriter:
             page = self.jira.get("search", params={"jql": jql, "fields": "key", "maxResults": 1}, api="2")
         issues = page.get("issues") or []
         return issues[0] if issues else None
+
+
+def _same(body: Any, full: str) -> bool:
+    """Whether a comment body (ADF or wiki markup) already says ``full`` (the wiki form pmokit writes)."""
+    return _normalise(adf.to_wiki(body)) == _normalise(full) or _normalise(adf.to_text(body)) == _normalise(full)
 
 
 def _normalise(text: str) -> str:

@@ -153,3 +153,76 @@ class Remembered:
     title: str
     body_hash: str
     version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One `/pmo` command on a project record as pmokit took it: applied (it changed the gate's state) or
+    refused (with the answer pmokit gave). Kept in the store in the order they were made; a gate's state is what
+    its applied decisions add up to."""
+
+    issue_key: str
+    gate: str  # the gate id as configured ("" when the command named none pmokit knows)
+    comment_id: str
+    line: int  # the command's place among the commands of its comment
+    verb: str  # approve | conditional | reject | hold | resume | recycle | kill | reopen (or what was written)
+    author: str  # account id (Cloud) or user key/name (Data Center)
+    author_name: str
+    at: datetime | None
+    applied: bool
+    answer: str = ""  # what pmokit says of it (why it was refused, or what it did)
+    phase: str | None = None  # the project's phase when it was taken
+    reason: str = ""  # the reason the approver gave
+    deadline: date | None = None  # a conditional go's
+    conditions: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text in a rich comment: plain, bold, code, a link, or a status lozenge (``colour``)."""
+
+    text: str
+    bold: bool = False
+    code: bool = False
+    link: str | None = None
+    colour: str | None = None  # green | yellow | red | blue | grey: a lozenge
+
+    def wiki(self) -> str:
+        text = self.text
+        if self.colour is not None:
+            return "{color:" + _WIKI_COLOURS.get(self.colour, "#42526E") + "}*" + text.upper() + "*{color}"
+        if self.code:
+            text = "{{" + text + "}}"
+        if self.link:
+            text = f"[{text}|{self.link}]"
+        return f"*{text}*" if self.bold else text
+
+
+_WIKI_COLOURS = {"green": "#006644", "yellow": "#974F0C", "red": "#BF2600", "blue": "#0747A6", "grey": "#42526E"}
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A heading (``level``), a paragraph, or a bulleted list (``items``, each a line of spans)."""
+
+    kind: str  # heading | paragraph | bullets
+    spans: tuple[Span, ...] = ()
+    level: int = 0
+    items: tuple[tuple[Span, ...], ...] = ()
+
+    def wiki(self) -> str:
+        if self.kind == "bullets":
+            return "\n".join("* " + "".join(s.wiki() for s in item) for item in self.items)
+        text = "".join(s.wiki() for s in self.spans)
+        return f"h{self.level}. {text}" if self.kind == "heading" else text
+
+
+@dataclass(frozen=True, slots=True)
+class RichText:
+    """A comment as pmokit writes it: ADF on Jira Cloud, wiki markup on Data Center (:meth:`wiki`, also the form
+    in which pmokit remembers and compares what it wrote)."""
+
+    blocks: tuple[Block, ...]
+
+    def wiki(self) -> str:
+        return "\n".join(block.wiki() for block in self.blocks if block.kind != "bullets" or block.items)

@@ -10,7 +10,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from config.language import Language, Words
-from config.models import ProjectType, ProjectTypes, Settings
+from config.models import KillSettings, Phase, ProjectType, ProjectTypes, Settings
 from config.rule_specs import AnyRule, RuleSpec
 from pmokit.records import Issue
 
@@ -25,12 +25,15 @@ class Standard:
     project_types: ProjectTypes | None = None
     record_type: str = "Project"  # the issue type of a project's record
     rules: Mapping[str, AnyRule] = field(default_factory=lambda: MappingProxyType({}))  # every rule, by id
+    phase_list: tuple[Phase, ...] = ()  # the phases with their statuses (where a project is moved to)
+    kill: KillSettings | None = None  # where a killed project goes
 
     @classmethod
     def of(cls, settings: Settings, language: str | None = None) -> Standard:
         chosen: Language = "zh" if (language or settings.language) == "zh" else "en"
         return cls(chosen, tuple(p.id for p in settings.phases), settings.portfolio.project_types,
-                   settings.portfolio.record_issue_type, MappingProxyType({r.id: r for r in settings.rules}))
+                   settings.portfolio.record_issue_type, MappingProxyType({r.id: r for r in settings.rules}),
+                   tuple(settings.phases), settings.portfolio.kill)
 
     def project_type(self, record: Issue | None) -> ProjectType | None:
         """The declared type (``portfolio.project_types``) of the project whose record is ``record``."""

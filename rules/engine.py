@@ -42,19 +42,25 @@ def evaluate(rules: Sequence[RuleSpec], facts: Facts, trigger: str | None, now: 
     """Results of every rule ``trigger`` can affect, for every issue in its scope (or only ``issue_keys``);
     ``standard``: what the rules read of the rest of the configuration (phases, record type, other rules)."""
     registry = kinds()
-    standard = standard or Standard()
+    ctx = context(facts, now, standard)
+    targets: list[Issue] | None = None
+    if issue_keys is not None:
+        targets = [facts.issues[k] for k in dict.fromkeys(issue_keys) if k in facts.issues]
+    return Evaluation(ctx, [_run(rule, registry[rule.kind], targets, ctx) for rule in affected(rules, trigger)])
+
+
+def context(facts: Facts, now: datetime, standard: Standard | None = None) -> CheckContext:
+    """What a check sees, with what the engine lends a kind that looks at other rules."""
+    registry = kinds()
+    chosen = standard or Standard()
 
     def criterion(rule: RuleSpec, scope: IssueScope, ctx: CheckContext) -> Outcome:
         return registry[rule.kind].check(rule, scope, ctx)
 
     def findings(rule: RuleSpec) -> Evaluation:
-        return evaluate([rule], facts, None, now, standard=standard)
+        return evaluate([rule], facts, None, now, standard=chosen)
 
-    ctx = CheckContext(facts, now, standard, criterion, findings)
-    targets: list[Issue] | None = None
-    if issue_keys is not None:
-        targets = [facts.issues[k] for k in dict.fromkeys(issue_keys) if k in facts.issues]
-    return Evaluation(ctx, [_run(rule, registry[rule.kind], targets, ctx) for rule in affected(rules, trigger)])
+    return CheckContext(facts, now, chosen, criterion, findings)
 
 
 def _candidates(rule: RuleSpec, facts: Facts, targets: list[Issue] | None) -> tuple[Iterable[Issue], bool]:

@@ -40,7 +40,8 @@ def explained(rule: RuleSpec, issue: Issue, outcome: Outcome, ctx: CheckContext)
     in_grace = bool(grace and outcome.state is State.FAIL and issue.created and ctx.now - issue.created < grace)
     fix = rule.fix.get(ctx.language) if rule.fix else outcome.fix
     return Result(rule.id, rule.kind, issue.key, issue.project_key, outcome.state, rule.severity, rule.enforcement,
-                  outcome.message, outcome.evidence, outcome.missing, fix, in_grace, outcome.past_gate)
+                  outcome.message, outcome.evidence, outcome.missing, fix, in_grace, outcome.past_gate, outcome.breach,
+                  outcome.decision)
 
 
 class Evaluation(Sequence[Result]):

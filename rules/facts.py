@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from config.conditions import RELATIONS
-from pmokit.records import Change, Comment, Issue, StatusCategory
+from pmokit.records import Change, Comment, Decision, Issue, StatusCategory
 
 
 @dataclass
@@ -23,14 +23,19 @@ class Facts:
     groups: dict[str, frozenset[str]] = field(default_factory=dict)  # group -> user ids
     # project key (or a project record's key) -> labels of the project's Confluence pages
     documents: dict[str, list[str]] = field(default_factory=dict)
+    decisions: dict[str, list[Decision]] = field(default_factory=dict)  # record key -> gate decisions, in order
+    people: dict[str, str] | None = None  # approver named in the YAML -> their id (None: names used as they are)
 
     @classmethod
     def build(cls, issues: Iterable[Issue], *, comments: Iterable[Comment] = (), changes: Iterable[Change] = (),
               program_of: Mapping[str, str] | None = None, groups: Mapping[str, Iterable[str]] | None = None,
-              documents: Mapping[str, list[str]] | None = None) -> Facts:
+              documents: Mapping[str, list[str]] | None = None, decisions: Iterable[Decision] = (),
+              people: Mapping[str, str] | None = None) -> Facts:
         facts = cls(program_of=dict(program_of or {}),
                     groups={g: frozenset(m) for g, m in (groups or {}).items()},
-                    documents=dict(documents or {}))
+                    documents=dict(documents or {}), people=dict(people) if people is not None else None)
+        for decision in decisions:
+            facts.decisions.setdefault(decision.issue_key, []).append(decision)
         children: defaultdict[str, list[Issue]] = defaultdict(list)
         for issue in issues:
             facts.issues[issue.key] = issue
@@ -52,9 +57,11 @@ class Facts:
     def assemble(cls, issues: Iterable[Issue], *, comments: Mapping[str, list[Comment]],
                  changes: Mapping[str, list[Change]], program_of: Mapping[str, str] | None = None,
                  groups: Mapping[str, Iterable[str]] | None = None,
-                 documents: Mapping[str, list[str]] | None = None) -> Facts:
+                 documents: Mapping[str, list[str]] | None = None, decisions: Iterable[Decision] = (),
+                 people: Mapping[str, str] | None = None) -> Facts:
         """Like :meth:`build`, from comments and changes already grouped by issue id and in order."""
-        facts = cls.build(issues, program_of=program_of, groups=groups, documents=documents)
+        facts = cls.build(issues, program_of=program_of, groups=groups, documents=documents, decisions=decisions,
+                          people=people)
         facts.comments, facts.changes = dict(comments), dict(changes)
         return facts
 

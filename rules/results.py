@@ -28,6 +28,8 @@ class Outcome:
     missing: tuple[str, ...] = ()
     fix: str = ""
     past_gate: bool = False  # a gate the issue went through without passing: a `revert` rule moves it back
+    breach: bool = False  # a gate passed by decision whose criteria no longer hold: flagged, never reverted
+    decision: str = ""  # a decision that stops the project (hold, kill, reject): shown as the PMO's, not a gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,8 @@ class Result:
     fix: str = ""
     in_grace: bool = False  # failing, but inside the rule's grace period: recorded, not enforced
     past_gate: bool = False
+    breach: bool = False
+    decision: str = ""
     subject: str = ""  # what a portfolio rule speaks of when it is not one issue, e.g. "person:Li Na"
 
     @property

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from config.models import Settings
 
 from .casefile import Case, case_now, changes_of, comments_of, issues_of
+from .context import Standard
+from .decide import take_commands
 from .engine import evaluate_settings
 from .facts import Facts
 from .results import Result
@@ -30,6 +32,8 @@ def run_case(case: Case, source: str, settings: Settings) -> CaseReport:
     issues = issues_of(case, phase_by_status)
     facts = Facts.build(issues, changes=changes_of(case, issues), comments=comments_of(case, issues),
                         program_of=program_of, groups=case.groups)
+    # The case's commands are taken as pmokit takes them when it reads them: in order, at the case's moment.
+    take_commands(facts, Standard.of(settings, case.language), case_now(case), [i.key for i in issues])
     results = evaluate_settings(settings, facts, case_now(case), language=case.language)
     by_key: dict[tuple[str, str], Result] = {(r.rule_id, r.identity): r for r in results}
     known_rules = {r.id for r in settings.rules}

@@ -1,5 +1,6 @@
 """Issue comments: list, get, add, update, delete. Bodies are ADF on Cloud v3 (checked as Jira checks them) and
-wiki-markup strings on v2; an empty body is refused, as Jira refuses it."""
+wiki-markup strings on v2; an empty body is refused, as Jira refuses it. Jira Cloud keeps a document as it was
+written (its marks, lozenges and links) and shows it again through v3; v2 reads it as wiki markup."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def _body_text(version: str) -> str | Response:
     return text
 
 
+def _document(version: str) -> dict[str, Any] | None:
+    """The document as a v3 client wrote it (kept, to be read back as it was written)."""
+    value = body().get("body")
+    return value if version == "3" and isinstance(value, dict) else None
+
+
 @blueprint.post(f"{API}/issue/<id_or_key>/comment")
 @with_issue
 def add_comment(version: str, issue: SIssue) -> Response:
@@ -55,7 +62,7 @@ def add_comment(version: str, issue: SIssue) -> Response:
         return text
     now = datetime.now(UTC)
     added = {"id": str(site().state.next_id("comment")), "author": g.user, "body": text, "created": now,
-             "updated": now}
+             "updated": now, "adf": _document(version)}
     issue.comments.append(added)
     issue.updated = now
     site().changed()
@@ -72,9 +79,10 @@ def update_comment(version: str, issue: SIssue, comment: dict[str, Any]) -> Resp
     text = _body_text(version)
     if isinstance(text, Response):
         return text
-    if text != comment["body"]:
+    document = _document(version)
+    if text != comment["body"] or document != comment.get("adf"):
         now = datetime.now(UTC)
-        comment.update(body=text, updated=now, update_author=g.user)
+        comment.update(body=text, updated=now, update_author=g.user, adf=document)
         issue.updated = now
         site().changed()
         site().stats.write("comment")

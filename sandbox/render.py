@@ -80,7 +80,8 @@ class Renderer:
     def comment(self, issue: SIssue, comment: dict[str, Any]) -> dict[str, Any]:
         author = self.user(comment["author"], full=False)
         return {"self": f"{self.rest}/issue/{issue.id}/comment/{comment['id']}", "id": comment["id"],
-                "author": author, "body": self.text(comment["body"]) if self.api == 3 else comment["body"],
+                "author": author, "body": (comment.get("adf") or self.text(comment["body"])) if self.api == 3
+                else comment["body"],
                 "updateAuthor": self.user(comment.get("update_author") or comment["author"], full=False),
                 "created": timestamp(comment["created"]), "updated": timestamp(comment["updated"]),
                 "jsdPublic": True}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from pmokit.records import Comment, User
 from rules import gates
@@ -15,23 +15,30 @@ def comment(body: str, author: str = "li.na") -> Comment:
 
 def test_commands_are_read_from_comment_lines():
     [approve] = gates.parse(comment("Reviewed the charter.\n  /pmo approve g2\nThanks"))
-    assert (approve.gate, approve.decision, approve.author) == ("G2", "go", "li.na")
+    assert (approve.verb, approve.gate, approve.author) == ("approve", "G2", "li.na")
     [conditional] = gates.parse(comment("/pmo approve G3 conditional 2026-12-31 cost report by year end"))
-    assert conditional.decision == "conditional-go" and conditional.deadline == date(2026, 12, 31)
-    assert conditional.conditions == "cost report by year end"
-    decisions = [c.decision for c in gates.parse(comment(
+    assert conditional.rest == "conditional 2026-12-31 cost report by year end"
+    verbs = [c.verb for c in gates.parse(comment(
         "/pmo reject G2 no budget\n/pmo hold G2 vendor\n/pmo recycle G2 redo\n/pmo kill G2 no case"))]
-    assert decisions == ["reject", "hold", "recycle", "kill"]
+    assert verbs == ["reject", "hold", "recycle", "kill"]
     assert gates.parse(comment("please /pmo approve G2")) == []  # a command starts its line
-    assert gates.parse(comment("/pmo promote G2")) == []
-    assert gates.parse(comment("/pmo reject G2 because")) [0].reason == "because"
+    [typo] = gates.parse(comment("/pmo aprove G2"))  # read as written: pmokit answers it (see test_decisions)
+    assert (typo.verb, typo.gate) == ("aprove", "G2")
+    assert gates.parse(comment("/pmo reject G2 because"))[0].rest == "because"
 
 
-def test_commands_for_one_gate_in_order():
+def test_examples_in_code_quotes_and_noformat_are_not_commands():
+    body = ("How to reject:\n{noformat}\n/pmo reject G1 <reason>\n{noformat}\n{code:java}\n/pmo kill G1\n{code}\n"
+            "bq. /pmo hold G1 as Li Na wrote\n{quote}\n/pmo recycle G1\n{quote}\n/pmo approve G1")
+    assert [(c.verb, c.gate) for c in gates.parse(comment(body))] == [("approve", "G1")]
+
+
+def test_commands_in_order():
     first = Comment("1", "1", "/pmo approve G2", User("a"), datetime(2026, 1, 2, tzinfo=UTC))
     second = Comment("2", "1", "/pmo reject G2 no", User("b"), datetime(2026, 1, 1, tzinfo=UTC))
     other = Comment("3", "1", "/pmo approve G1", User("a"), datetime(2026, 1, 3, tzinfo=UTC))
-    assert [c.decision for c in gates.commands([first, second, other], "g2")] == ["reject", "go"]
+    assert [(c.verb, c.gate) for c in gates.commands([first, second, other])] == [
+        ("reject", "G2"), ("approve", "G2"), ("approve", "G1")]
 
 
 GATE = """\

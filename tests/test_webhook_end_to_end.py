@@ -85,15 +85,19 @@ def test_teams_edit_and_pmokit_answers_on_the_issue(served):
     sb, runtime, _ = served
     people = sb.session(*LI_NA)
     api = f"{sb.url}/rest/api/2"
-    # A team member touches the OMS record (no sponsor) and the LOG record (in execution without passing G2).
+    # A team member touches the OMS record (no sponsor), and takes the FIN record (in initiation, G1 not passed)
+    # on to planning: G1 is in `revert`, so pmokit moves it back, with the reason.
     assert people.put(f"{api}/issue/OMS-1", json={"update": {"labels": [{"add": "q4"}]}}).status_code == 204
-    assert people.put(f"{api}/issue/LOG-1", json={"update": {"labels": [{"add": "q4"}]}}).status_code == 204
+    offered = people.get(f"{api}/issue/FIN-1/transitions").json()["transitions"]
+    planning = next(t["id"] for t in offered if t["to"]["name"] == "Planning")
+    assert people.post(f"{api}/issue/FIN-1/transitions", json={"transition": {"id": planning}}).status_code == 204
     wait_for(lambda: pmokit_comments(sb, "OMS-1"), what="pmokit's comment on OMS-1")
+    wait_for(lambda: sb.state.statuses[sb.state.issue("FIN-1").status].name == "Initiation",
+             what="FIN-1 moved back to Initiation")
     quiet(sb, runtime)
     oms = sb.state.issue("OMS-1")
     [comment] = pmokit_comments(sb, "OMS-1")
     assert "required fields are empty: sponsor" in comment["body"] and "pmo-gap" in oms.labels
-    assert sb.state.statuses[sb.state.issue("LOG-1").status].name == "Planning"  # reverted, with the reason
     # The team fixes the record: the same comment is updated in place, never a second one.
     sponsor = runtime.jira.fields.resolve("Sponsor")
     assert people.put(f"{api}/issue/OMS-1", json={"fields": {sponsor: "张敏"}}).status_code == 204

@@ -4,13 +4,15 @@ configuration files that produced it — so a gate decision can be traced to the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from pmokit.records import Decision
 
 from .tables import AuditEvent, RuleState
 from .upsert import upsert
@@ -71,34 +73,6 @@ class AuditedAction(Protocol):
     def summary(self) -> str: ...
     @property
     def outcome(self) -> str: ...
-
-
-class AuditedCommand(Protocol):
-    @property
-    def decision(self) -> str: ...
-    @property
-    def author(self) -> str: ...
-    @property
-    def at(self) -> datetime | None: ...
-    @property
-    def comment_id(self) -> str: ...
-    @property
-    def deadline(self) -> date | None: ...
-
-
-class AuditedDecision(Protocol):
-    """A gate decision by an authorised approver (``rules.gates.GateDecision``)."""
-
-    @property
-    def issue_key(self) -> str: ...
-    @property
-    def project_key(self) -> str: ...
-    @property
-    def gate(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def command(self) -> AuditedCommand: ...
 
 
 def ruleset_hash(files: Iterable[Path]) -> str:
@@ -176,22 +150,28 @@ def actions_since(session: Session, issue_keys: Iterable[str], since: datetime) 
     return {key: count for key, count in rows}
 
 
-def record_approvals(session: Session, decisions: Iterable[AuditedDecision], *, trigger: str, ruleset: str,
-                     now: datetime | None = None) -> int:
-    """Audit each gate decision once (by issue, comment and gate); returns how many were new."""
+# How a decision's verb is named in the audit (and in the project managers' KPIs).
+DECISION_STATE = {"approve": "go", "conditional": "conditional-go"}
+
+
+def record_decisions(session: Session, decisions: Iterable[Decision], *, trigger: str, ruleset: str,
+                     project_of: Mapping[str, str], now: datetime | None = None) -> int:
+    """Audit gate decisions as they were taken: an applied one as an ``approval`` (its state the decision: go,
+    conditional-go, reject, hold, resume, recycle, kill, reopen), a refused command as a ``command`` with pmokit's
+    answer. Each is taken once, so each is audited once."""
     now = now or datetime.now(UTC)
-    recorded = {(e.issue_key, (e.detail or {}).get("comment_id"), e.rule_id) for e in session.scalars(
-        select(AuditEvent).where(AuditEvent.kind == "approval"))}
     count = 0
-    for decision in decisions:
-        command = decision.command
-        if (decision.issue_key, command.comment_id, decision.gate) in recorded:
-            continue
+    for d in decisions:
+        state = DECISION_STATE.get(d.verb, d.verb) if d.applied else "refused"
+        detail = d.reason or d.conditions
+        summary = (f"{d.gate} {state} by {d.author_name or d.author}" + (f": {detail}" if detail else "")
+                   if d.applied else f"/pmo {d.verb} {d.gate} by {d.author_name or d.author}: {d.answer}")
         session.add(AuditEvent(
-            at=command.at or now, kind="approval", trigger=trigger, project_key=decision.project_key,
-            issue_key=decision.issue_key, rule_id=decision.gate, state=command.decision, summary=decision.summary,
-            detail={"comment_id": command.comment_id, "author": command.author,
-                    "deadline": command.deadline.isoformat() if command.deadline else None},
+            at=d.at or now, kind="approval" if d.applied else "command", trigger=trigger,
+            project_key=project_of.get(d.issue_key, d.issue_key.rsplit("-", 1)[0]), issue_key=d.issue_key,
+            rule_id=d.gate or None, state=state, summary=summary,
+            detail={"comment_id": d.comment_id, "line": d.line, "author": d.author, "answer": d.answer,
+                    "phase": d.phase, "deadline": d.deadline.isoformat() if d.deadline else None},
             ruleset_hash=ruleset))
         count += 1
     return count

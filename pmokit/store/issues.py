@@ -140,6 +140,16 @@ def stored_issues(session: Session, project_keys: Sequence[str] | None = None) -
     return [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or []) for row in session.execute(query)]
 
 
+def stored_issues_by_id(session: Session, issue_ids: Sequence[str]) -> list[StoredIssue]:
+    """These issues, if live."""
+    rows: list[Any] = []
+    for start in range(0, len(issue_ids), BATCH):
+        rows.extend(session.execute(
+            select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields, IssueSnapshot.remote_links)
+            .where(IssueSnapshot.id.in_(list(issue_ids[start:start + BATCH])), IssueSnapshot.deleted.is_(False))))
+    return [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or []) for row in rows]
+
+
 def stored_since(session: Session, since: datetime) -> list[StoredIssue]:
     """Issues stored or marked deleted at ``since`` or later (``>=``: a row stored in the same instant as the last
     one read is read again, never missed)."""

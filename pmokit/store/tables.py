@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date as Date
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Date as DateType
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -139,6 +141,41 @@ class AuditEvent(Base):
     summary: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict] = mapped_column(JSON)  # evidence, missing, fix; or the action and its outcome
     ruleset_hash: Mapped[str] = mapped_column(String(64))
+
+
+class GateDecision(Base):
+    """One `/pmo` command on a project record as pmokit took it (``pmokit.records.Decision``)."""
+
+    __tablename__ = "gate_decision"
+    __table_args__ = (UniqueConstraint("comment_id", "line", name="uq_gate_decision_comment_id"),)
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    issue_key: Mapped[str] = mapped_column(String(64), index=True)
+    gate: Mapped[str] = mapped_column(String(100))
+    comment_id: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int] = mapped_column(Integer)
+    verb: Mapped[str] = mapped_column(String(40))
+    author: Mapped[str] = mapped_column(String(200))
+    author_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    applied: Mapped[bool] = mapped_column(Boolean)
+    answer: Mapped[str] = mapped_column(Text)
+    phase: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[Date | None] = mapped_column(DateType)
+    conditions: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PmokitComment(Base):
+    """The comment pmokit keeps on an issue, as it last wrote it (so it knows what is there without a read)."""
+
+    __tablename__ = "pmokit_comment"
+
+    issue_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    comment_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ConfluenceDocument(Base):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from connector.errors import AtlassianError
-from connector.jira_writer import JiraWriter
-from rules.actions import ACTIONS, Action, WriteOutcome
+from connector.errors import AtlassianError, Unreachable
+from rules.actions import ACTIONS, Action, JiraWrites, WriteOutcome
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +17,7 @@ class Applied:
     action: Action
     result: WriteOutcome | None
     error: str = ""
+    final: bool = False  # the error is the site's answer (a move the workflow does not allow): not retried
 
     @property
     def changed(self) -> bool:
@@ -50,11 +50,14 @@ class Applied:
         return self.action.describe().splitlines()[0]
 
 
-def apply(actions: list[Action], writer: JiraWriter) -> list[Applied]:
+def apply(actions: list[Action], writer: JiraWrites) -> list[Applied]:
     out = []
     for action in actions:
         try:
             out.append(Applied(action, ACTIONS[action.kind].apply(writer, action)))
+        except Unreachable as exc:
+            log.warning("%s on %s cannot be done: %s", action.kind, action.issue_key, exc)
+            out.append(Applied(action, None, str(exc), final=True))
         except AtlassianError as exc:
             log.warning("%s on %s failed: %s", action.kind, action.issue_key, exc)
             out.append(Applied(action, None, str(exc)))

@@ -1,26 +1,35 @@
-"""Enforcement, the one step behind the worker, ``pmokit check``, the scheduled reconcile and the demo: evaluate
-every rule on the target issues, plan the actions, hold back what the hourly limit stops, apply the rest through
-the connector, and audit the results, the actions and the gate decisions."""
+"""Enforcement, the one step behind the worker, ``pmokit check``, the scheduled reconcile and the demo.
+
+For the target issues: take the `/pmo` commands written since pmokit last looked; evaluate every rule; plan the
+comment (as it should read now), the label and the move each project record must make; hold back what the
+hourly limit stops; apply the rest through the connector. When something moved (or could not), the moved
+issues are read again and evaluated again, so the comment says what is true after the move; then the
+decisions, the results, the actions and the comments written are kept."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from config.rule_specs import Gate
+from pmokit.records import Decision
 from pmokit.runtime import Runtime
-from pmokit.store.audit import actions_since, record_actions, record_approvals, record_results, ruleset_hash
-from rules.actions import GAP_LABEL, Action, plan
+from pmokit.store import comments as comment_memory
+from pmokit.store.audit import actions_since, record_actions, record_decisions, record_results, ruleset_hash
+from pmokit.store.decisions import save_decisions
+from rules.actions import GAP_LABEL, Action, ActionKind, plan
+from rules.context import Standard
+from rules.decide import placements, standing_answers, take_commands
 from rules.engine import evaluate_settings
 from rules.evaluation import Evaluation
 from rules.facts import Facts
-from rules.gates import decisions, revert_targets
 
-from ..sync.snapshot import load_facts
+from ..sync.snapshot import load_facts, reread
+from ..sync.syncer import Syncer
 from .apply import Applied, apply
 
 log = logging.getLogger(__name__)
+ROUNDS = 3  # evaluate → act, again after a move: a move can end a gate's breach, or uncover the next one
 
 
 @dataclass
@@ -31,40 +40,97 @@ class Enforcement:
     actions: list[Action]
     applied: list[Applied]
     held_back: list[str]  # issues whose actions the hourly limit stopped
+    decisions: list[Decision] = field(default_factory=list)  # the gate commands taken
 
 
 def enforce(runtime: Runtime, facts: Facts, targets: list[str], *, trigger: str, dry_run: bool = False,
-            now: datetime | None = None, action_limit: int | None = None) -> Enforcement:
-    """Evaluate every rule on ``targets``, plan the actions, apply them (unless ``dry_run``) and audit it all."""
+            now: datetime | None = None, action_limit: int | None = None, thorough: bool = True) -> Enforcement:
+    """Take the new gate commands on ``targets``, evaluate every rule on them, plan and apply the actions
+    (unless ``dry_run``) and keep it all. ``thorough``: pmokit's comment on every target is looked at (for a
+    few issues: the worker, ``pmokit check``); else only where pmokit remembers writing one (the whole
+    portfolio: the reconcile, the demo)."""
     settings = runtime.settings
     now = now or datetime.now(UTC)
+    standard = Standard.of(settings)
+    decisions = take_commands(facts, standard, now, targets)
+    with runtime.sessions() as session:
+        known = None if thorough else {k: text for k, (_, text) in comment_memory.load_comments(session).items()}
+    results, actions = _evaluate_and_plan(runtime, facts, targets, standard, now, known, {})
+    if dry_run:
+        return Enforcement(results, actions, [], [], decisions)
+    held_back: list[str] = []
+    applied: list[Applied] = []
+    for round_ in range(ROUNDS):
+        actions, held = _within_limit(runtime, actions, action_limit, now)
+        held_back += held
+        done = apply(actions, runtime.writer)
+        applied += done
+        known = _written(done, known)
+        moved = [a for a in done if a.action.kind is ActionKind.TRANSITION]
+        if not moved or round_ == ROUNDS - 1:
+            break
+        # Read the moved records again: the comment must say what is true after the move (or why it failed).
+        ids = [facts.issues[a.issue_key].id for a in moved if a.issue_key in facts.issues]
+        Syncer.of(runtime).refresh(ids)
+        facts = reread(runtime, facts, ids)
+        notes = {a.issue_key: [f"{a.action.reason}: {a.error}"] for a in moved if a.final}
+        _, actions = _evaluate_and_plan(runtime, facts, [a.issue_key for a in moved], standard, now, known, notes)
+        if all(a.final for a in moved):  # nothing moved: only the comment can say so
+            actions = [a for a in actions if a.kind is not ActionKind.TRANSITION]
+    results = evaluate_settings(settings, facts, now, issue_keys=targets)
+    _keep(runtime, facts, results, applied, decisions, trigger, now)
+    return Enforcement(results, [a.action for a in applied], applied, sorted(set(held_back)), decisions)
+
+
+def _evaluate_and_plan(runtime: Runtime, facts: Facts, targets: list[str], standard: Standard, now: datetime,
+                       known: dict[str, str] | None, notes: dict[str, list[str]]) -> tuple[Evaluation, list[Action]]:
+    settings = runtime.settings
     results = evaluate_settings(settings, facts, now, issue_keys=targets)
     flagged = {key for key, issue in facts.issues.items() if GAP_LABEL in issue.labels}
-    actions = plan(results, targets, language=settings.language,
-                   revert_to=revert_targets(settings.phases, settings.rules), flagged=flagged)
-    held_back: list[str] = []
-    if dry_run:
-        return Enforcement(results, actions, [], held_back)
-    if action_limit is not None and actions:
-        with runtime.sessions() as session:
-            recent = actions_since(session, {a.issue_key for a in actions}, now - timedelta(hours=1))
-        held_back = sorted(k for k, n in recent.items() if n >= action_limit)
-        if held_back:
-            log.warning("hourly action limit (%d) reached on %s: actions held back", action_limit,
-                        ", ".join(held_back))
-            actions = [a for a in actions if a.issue_key not in held_back]
-    applied = apply(actions, runtime.writer)
+    places = placements(facts, standard, list(results), targets)
+    actions = plan(results, targets, language=settings.language, placements=places,
+                   answers=standing_answers(facts, targets), notes=notes, known=known, flagged=flagged)
+    return results, actions
+
+
+def _within_limit(runtime: Runtime, actions: list[Action], limit: int | None,
+                  now: datetime) -> tuple[list[Action], list[str]]:
+    """The actions the hourly per-issue limit lets through, and the issues it stops."""
+    if limit is None or not actions:
+        return actions, []
+    with runtime.sessions() as session:
+        recent = actions_since(session, {a.issue_key for a in actions}, now - timedelta(hours=1))
+    held_back = sorted(k for k, n in recent.items() if n >= limit)
+    if held_back:
+        log.warning("hourly action limit (%d) reached on %s: actions held back", limit, ", ".join(held_back))
+    return [a for a in actions if a.issue_key not in held_back], held_back
+
+
+def _written(applied: list[Applied], known: dict[str, str] | None) -> dict[str, str] | None:
+    """What pmokit knows its comments say after these writes (None stays unknown, but for what it wrote)."""
+    written = {a.issue_key: a.action.text for a in applied
+               if a.action.kind in (ActionKind.COMMENT, ActionKind.CLEAR_COMMENT) and a.result is not None
+               and getattr(a.result, "id", None)}
+    return None if known is None else {**known, **written}
+
+
+def _keep(runtime: Runtime, facts: Facts, results: Evaluation, applied: list[Applied], decisions: list[Decision],
+          trigger: str, now: datetime) -> None:
+    settings = runtime.settings
     ruleset = ruleset_hash(settings.files)
     project_of = {key: issue.project_key for key, issue in facts.issues.items()}
-    gates = [r for r in settings.rules if isinstance(r, Gate)]
     with runtime.sessions.begin() as session:
+        save_decisions(session, decisions, now)
+        record_decisions(session, decisions, trigger=trigger, ruleset=ruleset, project_of=project_of, now=now)
         record_results(session, results, trigger=trigger, ruleset=ruleset, now=now)
         record_actions(session, applied, trigger=trigger, ruleset=ruleset, project_of=project_of, now=now)
-        record_approvals(session, decisions(facts, gates), trigger=trigger, ruleset=ruleset, now=now)
-    return Enforcement(results, actions, applied, held_back)
+        for item in applied:
+            comment_id = getattr(item.result, "id", None) if item.result is not None else None
+            if item.action.kind in (ActionKind.COMMENT, ActionKind.CLEAR_COMMENT) and comment_id:
+                comment_memory.remember_comment(session, item.issue_key, str(comment_id), item.action.text, now)
 
 
 def enforce_portfolio(runtime: Runtime, *, trigger: str, action_limit: int | None = None) -> Enforcement:
     """Every issue of the store evaluated and enforced (the scheduled reconcile: what webhooks missed)."""
     facts = load_facts(runtime)
-    return enforce(runtime, facts, list(facts.issues), trigger=trigger, action_limit=action_limit)
+    return enforce(runtime, facts, list(facts.issues), trigger=trigger, action_limit=action_limit, thorough=False)

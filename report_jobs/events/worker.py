@@ -141,7 +141,7 @@ class Worker:
         if targets:
             done = enforce(self.runtime, facts, targets, trigger="webhook",
                            action_limit=self.settings.webhooks.max_actions_per_hour)
-            failed = [a for a in done.applied if a.error]
+            failed = [a for a in done.applied if a.error and not a.final]
             if failed:
                 raise RuntimeError("; ".join(f"{a.action.kind} on {a.action.issue_key}: {a.error}" for a in failed))
             summary = _summary(done, targets)

@@ -13,6 +13,7 @@ from connector.translate import Vocabulary, comment_from_json, issue_from_json
 from pmokit.records import Change, Comment, Issue, User
 from pmokit.runtime import Runtime
 from pmokit.store import issues as store
+from pmokit.store.decisions import load_decisions
 from pmokit.store.documents import stored_documents
 from pmokit.store.tables import ChangelogItem
 from pmokit.store.times import utc
@@ -31,7 +32,40 @@ def read_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, s
     issues = load_issues(session, vocabulary, project_keys)
     changes = load_changes(session, [i.id for i in issues] if project_keys else None)
     return Facts.build(issues, changes=changes, comments=load_comments(session), program_of=program_of,
-                       groups=groups, documents=stored_documents(session))
+                       groups=groups, documents=stored_documents(session), decisions=load_decisions(session))
+
+
+def reread(runtime: Runtime, facts: Facts, issue_ids: Sequence[str]) -> Facts:
+    """``facts`` with these issues (and their changelogs and comments) read again from the store."""
+    wanted = set(issue_ids)
+    with runtime.sessions() as session:
+        fresh = {row.id: row for row in store.stored_issues_by_id(session, sorted(wanted))}
+        vocabulary = runtime.vocabulary()
+        issues = {i.id: i for i in facts.issues.values()}
+        for issue_id in wanted:
+            issues.pop(issue_id, None)
+            row = fresh.get(issue_id)
+            if row is not None:
+                issues[issue_id] = issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary,
+                                                   row.remote_links)
+        changes = {k: v for k, v in facts.changes.items() if k not in wanted}
+        for change in load_changes(session, sorted(wanted)):
+            changes.setdefault(change.issue_id, []).append(change)
+        comments = {k: v for k, v in facts.comments.items() if k not in wanted}
+        for issue_id, row in fresh.items():
+            found = [comment_from_json(issue_id, data) for data in row.comments]
+            if found:
+                comments[issue_id] = sorted(found, key=lambda c: c.created or datetime.min.replace(tzinfo=UTC))
+        decisions = load_decisions(session)
+    # What the store keeps, and what this evaluation took and has not kept yet.
+    taken = {(d.comment_id, d.line): d for d in decisions}
+    for ds in facts.decisions.values():
+        for d in ds:
+            taken.setdefault((d.comment_id, d.line), d)
+    ordered = sorted(taken.values(), key=lambda d: (d.at or datetime.min.replace(tzinfo=UTC), d.comment_id, d.line))
+    return Facts.assemble(issues.values(), comments=comments, changes=changes, program_of=facts.program_of,
+                          groups={g: list(m) for g, m in facts.groups.items()}, documents=facts.documents,
+                          decisions=ordered, people=facts.people)
 
 
 def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str] | None = None) -> list[Issue]:
@@ -81,8 +115,10 @@ class FactsCache:
             else:
                 self._recent(session, self._since)
             documents = stored_documents(session)
+            decisions = load_decisions(session)
         return Facts.assemble(self._issues.values(), comments=self._comments, changes=self._changes,
-                              program_of=self.program_of, groups=self.groups(), documents=documents)
+                              program_of=self.program_of, groups=self.groups(), documents=documents,
+                              decisions=decisions)
 
     def _full(self, session: Session) -> None:
         self._since = store.last_stored(session)

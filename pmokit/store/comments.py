@@ -1,0 +1,33 @@
+"""What pmokit last wrote as its comment on each issue: the comment's id and its text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .tables import PmokitComment
+from .upsert import upsert
+
+
+def load_comments(session: Session, issue_keys: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
+    """Issue key -> (comment id, text) of pmokit's comment, as pmokit last wrote it."""
+    query = select(PmokitComment)
+    if issue_keys is not None:
+        query = query.where(PmokitComment.issue_key.in_(list(issue_keys)))
+    return {row.issue_key: (row.comment_id, row.text) for row in session.scalars(query)}
+
+
+def remember_comment(session: Session, issue_key: str, comment_id: str, text: str,
+                     now: datetime | None = None) -> None:
+    upsert(session, PmokitComment.__table__, [{"issue_key": issue_key, "comment_id": comment_id, "text": text,
+                                               "written_at": now or datetime.now(UTC)}], ["issue_key"])
+
+
+def forget_comments(session: Session, issue_keys: Iterable[str]) -> None:
+    """What pmokit remembers of these issues' comments may be wrong (someone edited or deleted one)."""
+    keys = list(issue_keys)
+    if keys:
+        session.execute(delete(PmokitComment).where(PmokitComment.issue_key.in_(keys)))
