@@ -15,7 +15,7 @@ from .models import Settings
 from .problems import ConfigError, Location, Path, Problem, Severity, allowed, did_you_mean
 from .rule_checks import RULE_CHECKS
 from .secrets import SecretRef
-from .source import Source
+from .source import KEY, Source
 from .validation import problems_from
 from .yaml_source import load_sources
 
@@ -83,6 +83,7 @@ def validate(paths: Sequence[str | FsPath], *, require_secrets: bool = False) ->
     settings = Settings.model_validate(source.data, context=context)
     settings._base_dir = source.base_dir()
     settings._files = tuple(source.files)
+    settings._locations = {path: where for path, where in source.locations.items() if KEY not in path}
     severity = Severity.ERROR if require_secrets else Severity.WARNING
     for path, ref in iter_secrets(settings):
         missing = ref.missing()

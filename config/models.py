@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
 from .base import Cron, Frozen, LocalText, ProjectKey, Text, Url
+from .problems import Location
 from .reports import ReportSettings
 from .rule_specs import AnyRule
 from .secrets import Secret
@@ -195,6 +196,17 @@ class Settings(Frozen):
     _base_dir: FsPath | None = PrivateAttr(None)
     # Every file the configuration was read from, so decisions can be traced to the exact standard.
     _files: tuple[FsPath, ...] = PrivateAttr(())
+    # Where each YAML path was written, so that a problem found later (an approver Jira does not know) is located.
+    _locations: dict[tuple[str | int, ...], Location] = PrivateAttr(default_factory=dict)
+
+    def locate(self, path: tuple[str | int, ...]) -> Location | None:
+        """Where the value at ``path`` was written (or its nearest parent's)."""
+        while True:
+            if path in self._locations:
+                return self._locations[path]
+            if not path:
+                return None
+            path = path[:-1]
 
     @property
     def files(self) -> tuple[FsPath, ...]:

@@ -134,6 +134,35 @@ class JiraConnector:
             self.cache[f"group:{name}"] = cached
         return list(cached)
 
+    def user_id(self, who: str) -> str | None:
+        """The id comments carry for the person named ``who`` in the configuration — an e-mail address, an
+        account id (Cloud) or a user name (Data Center) — found through Jira's user search; None when it names
+        no one, or more than one person. Cached with the site facts."""
+        key = f"user:{who}"
+        if key in self.cache:
+            found = self.cache[key]
+            return str(found) if found else None
+        resolved = self._find_user(who.strip())
+        self.cache[key] = resolved or ""
+        return resolved
+
+    def _find_user(self, who: str) -> str | None:
+        def ident(user: dict[str, Any]) -> str | None:
+            value = user.get("accountId") if self.cloud else (user.get("name") or user.get("key"))
+            return str(value) if value else None
+
+        if "@" in who:
+            found = self.get("user/search", params={"query": who, "maxResults": 50} if self.cloud
+                             else {"username": who, "maxResults": 50}) or []
+            exact = [u for u in found if str(u.get("emailAddress", "")).casefold() == who.casefold()]
+            chosen = exact or (found if len(found) == 1 else [])
+            return ident(chosen[0]) if len(chosen) == 1 else None
+        try:
+            user = self.get("user", params={"accountId": who} if self.cloud else {"username": who})
+        except NotFound:
+            return None
+        return ident(user) if isinstance(user, dict) else None
+
     def forget_site_facts(self) -> None:
         for key in CACHE_KEYS:
             self.cache.pop(key, None)

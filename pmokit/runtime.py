@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.models import Settings
+from config.problems import ConfigError, Problem
 from config.rule_specs import Gate
 from connector import RetryPolicy, Transport
 from connector.confluence_client import ConfluenceConnector
@@ -64,6 +65,27 @@ class Runtime:
 
     def program_of(self) -> dict[str, str]:
         return self.settings.portfolio.program_of
+
+    def approver_people(self) -> dict[str, str]:
+        """Every person a gate names in `approvers.users` -> the id their comments carry, found through Jira's
+        user search (cached); :class:`config.ConfigError`, located in the YAML, for any that names no one."""
+        people: dict[str, str] = {}
+        problems: list[Problem] = []
+        for index, rule in enumerate(self.settings.rules):
+            if not isinstance(rule, Gate):
+                continue
+            for position, who in enumerate(rule.approvers.users):
+                found = self.jira.user_id(who)
+                if found:
+                    people[who] = found
+                    continue
+                path = ("rules", index, "approvers", "users", position)
+                problems.append(Problem(self.settings.locate(path), path,
+                                        f"approver '{who}' is no one on {self.settings.jira.url}: give their e-mail "
+                                        f"address, account id (Cloud) or user name (Data Center)"))
+        if problems:
+            raise ConfigError(problems)
+        return people
 
     def approver_groups(self) -> dict[str, list[str]]:
         """The members of every group a gate names as approvers (read from Jira, cached by the connector)."""

@@ -73,6 +73,11 @@ def account_id(index: int) -> str:
     return f"5b10ac8d82e05b22cc7d{index:04x}"
 
 
+CANCELLED_ID = "10199"
+# Jira Cloud's default resolutions (Settings → Issues → Resolutions).
+RESOLUTIONS = {"10000": "Done", "10001": "Won't Do", "10002": "Duplicate", "10003": "Cannot Reproduce"}
+
+
 def install_catalog(state: SiteState) -> None:
     """Statuses, workflows, issue types, fields, groups and users common to every seed."""
     statuses = [SStatus("10000", "To Do", "new"), SStatus("3", "In Progress", "indeterminate"),
@@ -87,13 +92,17 @@ def install_catalog(state: SiteState) -> None:
         "software", [s.id for s in statuses],
         [STransition("11", "To Do", "10000"), STransition("21", "In Progress", "3"),
          STransition("31", "In Review", "10001"), STransition("41", "Done", "10002")])
-    # Project records: one phase forward or back at a time, so a skipped gate is a real 400.
+    # Project records: one phase forward or back at a time, so a skipped gate is a real 400; and Cancelled, a
+    # done status any phase can go to (a project stopped for good), from which any phase can be taken up again.
+    cancelled = SStatus(CANCELLED_ID, "Cancelled", "done")
+    state.statuses[cancelled.id] = cancelled
     phase_ids = [s.id for s in phase_statuses]
     transitions = []
     for index, status in enumerate(phase_statuses):
-        sources = tuple(phase_ids[j] for j in (index - 1, index + 1) if 0 <= j < len(phase_ids))
+        sources = (*(phase_ids[j] for j in (index - 1, index + 1) if 0 <= j < len(phase_ids)), cancelled.id)
         transitions.append(STransition(str(111 + 10 * index), status.name, status.id, sources))
-    state.workflows["stage-gate"] = SWorkflow("stage-gate", phase_ids, transitions)
+    transitions.append(STransition("191", "Cancel", cancelled.id, tuple(phase_ids)))
+    state.workflows["stage-gate"] = SWorkflow("stage-gate", [*phase_ids, cancelled.id], transitions)
 
     for type_id, name, workflow, level in [
         ("10000", "Epic", "software", 1), ("10001", "Story", "software", 0), ("10002", "Task", "software", 0),

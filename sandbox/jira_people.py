@@ -22,8 +22,14 @@ def myself(version: str) -> Response:
 
 @blueprint.get(f"{API}/user")
 def get_user(version: str) -> Response:
-    ident = request.args.get("accountId") or request.args.get("username") or request.args.get("key")
-    user = site().state.user(ident)
+    # Cloud knows people by account id only: username and userKey left its REST APIs with the user-privacy
+    # changes of 2019 (developer.atlassian.com/cloud/jira/platform/api-changes-for-user-privacy-announcement).
+    state = site().state
+    if site().cloud:
+        user = state.users.get(request.args.get("accountId") or "")
+    else:
+        ident = request.args.get("username") or request.args.get("key") or ""
+        user = next((u for u in state.users.values() if u.name == ident), None)
     if user is None:
         return error(404, "Specified user does not exist or you do not have required permissions")
     return jsonify(renderer(version).user(user))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, g, jsonify
 
 from . import field_edits, jira_events
+from .catalog import RESOLUTIONS
 from .histories import make_item, new_history
 from .jira_lookup import API, renderer, with_issue
 from .model import SIssue
@@ -29,6 +30,21 @@ def transitions(version: str, issue: SIssue) -> Response:
     return jsonify({"expand": "transitions", "transitions": out})
 
 
+def _resolution(value: object, resolves: bool) -> str | Response | None:
+    """The resolution id a transition sets: by ``{"name": ...}`` or ``{"id": ...}``; only a transition into a
+    done status shows the resolution field (elsewhere Jira answers that it is not on the screen)."""
+    if value is None:
+        return None
+    if not resolves:
+        return error(400, "", resolution="Field 'resolution' cannot be set. It is not on the appropriate screen, "
+                                         "or unknown.")
+    wanted = value if isinstance(value, dict) else {}
+    for rid, name in RESOLUTIONS.items():
+        if str(wanted.get("id")) == rid or str(wanted.get("name", "")).casefold() == name.casefold():
+            return rid
+    return error(400, "", resolution=f"Resolution '{wanted.get('name') or wanted.get('id')}' is not valid.")
+
+
 @blueprint.post(f"{API}/issue/<id_or_key>/transitions")
 @with_issue
 def do_transition(version: str, issue: SIssue) -> Response:
@@ -39,17 +55,26 @@ def do_transition(version: str, issue: SIssue) -> Response:
                       None)
     if transition is None:
         return error(400, f"Transition id '{transition_id}' is not valid for this issue.")
-    extra = field_edits.apply(version, issue, data.get("fields") or {}, data.get("update") or {})
+    fields = dict(data.get("fields") or {})
+    before, after = state.statuses[issue.status], state.statuses[transition.to]
+    resolution = _resolution(fields.pop("resolution", None), after.category == "done")
+    if isinstance(resolution, Response):
+        return resolution
+    extra = field_edits.apply(version, issue, fields, data.get("update") or {})
     if isinstance(extra, Response):
         return extra
-    before, after = state.statuses[issue.status], state.statuses[transition.to]
     items = [make_item("status", "status", before.id, before.name, after.id, after.name), *extra]
-    if after.category == "done" and issue.resolutiondate is None:
-        items.append(make_item("resolution", "resolution", None, None, "10000", "Done"))
-        issue.resolutiondate = datetime.now(UTC)
-    elif after.category != "done" and issue.resolutiondate is not None:
-        items.append(make_item("resolution", "resolution", "10000", "Done", None, None))
-        issue.resolutiondate = None
+    was = issue.resolution or ("10000" if issue.resolutiondate else None)
+    if after.category == "done":
+        now_resolved = resolution or was or "10000"
+        if now_resolved != was:
+            items.append(make_item("resolution", "resolution", was, RESOLUTIONS.get(was or ""), now_resolved,
+                                   RESOLUTIONS[now_resolved]))
+        issue.resolution = now_resolved
+        issue.resolutiondate = issue.resolutiondate or datetime.now(UTC)
+    elif issue.resolutiondate is not None:
+        items.append(make_item("resolution", "resolution", was, RESOLUTIONS.get(was or ""), None, None))
+        issue.resolutiondate, issue.resolution = None, None
     issue.status = after.id
     now = datetime.now(UTC)
     history = new_history(state, issue, g.user, now, items)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from .adf_text import to_adf
+from .catalog import RESOLUTIONS
 from .histories import all_histories
 from .model import SIssue, SiteState, SStatus, SUser
 
@@ -174,8 +175,9 @@ class Renderer:
             case "resolutiondate":
                 return timestamp(issue.resolutiondate)
             case "resolution":
-                return ({"self": f"{self.rest}/resolution/10000", "id": "10000", "name": "Done",
-                         "description": "Work has been completed."} if issue.resolutiondate else None)
+                rid = issue.resolution or "10000"
+                return ({"self": f"{self.rest}/resolution/{rid}", "id": rid, "name": RESOLUTIONS[rid],
+                         "description": ""} if issue.resolutiondate else None)
             case "labels":
                 return list(issue.labels)
             case "components":

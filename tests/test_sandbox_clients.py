@@ -50,11 +50,23 @@ def test_jira_record_workflow_refuses_a_skipped_phase(fresh_sandbox):
     client = jira_client(fresh_sandbox)
     record = client.issue("OMS-1")  # a project record in Initiation
     assert record.fields.status.name == "Initiation"
-    assert [t["name"] for t in client.transitions(record)] == ["Planning"]
+    assert [t["name"] for t in client.transitions(record)] == ["Planning", "Cancel"]  # the next phase, or stop
     session = fresh_sandbox.session()
     skip = session.post(f"{fresh_sandbox.url}/rest/api/2/issue/OMS-1/transitions", json={"transition": {"id": "131"}})
     assert skip.status_code == 400
     assert skip.json()["errorMessages"] == ["Transition id '131' is not valid for this issue."]
+    # Cancelling resolves it (with the resolution asked for); any phase can be taken up again from there.
+    cancel = session.post(f"{fresh_sandbox.url}/rest/api/2/issue/OMS-1/transitions",
+                          json={"transition": {"id": "191"}, "fields": {"resolution": {"name": "Won't Do"}}})
+    assert cancel.status_code == 204, cancel.text
+    cancelled = client.issue("OMS-1")
+    assert (cancelled.fields.status.name, cancelled.fields.resolution.name) == ("Cancelled", "Won't Do")
+    assert {t["name"] for t in client.transitions(cancelled)} == {"Initiation", "Planning", "Execution", "Acceptance",
+                                                                  "Closure"}
+    # A resolution is set only on the way into a done status (elsewhere Jira says the field is not on the screen).
+    refused = session.post(f"{fresh_sandbox.url}/rest/api/2/issue/OMS-1/transitions",
+                           json={"transition": {"id": "111"}, "fields": {"resolution": {"name": "Done"}}})
+    assert refused.status_code == 400 and "not on the appropriate screen" in refused.json()["errors"]["resolution"]
 
 
 def test_jira_data_center_paging_with_total(dc_sandbox):

@@ -22,9 +22,14 @@ class CliState:
         try:
             return load_settings(resolve_config_paths(self.config_paths), require_secrets=require_secrets)
         except ConfigError as exc:
-            for problem in exc.problems:
-                click.echo(problem.format(), err=True)
-            raise UsageError(f"the configuration has {len(exc.problems)} problem(s)") from None
+            raise config_failure(exc) from None
+
+
+def config_failure(exc: ConfigError) -> UsageError:
+    """Print every problem (``FILE:LINE:COL: path: message``) and say how many: exit 2."""
+    for problem in exc.problems:
+        click.echo(problem.format(), err=True)
+    return UsageError(f"the configuration has {len(exc.problems)} problem(s)")
 
 
 pass_state = click.make_pass_decorator(CliState)

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 
 import click
 
+from config.problems import ConfigError
 from config.rule_specs import Gate
 from config.secrets import MissingSecretError
 from connector.errors import AtlassianError
 
-from .context import CliState, pass_state
+from .context import CliState, config_failure, pass_state
 from .errors import UsageError, UserError
 
 
@@ -35,6 +36,8 @@ def gate_status_command(state: CliState, key: str) -> None:
     runtime = open_runtime(settings)
     try:
         facts = load_facts(runtime)
+    except ConfigError as exc:  # an approver Jira does not know
+        raise config_failure(exc) from None
     except (AtlassianError, MissingSecretError) as exc:
         raise UserError(f"gate status failed: {exc}") from None
     finally:

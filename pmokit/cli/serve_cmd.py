@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 import click
 
-from .context import CliState, pass_state
+from config.problems import ConfigError
+from config.secrets import MissingSecretError
+from connector.errors import AtlassianError
+
+from .context import CliState, config_failure, pass_state
+
+if TYPE_CHECKING:
+    from pmokit.runtime import Runtime
 
 
 @click.command("serve")
@@ -28,6 +36,7 @@ def serve_command(state: CliState, bind: str | None, workers: int | None, server
 
     settings = state.settings()
     runtime = open_runtime(settings)  # migrates the store before any receiver opens it
+    _approvers_known(runtime)
     bind = bind or settings.webhooks.bind
     count = settings.webhooks.workers if workers is None else workers
     schedule = "" if no_schedule else ", scheduled sync and reconcile on"
@@ -46,6 +55,18 @@ def serve_command(state: CliState, bind: str | None, workers: int | None, server
         serve_granian(runtime, bind=bind, receivers=receivers, workers=workers, schedule=not no_schedule)
     finally:
         runtime.close()
+
+
+def _approvers_known(runtime: Runtime) -> None:
+    """Every approver the gates name is someone on the site (else a located configuration error, exit 2); when
+    Jira cannot be asked now, the workers ask when they need to."""
+    try:
+        runtime.approver_people()
+    except ConfigError as exc:
+        runtime.close()
+        raise config_failure(exc) from None
+    except (AtlassianError, MissingSecretError) as exc:
+        click.echo(f"warning: the approvers could not be looked up in Jira yet: {exc}", err=True)
 
 
 @click.command("scheduler")
@@ -82,6 +103,7 @@ def worker_command(state: CliState, threads: int, once: bool) -> None:
     from report_jobs.events.worker import Worker, drain
 
     runtime = open_runtime(state.settings())
+    _approvers_known(runtime)
     try:
         if once:
             report = drain(Worker(runtime))

@@ -22,9 +22,12 @@ from rules.facts import Facts
 
 def load_facts(runtime: Runtime, project_keys: list[str] | None = None) -> Facts:
     """The store's snapshot as the rules see it, with the members of every approver group."""
+    people = runtime.approver_people()
     with runtime.sessions() as session:
-        return read_facts(session, runtime.vocabulary(), runtime.program_of(), project_keys,
-                          groups=runtime.approver_groups())
+        facts = read_facts(session, runtime.vocabulary(), runtime.program_of(), project_keys,
+                           groups=runtime.approver_groups())
+    facts.people = people
+    return facts
 
 
 def read_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, str],
@@ -103,10 +106,13 @@ class FactsCache:
         self._comments: dict[str, list[Comment]] = {}
         self._since: datetime | None = None
         self._loaded = 0.0
+        self.people: Callable[[], dict[str, str]] | None = None  # approvers by id (None: names as they are)
 
     @classmethod
     def of(cls, runtime: Runtime) -> FactsCache:
-        return cls(runtime.sessions, runtime.vocabulary, runtime.program_of(), runtime.approver_groups)
+        cache = cls(runtime.sessions, runtime.vocabulary, runtime.program_of(), runtime.approver_groups)
+        cache.people = runtime.approver_people
+        return cache
 
     def get(self) -> Facts:
         with self.sessions() as session:
@@ -118,7 +124,7 @@ class FactsCache:
             decisions = load_decisions(session)
         return Facts.assemble(self._issues.values(), comments=self._comments, changes=self._changes,
                               program_of=self.program_of, groups=self.groups(), documents=documents,
-                              decisions=decisions)
+                              decisions=decisions, people=self.people() if self.people is not None else None)
 
     def _full(self, session: Session) -> None:
         self._since = store.last_stored(session)
