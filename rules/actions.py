@@ -119,6 +119,16 @@ class Comment:
     def says_something(self) -> bool:
         return bool(self.gaps or self.decisions or self.next_gates or self.answers or self.notes)
 
+    def reason(self) -> str:
+        """Why the comment reads as it does, in one line for the audit."""
+        parts = [f"{label}: {', '.join(r.rule_id for r in results)}" for label, results in (
+            ("gaps", self.gaps), ("decisions", self.decisions), ("gate ahead", self.next_gates)) if results]
+        if self.answers:
+            parts.append(f"{len(self.answers)} command(s) answered")
+        if self.notes:
+            parts.append(f"{len(self.notes)} thing(s) pmokit could not do")
+        return "; ".join(parts) or "meets the PMO standard"
+
 
 def render(comment: Comment, language: str = "en") -> RichText:
     t = Words(language)
@@ -215,17 +225,18 @@ def plan(results: Iterable[Result], issue_keys: Iterable[str], *, language: str 
         doc = render(comment, language)
         text = doc.wiki()
         remembered = None if known is None else known.get(key)
+        why = comment.reason()
         if comment.says_something:
             if remembered != text:
-                actions.append(Action(ActionKind.COMMENT, key, text, doc=doc))
+                actions.append(Action(ActionKind.COMMENT, key, text, why, doc=doc))
         elif known is None or (remembered is not None and remembered != text):
             # Compliant now: say so where pmokit said otherwise before; nothing at all on other issues.
-            actions.append(Action(ActionKind.CLEAR_COMMENT, key, text, doc=doc))
+            actions.append(Action(ActionKind.CLEAR_COMMENT, key, text, why, doc=doc))
         if gaps:
             if flagged is None or key not in flagged:
-                actions.append(Action(ActionKind.ADD_LABEL, key, GAP_LABEL))
+                actions.append(Action(ActionKind.ADD_LABEL, key, GAP_LABEL, why))
         elif flagged is None or key in flagged:
-            actions.append(Action(ActionKind.REMOVE_LABEL, key, GAP_LABEL))
+            actions.append(Action(ActionKind.REMOVE_LABEL, key, GAP_LABEL, "no gaps"))
         place = (placements or {}).get(key)
         if place is not None:
             actions.append(Action(ActionKind.TRANSITION, key, place.status, place.reason, via=place.via,

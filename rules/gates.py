@@ -165,6 +165,11 @@ def gate_states(record: Issue, standard: Standard, facts: Facts) -> dict[str, Ga
     gates = [r for r in standard.rules.values() if isinstance(r, Gate)]
     states = {g.id: gate_state(g, decisions) for g in gates}
     order = standard.phase_order(record)
+    # A kill ends every hold taken before it, at any gate: a project reopened later is not still on hold.
+    kills = [d for d in decisions if d.applied and d.verb == "kill"]
+    for gate_id, state in states.items():
+        if state.held is not None and any(_before(state.held, kill) for kill in kills):
+            states[gate_id] = replace(state, held=None)
     for gate in gates:
         recycled = states[gate.id].recycled
         if recycled is None or gate.from_phase not in order:
@@ -278,6 +283,9 @@ def take(command: Command, where: Situation, t: Callable[[str, str], str]) -> De
                         f"{spec.id} 已通过：如需退回项目，请 /pmo recycle {spec.id}"))
     if verb == "hold" and state.held is not None:
         return refuse(t(f"{spec.id} is already on hold", f"{spec.id} 已暂停"))
+    if verb == "hold" and phase not in order:
+        return refuse(t(f"{record.key} is in no phase ('{record.status}'): there is no phase to hold it in",
+                        f"{record.key} 不在任何阶段（“{record.status}”）：无法暂停"))
     if verb == "resume" and state.held is None:
         return refuse(t(f"{spec.id} is not on hold", f"{spec.id} 未暂停"))
     if verb == "reopen" and state.killed is None:
@@ -353,6 +361,8 @@ def placement(record: Issue, standard: Standard, facts: Facts, results: Mapping[
     states = gate_states(record, standard, facts)
     stop = stopping(states)
     phases, order = standard.phase_list, standard.phase_order(record)
+    # The way there may pass phases this type of project skips (one workflow serves every type).
+    everywhere = [p.id for p in phases]
     kill = standard.kill
     at = record.status.casefold()
     if stop is not None and stop[0] == "kill":
@@ -368,7 +378,7 @@ def placement(record: Issue, standard: Standard, facts: Facts, results: Mapping[
             state = max(reopened, key=lambda s: s.reopened.at or datetime.min if s.reopened else datetime.min)
             target = first_status(phases, state.killed_in or "")
             if target and state.reopened is not None:
-                return Placement(target, path_between(phases, order, state.killed_in or "", None),
+                return Placement(target, path_between(phases, everywhere, state.killed_in or "", None),
                                  t(f"{state.reopened.gate}: reopened by {state.reopened.author_name}",
                                    f"{state.reopened.gate}：{state.reopened.author_name} 重新开启"), {}, "reopen")
         return None
@@ -377,7 +387,7 @@ def placement(record: Issue, standard: Standard, facts: Facts, results: Mapping[
         target = first_status(phases, held.phase or "")
         if target is None or record.phase == held.phase:
             return None
-        return Placement(target, path_between(phases, order, held.phase or "", record.phase),
+        return Placement(target, path_between(phases, everywhere, held.phase or "", record.phase),
                          t(f"{held.gate}: on hold in {held.phase} by {held.author_name}",
                            f"{held.gate}：{held.author_name} 决定暂停于 {held.phase}"), {}, "hold")
     if record.phase not in order:
@@ -401,5 +411,5 @@ def placement(record: Issue, standard: Standard, facts: Facts, results: Mapping[
     target = first_status(phases, target_phase)
     if target is None:
         return None
-    return Placement(target, path_between(phases, order, target_phase, record.phase),
+    return Placement(target, path_between(phases, everywhere, target_phase, record.phase),
                      f"{result.rule_id}: {result.message}")

@@ -27,14 +27,21 @@ def history_count(issue: SIssue) -> int:
     return issue.seeded_histories + len(issue.histories)
 
 
+def freeze_seeded(issue: SIssue) -> None:
+    """Fix what the issue's seeded histories are generated from: its fields as seeded."""
+    if issue.seeded_from is None:
+        issue.seeded_from = (issue.updated, issue.duedate, issue.status)
+
+
 def _seeded(state: SiteState, issue: SIssue) -> tuple[dict[str, Any], ...]:
+    updated, due, status = issue.seeded_from or (issue.updated, issue.duedate, issue.status)
     workflow = state.workflow_for(issue)
     status_names = tuple(state.statuses[s].name for s in workflow.statuses)
-    path_end = workflow.statuses.index(issue.status) if issue.status in workflow.statuses else 0
+    path_end = workflow.statuses.index(status) if status in workflow.statuses else 0
     team = tuple(sorted(u for u in state.users if not u.startswith("557058")))
-    return _generate(issue.id, issue.history_seed, issue.seeded_histories, issue.created, issue.updated,
+    return _generate(issue.id, issue.history_seed, issue.seeded_histories, issue.created, updated,
                      status_names[: path_end + 1], tuple(workflow.statuses[: path_end + 1]),
-                     issue.due_history, issue.duedate,
+                     issue.due_history, due,
                      issue.reporter or "", issue.assignee or "", team)
 
 

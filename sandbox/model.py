@@ -111,6 +111,9 @@ class SIssue:
     # Changelog: seeded histories come from (history_seed, seeded_histories); later ones are kept in order.
     history_seed: int = 0
     seeded_histories: int = 0
+    # What the seeded histories were generated from (updated, due date, status, as seeded): a change made later
+    # is a history of its own, after them, and never rewrites them (Jira's histories are immutable).
+    seeded_from: tuple[datetime, date | None, str] | None = None
     due_history: tuple[date, ...] = ()  # earlier due dates of a seeded issue, baseline first
     histories: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False

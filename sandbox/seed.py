@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from . import catalog as c
+from .histories import freeze_seeded
 from .model import SIssue, SiteState, SPage, SProject, SSpace
 
 PROGRAMS = {
@@ -74,6 +75,10 @@ def build(kind: str | Path, flavor: str = "cloud", options: SeedOptions | None =
         _Demo(state, options).build()
     else:
         load_file(state, Path(kind))
+    for issue in state.issues.values():
+        freeze_seeded(issue)
+    # Later histories get ids above every seeded one (issue id × 1000 + n), as Jira's ids only grow.
+    state.counters["history"] = max(state.counters["history"], (max(state.issues, default=0) + 1) * 1000)
     return state
 
 

@@ -238,3 +238,33 @@ def test_an_approver_who_is_no_one_is_a_located_configuration_error(site, run_cl
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "li.na@exmaple.com" in row)
     assert re.search(rf"pmokit.yaml:{line}:\d+: rules\[\d+\]\.approvers\.users\[0\]: approver 'li.na@exmaple.com' "
                      r"is no one on", result.output), result.output
+
+
+# -- found by the model-based test (tests/test_enforcement_model.py) -------------------------------------------
+def test_a_kill_ends_the_holds_before_it(site):
+    """Found by the model: SHOP-1 was held at G3, killed at G4 and reopened; it was still on hold."""
+    site.comment(LI_NA, "SHOP-1", "/pmo hold G3 waiting for the vendor")
+    site.enforce("SHOP-1")
+    site.comment(WANG_WEI, "SHOP-1", "/pmo kill G4 no business case")
+    site.enforce("SHOP-1")
+    site.comment(LI_NA, "SHOP-1", "/pmo reopen G4 the board changed its mind")
+    site.enforce("SHOP-1")
+    assert site.status("SHOP-1") == "Execution"  # back where it was killed
+    assert "on hold" not in site.the_comment("SHOP-1")
+    site.comment(LI_NA, "SHOP-1", "/pmo hold G3 the vendor again")  # a new hold is taken, not "already on hold"
+    site.enforce("SHOP-1")
+    assert "/pmo hold G3" not in site.the_comment("SHOP-1") and "on hold" in site.the_comment("SHOP-1")
+
+
+def test_a_revert_may_pass_phases_the_project_type_skips(site):
+    """Found by the model: OMS-1, a maintenance project (initiation → execution → closure) recycled at GM and
+    taken on to Execution, could not be moved back: the only way from Execution to Initiation in the record's
+    workflow passes Planning, a phase maintenance projects skip."""
+    site.edit(LIU_YANG, "OMS-1", {field_id(site, "Project Type"): {"value": "Maintenance"}})
+    site.comment(LI_NA, "OMS-1", "/pmo recycle GM rework the scope")
+    site.enforce("OMS-1")
+    site.move(LIU_YANG, "OMS-1", "Planning")
+    site.move(LIU_YANG, "OMS-1", "Execution")
+    site.enforce("OMS-1")
+    assert site.status("OMS-1") == "Initiation"
+    assert "could not do" not in site.the_comment("OMS-1")

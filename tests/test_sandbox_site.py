@@ -67,6 +67,27 @@ def test_histories_end_at_the_current_status():
         assert times == sorted(times)
 
 
+def test_a_later_change_never_rewrites_the_histories_before_it(fresh_sandbox):
+    """Jira keeps a changelog history as it was written: "Get changelogs … returns a paginated list of all
+    changelogs for an issue sorted by date, starting from the oldest" (REST v3 reference, issue changelogs), and
+    history ids only grow. A due-date edit on a milestone that slipped before adds one history, last, with the
+    old due date as its `from`; the seeded ones keep their ids, times and values."""
+    sb = fresh_sandbox
+    issue = next(i for i in sb.state.live_issues() if i.issue_type == "Milestone" and i.due_history)
+    url = f"{sb.url}/rest/api/3/issue/{issue.key}/changelog"
+    before = sb.session().get(url, params={"maxResults": 100}).json()["values"]
+    old_due = issue.duedate.isoformat()
+    assert sb.session().put(f"{sb.url}/rest/api/3/issue/{issue.key}",
+                            json={"fields": {"duedate": "2031-03-31"}}).status_code == 204
+    time.sleep(0.01)
+    after = sb.session().get(url, params={"maxResults": 100}).json()["values"]
+    assert after[:len(before)] == before
+    [added] = after[len(before):]
+    assert int(added["id"]) > max(int(h["id"]) for h in before)
+    [item] = [i for i in added["items"] if i["field"] == "duedate"]
+    assert (item["from"], item["to"]) == (old_due, "2031-03-31")
+
+
 def test_seed_scales_to_100000_issues():
     state = build("demo", options=SeedOptions(issues=100_000, long_history_share=0.1, long_history=(150, 150),
                                               short_history=(8, 8), anchor=ANCHOR))

@@ -63,8 +63,8 @@ TABLE: dict[str, Accepted | Ignored] = {
     # --- Jira Cloud comment events: a trimmed issue, no `user`; the actor is the comment's (update) author.
     "webhook-cloud-comment-created.json": Accepted(
         "comment_created", "10040", "TES-41", CLOUD_ADMIN, ("comment",), comment="Added a comment"),
-    "webhook-cloud-comment-deleted.json": Accepted(
-        "comment_deleted", "10357", "KT-7", CLOUD_TEST, ("comment",)),
+    "webhook-cloud-comment-deleted.json": Accepted(  # who deleted it is not said: not the comment's author
+        "comment_deleted", "10357", "KT-7", "", ("comment",)),
     "webhook-cloud-comment-updated.json": Accepted(
         "comment_updated", "10040", "TES-41", CLOUD_ADMIN, ("comment",), comment="Added a comment, then edited it"),
     # --- Jira Cloud issue events.

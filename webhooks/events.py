@@ -104,10 +104,14 @@ def classify(payload: Any) -> Event | Ignored:
     if not issue_id.isdigit():
         return Ignored(f"{name}: no issue id in the event")
     actor = _user_id(payload.get("user"))
+    if name == "comment_deleted":
+        # Who deleted it is not in Jira Cloud's payload, and the comment's author is not them (people delete
+        # pmokit's comment): unknown unless the payload names the user.
+        return Event(name, issue_id, issue_key, actor, (COMMENT,), "")
     if name.startswith("comment_"):
         author = comment.get("updateAuthor") or comment.get("author") if comment else None
         return Event(name, issue_id, issue_key, actor or _user_id(author), (COMMENT,),
-                     _text(comment.get("body")) if comment and name != "comment_deleted" else "")
+                     _text(comment.get("body")) if comment else "")
     if name == "jira:issue_deleted":
         return Event(name, issue_id, issue_key, actor, (DELETED,))
     if name == "jira:issue_created":
@@ -116,7 +120,7 @@ def classify(payload: Any) -> Event | Ignored:
         changed = _changed(payload)
         body = _text(comment.get("body")) if comment and payload.get("issue_event_type_name") != \
             "issue_comment_deleted" else ""
-        if comment and not actor:
+        if comment and not actor and payload.get("issue_event_type_name") != "issue_comment_deleted":
             actor = _user_id(comment.get("updateAuthor") or comment.get("author"))
         return Event(name, issue_id, issue_key, actor, _triggers_of_update(payload, changed), body, changed)
     if name in ("issuelink_created", "issuelink_deleted"):

@@ -9,6 +9,7 @@ decisions, the results, the actions and the comments written are kept."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -44,18 +45,26 @@ class Enforcement:
 
 
 def enforce(runtime: Runtime, facts: Facts, targets: list[str], *, trigger: str, dry_run: bool = False,
-            now: datetime | None = None, action_limit: int | None = None, thorough: bool = True) -> Enforcement:
+            now: datetime | None = None, action_limit: int | None = None, thorough: bool = True,
+            related: Sequence[str] = ()) -> Enforcement:
     """Take the new gate commands on ``targets``, evaluate every rule on them, plan and apply the actions
     (unless ``dry_run``) and keep it all. ``thorough``: pmokit's comment on every target is looked at (for a
     few issues: the worker, ``pmokit check``); else only where pmokit remembers writing one (the whole
-    portfolio: the reconcile, the demo)."""
+    portfolio: the reconcile, the demo). ``related``: issues whose results may change with the targets (the
+    work of a project record: its milestones' dates are checked against the record's window), enforced too,
+    their comments as pmokit remembers them."""
     settings = runtime.settings
     now = now or datetime.now(UTC)
     standard = Standard.of(settings)
     decisions = take_commands(facts, standard, now, targets)
+    related = [k for k in dict.fromkeys(related) if k not in set(targets) and k in facts.issues]
     with runtime.sessions() as session:
-        known = None if thorough else {k: text for k, (_, text) in comment_memory.load_comments(session).items()}
+        memory = {k: text for k, (_, text) in comment_memory.load_comments(session).items()}
+    known = None if thorough else memory
     results, actions = _evaluate_and_plan(runtime, facts, targets, standard, now, known, {})
+    if related:
+        actions += _evaluate_and_plan(runtime, facts, related, standard, now, memory, {})[1]
+    targets = [*targets, *related]
     if dry_run:
         return Enforcement(results, actions, [], [], decisions)
     held_back: list[str] = []

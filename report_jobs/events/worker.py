@@ -20,6 +20,8 @@ from config.models import Settings
 from pmokit.runtime import Runtime
 from pmokit.store import inbox
 from pmokit.store.tables import InboxEvent
+from rules.context import Standard
+from rules.decide import is_record
 from rules.kinds import kinds
 from rules.registry import DELETED
 from webhooks.metrics import Metrics
@@ -138,8 +140,12 @@ class Worker:
             lease = timedelta(seconds=self.settings.webhooks.lease_seconds)
             if not inbox.lease_more(session, [facts.issues[k].id for k in targets], token, lease):
                 raise Busy()
+        # A project record's change can change its work's results (milestone dates against the record's window).
+        standard = Standard.of(self.settings)
+        related = [child.key for key in targets if is_record(facts.issues[key], standard)
+                   for child in facts.children.get(key, [])]
         if targets:
-            done = enforce(self.runtime, facts, targets, trigger="webhook",
+            done = enforce(self.runtime, facts, targets, trigger="webhook", related=related,
                            action_limit=self.settings.webhooks.max_actions_per_hour)
             failed = [a for a in done.applied if a.error and not a.final]
             if failed:
