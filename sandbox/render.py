@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from .adf_text import to_adf
+from .catalog import DONE_RESOLUTION, RESOLUTIONS
 from .histories import all_histories
 from .model import SIssue, SiteState, SStatus, SUser
 
@@ -173,8 +174,10 @@ class Renderer:
             case "resolutiondate":
                 return timestamp(issue.resolutiondate)
             case "resolution":
-                return ({"self": f"{self.rest}/resolution/10000", "id": "10000", "name": "Done",
-                         "description": "Work has been completed."} if issue.resolutiondate else None)
+                if not issue.resolutiondate:
+                    return None
+                rid, name, description = next(r for r in RESOLUTIONS if r[0] == (issue.resolution or DONE_RESOLUTION))
+                return {"self": f"{self.rest}/resolution/{rid}", "id": rid, "name": name, "description": description}
             case "labels":
                 return list(issue.labels)
             case "components":

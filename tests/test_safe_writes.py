@@ -186,6 +186,16 @@ def test_fields_go_with_the_final_transition_only(world):
     assert sb.state.issue("WMS-1").custom[sponsor] == "赵敏"
 
 
+def test_a_kill_closes_through_the_phases_with_its_resolution_on_the_last_step(world):
+    """Kill: to Closure by way of Acceptance, "Won't Do" set by the transition into Closure."""
+    _, runtime = world
+    result = runtime.writer.transition_to("WMS-1", "Closure", via=("Acceptance",),
+                                          fields={"resolution": {"name": "Won't Do"}})
+    assert result.detail == "Execution → Acceptance → Closure"
+    issue = runtime.jira.get("issue/WMS-1", params={"fields": "status,resolution"})["fields"]
+    assert issue["status"]["name"] == "Closure" and issue["resolution"]["name"] == "Won't Do"
+
+
 def test_an_unreachable_status_raises_unreachable_naming_where_it_can_go(world):
     from connector.errors import AtlassianError, Unreachable
 
