@@ -46,6 +46,8 @@ class ConfluenceConnector:
             warnings.simplefilter("ignore", DeprecationWarning)
             self.client = Confluence(url=settings.url, cloud=True, api_version=1, backoff_and_retry=False,
                                      timeout=settings.timeout_seconds, **kwargs)
+        # The client keeps int(timeout): 0.5 s would become 0, which requests refuses. Keep the configured value.
+        self.client.timeout = settings.timeout_seconds  # type: ignore[assignment]
         install(self.client._session, adapter)
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,

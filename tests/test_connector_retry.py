@@ -394,3 +394,18 @@ def test_a_real_refused_connection_is_retried_for_a_write():
     jira = local_connector(port, clock, RetryPolicy(max_attempts=3))
     with pytest.raises(GaveUp, match="failed after 3 attempt"):
         jira.post("issue/SHOP-1/comment", {"body": "x"})
+
+
+@responses.activate
+def test_a_confluence_time_out_under_a_second_is_kept():
+    """atlassian-python-api keeps ``int(timeout)``: 0.5 s became 0, which requests refuses before sending."""
+    from config.models import ConfluenceSettings
+    from connector.confluence_client import ConfluenceConnector
+
+    wiki = ConfluenceConnector(ConfluenceSettings.model_validate({
+        "url": f"{URL}/wiki", "space": "PMO", "timeout_seconds": 0.5,
+        "auth": {"type": "cloud", "email": "bot@example.com", "api_token": "${PMOKIT_T:-not-a-real-token}"}}),
+        Transport.create().adapter())
+    responses.get(f"{URL}/wiki/rest/api/space/PMO", json={"key": "PMO"})
+    assert wiki.request("GET", "space/PMO") == {"key": "PMO"}
+    assert wiki.client.timeout == 0.5
