@@ -89,16 +89,16 @@ def test_a_comment_post_that_was_not_applied_is_made_again(fresh_sandbox, tmp_pa
 
 
 def test_a_comment_still_in_flight_when_looked_for_is_removed_on_the_next_pass(fresh_sandbox, tmp_path):
-    """The incident's own settings: the sandbox sleeps 1.5 s *before* handling, the client waits 1 s. The first
-    post is not there yet when the writer looks, so it posts again; whatever landed twice is removed, keeping the
-    oldest, the next time the writer lists the issue's comments."""
+    """The incident's own kind of fault, scaled down: the sandbox sleeps 0.8 s *before* handling, the client waits
+    0.5 s. The first post is not there yet when the writer looks, so it posts again; whatever landed twice is
+    removed, keeping the oldest, the next time the writer lists the issue's comments."""
     import time
 
     sb = fresh_sandbox
-    runtime = runtime_for(sb, tmp_path, timeout=1, give_up_after=6)
-    sb.set_faults(route_latency_ms={"POST /rest/api/*/issue/*/comment": 1500})
+    runtime = runtime_for(sb, tmp_path, timeout=0.5, give_up_after=6)
+    sb.set_faults(route_latency_ms={"POST /rest/api/*/issue/*/comment": 800})
     runtime.writer.upsert_comment("SHOP-7", "compliance", "h3. pmokit: 1 gap")
-    time.sleep(1.6)  # let whatever is in flight land
+    time.sleep(0.9)  # let whatever is in flight land
     assert 1 <= len(pmokit_comments(sb, "SHOP-7")) <= 2
     sb.set_faults()
     oldest = pmokit_comments(sb, "SHOP-7")[0]["id"]
@@ -218,12 +218,12 @@ def test_an_unreachable_status_raises_unreachable_naming_where_it_can_go(world):
 @pytest.mark.parametrize("answer", ["late", "drop", "503"])
 def test_a_transition_whose_answer_was_lost_is_not_taken_twice(fresh_sandbox, tmp_path, answer):
     sb = fresh_sandbox
-    runtime = runtime_for(sb, tmp_path, timeout=1, give_up_after=6)
+    runtime = runtime_for(sb, tmp_path, timeout=0.5, give_up_after=6)
     move(sb, "WMS-1", "Acceptance")
     sb.reset_stats()
     rule = {"match": "POST /rest/api/*/issue/*/transitions", "answer": answer, "count": 1}
     if answer == "late":
-        rule["delay_ms"] = 1500
+        rule["delay_ms"] = 800
     sb.set_faults(after_applying=[rule])
     result = runtime.writer.transition_to("WMS-1", "Planning", via=("Execution",))
     assert result.changed and status_of(sb, "WMS-1") == "Planning"
@@ -236,10 +236,10 @@ def test_a_transition_whose_answer_was_lost_is_not_taken_twice(fresh_sandbox, tm
 def test_a_single_transition_whose_answer_was_lost_is_not_taken_twice(fresh_sandbox, tmp_path, answer):
     """The two-argument call the enforcement makes today: OMS-1 Initiation → Planning, the answer lost."""
     sb = fresh_sandbox
-    runtime = runtime_for(sb, tmp_path, timeout=1, give_up_after=6)
+    runtime = runtime_for(sb, tmp_path, timeout=0.5, give_up_after=6)
     rule = {"match": "POST /rest/api/*/issue/*/transitions", "answer": answer, "count": 1}
     if answer == "late":
-        rule["delay_ms"] = 1500
+        rule["delay_ms"] = 800
     sb.set_faults(after_applying=[rule])
     result = runtime.writer.transition_to("OMS-1", "Planning")
     assert result.changed and result.detail == "Initiation → Planning"
@@ -274,8 +274,8 @@ def test_an_issue_created_while_the_answer_was_lost_is_found_not_created_again(f
     from tests.conftest import ANCHOR
 
     with Sandbox.start(seed="demo", flavor=flavor, anchor=ANCHOR) as sb:
-        runtime = runtime_for(sb, tmp_path, timeout=1, give_up_after=6)
-        sb.set_faults(after_applying=[{"match": "POST /rest/api/*/issue", "answer": "late", "delay_ms": 1500}])
+        runtime = runtime_for(sb, tmp_path, timeout=0.5, give_up_after=6)
+        sb.set_faults(after_applying=[{"match": "POST /rest/api/*/issue", "answer": "late", "delay_ms": 800}])
         result = runtime.writer.create_issue("SHOP", "Risk", "Risk register", idempotency_key="SHOP/risk-register")
         made = [i for i in sb.state.live_issues() if "pmokit-shop-risk-register" in i.labels]
         assert len(made) == 1
@@ -291,10 +291,10 @@ def test_a_page_created_while_the_answer_was_lost_is_found_by_title_not_created_
     from connector.publisher import PageSpec
 
     sb = fresh_sandbox
-    runtime = runtime_for(sb, tmp_path, timeout=1, give_up_after=6)
+    runtime = runtime_for(sb, tmp_path, timeout=0.5, give_up_after=6)
     rule = {"match": "POST /wiki/rest/api/content", "answer": answer, "count": 1}
     if answer == "late":
-        rule["delay_ms"] = 1500
+        rule["delay_ms"] = 800
     sb.set_faults(after_applying=[rule])
     report = runtime.publisher.publish([PageSpec("portfolio", "E-commerce Portfolio", "<p>Portfolio</p>",
                                                  labels=("pmokit",))])
