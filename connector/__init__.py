@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import AtlassianError, AuthenticationError, GaveUp, NotFound
+from .errors import AtlassianError, AuthenticationError, GaveUp, NotFound, OutcomeUnknown, Unreachable
 from .retry import RetryPolicy
-from .transport import Accounting, Gate, PolicyAdapter
+from .transport import Accounting, Gate, PolicyAdapter, RequestKind
 
-__all__ = ["AtlassianError", "AuthenticationError", "GaveUp", "NotFound", "RetryPolicy", "Transport"]
+__all__ = ["AtlassianError", "AuthenticationError", "GaveUp", "NotFound", "OutcomeUnknown", "RequestKind",
+           "RetryPolicy", "Transport", "Unreachable"]
 
 
 @dataclass

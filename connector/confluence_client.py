@@ -11,8 +11,17 @@ from atlassian import Confluence
 
 from config.models import BasicAuth, CloudAuth, ConfluenceSettings, TokenAuth
 
-from .errors import AtlassianError, AuthenticationError, BadRequest, Conflict, GaveUp, NotFound, PermissionDenied
-from .transport import PolicyAdapter, install
+from .errors import (
+    AtlassianError,
+    AuthenticationError,
+    BadRequest,
+    Conflict,
+    GaveUp,
+    NotFound,
+    OutcomeUnknown,
+    PermissionDenied,
+)
+from .transport import PolicyAdapter, RequestKind, install
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +46,27 @@ class ConfluenceConnector:
             warnings.simplefilter("ignore", DeprecationWarning)
             self.client = Confluence(url=settings.url, cloud=True, api_version=1, backoff_and_retry=False,
                                      timeout=settings.timeout_seconds, **kwargs)
+        # The client keeps int(timeout): 0.5 s would become 0, which requests refuses. Keep the configured value.
+        self.client.timeout = settings.timeout_seconds  # type: ignore[assignment]
         install(self.client._session, adapter)
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
-                files: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
-        """JSON from one call under ``/rest/api``; errors become :mod:`connector.errors`."""
+                files: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                kind: RequestKind | None = None) -> Any:
+        """JSON from one call under ``/rest/api``; errors become :mod:`connector.errors`.
+
+        ``kind`` says what sending it twice would do (``connector.transport``); unset, the method decides (a
+        POST is a write: after a lost answer or a 5xx it raises :class:`~connector.errors.OutcomeUnknown`)."""
         url_path = f"rest/api/{path}"
         if files is not None:
             headers = {"X-Atlassian-Token": "no-check", "Accept": "application/json", **(headers or {})}
+        if kind is not None:
+            # The client sends its default headers (JSON) only when given none: keep them beside the mark.
+            headers = {**(headers if headers is not None else self.client.default_headers), **kind.header}
         try:
             response = self.client.request(method, url_path, data=body,
                                            params=params, headers=headers, files=files, advanced_mode=True)
-        except GaveUp:
+        except (GaveUp, OutcomeUnknown):
             raise
         if response.status_code >= 400:
             raise self._error(method, f"{self.settings.url}/{url_path}", response)

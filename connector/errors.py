@@ -35,5 +35,20 @@ class GaveUp(AtlassianError):
     """Retries ran out (time or attempts) on 429s, 5xx or connection errors."""
 
 
+class OutcomeUnknown(AtlassianError):
+    """A write that may have been applied: it was sent, and then the answer was lost (a read time-out, the
+    connection closed after sending) or was a 5xx. The transport does not send it again; the caller reads what is
+    there and decides (see ``connector.transport``)."""
+
+    def __init__(self, message: str, *, method: str, status: int | None = None, url: str | None = None):
+        super().__init__(message, status=status, url=url)
+        self.method = method
+
+
 class Unreachable(AtlassianError):
-    """The workflow offers no way from where an issue is to where it should go: trying again will not help."""
+    """No path through the workflow's available transitions leads to the status asked for. Retrying cannot
+    help: the message says where the issue is, where it should go, and which statuses it can reach."""
+
+    def __init__(self, message: str, *, key: str, at: str, target: str, reachable: tuple[str, ...]):
+        super().__init__(message)
+        self.key, self.at, self.target, self.reachable = key, at, target, reachable

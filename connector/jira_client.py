@@ -19,10 +19,11 @@ from .errors import (
     Conflict,
     GaveUp,
     NotFound,
+    OutcomeUnknown,
     PermissionDenied,
 )
 from .translate import FieldCatalog
-from .transport import PolicyAdapter, install
+from .transport import PolicyAdapter, RequestKind, install
 
 log = logging.getLogger(__name__)
 CACHE_KEYS = ("flavor", "myself", "fields")
@@ -174,15 +175,20 @@ class JiraConnector:
         return f"{self.settings.url}/rest/api/{api or self.api}/{path}"
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
-                api: str | None = None, headers: dict[str, str] | None = None) -> Any:
-        """JSON from one call; Atlassian's errors become :mod:`connector.errors` naming URL and account."""
+                api: str | None = None, headers: dict[str, str] | None = None,
+                kind: RequestKind | None = None) -> Any:
+        """JSON from one call; Atlassian's errors become :mod:`connector.errors` naming URL and account.
+
+        ``kind`` says what sending it twice would do (``connector.transport``); unset, the method decides (a
+        POST is a write: after a lost answer or a 5xx it raises :class:`~connector.errors.OutcomeUnknown`)."""
         url = self.url(path, api)
         data = json.dumps(body) if body is not None else None
+        sent_headers = {**(headers or {}), **(kind.header if kind is not None else {})}
         try:
-            response = self.client._session.request(method, url, params=params, data=data, headers=headers or {})
+            response = self.client._session.request(method, url, params=params, data=data, headers=sent_headers)
         except JIRAError as exc:
             raise self._error(method, url, exc) from None
-        except GaveUp:
+        except (GaveUp, OutcomeUnknown):
             raise
         if response.status_code == 204 or not response.content:
             return None
@@ -195,11 +201,17 @@ class JiraConnector:
     def get(self, path: str, params: dict[str, Any] | None = None, api: str | None = None) -> Any:
         return self.request("GET", path, params=params, api=api)
 
-    def post(self, path: str, body: Any, api: str | None = None) -> Any:
-        return self.request("POST", path, body=body, api=api)
+    def post(self, path: str, body: Any, api: str | None = None, *, kind: RequestKind | None = None) -> Any:
+        """A POST: a write unless ``kind`` says otherwise (sent once; see :meth:`query` for POSTs that read)."""
+        return self.request("POST", path, body=body, api=api, kind=kind)
 
-    def put(self, path: str, body: Any, api: str | None = None) -> Any:
-        return self.request("PUT", path, body=body, api=api)
+    def query(self, path: str, body: Any, api: str | None = None) -> Any:
+        """A POST that only reads (``search/jql``, ``issue/bulkfetch``, ``changelog/bulkfetch``): retried like a GET."""
+        return self.request("POST", path, body=body, api=api, kind=RequestKind.READ)
+
+    def put(self, path: str, body: Any, api: str | None = None, *, kind: RequestKind | None = None) -> Any:
+        """A PUT: idempotent (retried) unless ``kind`` says it is a write to check before repeating."""
+        return self.request("PUT", path, body=body, api=api, kind=kind)
 
     def _error(self, method: str, url: str, exc: JIRAError) -> AtlassianError:
         status = exc.status_code

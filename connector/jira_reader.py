@@ -82,7 +82,7 @@ class JiraReader:
                 body: dict[str, Any] = {"jql": jql, "maxResults": ID_PAGE, "fields": ["id"]}
                 if token:
                     body["nextPageToken"] = token
-                page = self.jira.post("search/jql", body)
+                page = self.jira.query("search/jql", body)
                 out.extend(str(i["id"]) for i in page.get("issues") or [])
                 token = page.get("nextPageToken")
                 if not token or page.get("isLast"):
@@ -103,7 +103,7 @@ class JiraReader:
         ready: list[FetchedIssue] = []
         pending: list[FetchedIssue] = []  # cut changelogs, fetched together 1,000 at a time
         for chunk in _chunks(ids, ISSUE_PAGE):
-            page = self.jira.post("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": field_ids,
+            page = self.jira.query("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": field_ids,
                                                       "expand": ["changelog"]})
             for issue in page.get("issues") or []:
                 fetched = _inline(issue, known)
@@ -134,7 +134,7 @@ class JiraReader:
                 body: dict[str, Any] = {"issueIdsOrKeys": chunk, "maxResults": CHANGELOG_PAGE}
                 if token:
                     body["nextPageToken"] = token
-                page = self.jira.post("changelog/bulkfetch", body)
+                page = self.jira.query("changelog/bulkfetch", body)
                 for log in page.get("issueChangeLogs") or []:
                     out.setdefault(str(log["issueId"]), []).extend(log.get("changeHistories") or [])
                 token = page.get("nextPageToken")
@@ -185,7 +185,7 @@ class JiraReader:
         out: dict[str, dict[str, Any]] = {}
         if self.jira.cloud:
             for chunk in _chunks(ids, ISSUE_PAGE):
-                page = self.jira.post("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": ["comment"]})
+                page = self.jira.query("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": ["comment"]})
                 for issue in page.get("issues") or []:
                     out[str(issue["id"])] = (issue.get("fields") or {}).get("comment") or {"comments": []}
         else:

@@ -2,24 +2,46 @@
 
 pmokit keeps one comment per issue and purpose, found again by a marker and updated in place (ADF on Cloud
 v3, wiki markup on Data Center); labels are added and removed with ``update`` operations; transitions are
-by status name; a created issue carries a key label so a second run finds it instead of creating it again.
+by status name, several steps through the workflow if need be; a created issue carries a key label so a second
+run finds it instead of creating it again.
+
+Every write may have been applied even when it failed. The transport sends a write once and raises
+:class:`~connector.errors.OutcomeUnknown` when its answer was lost or was a 5xx (``connector.transport``); here
+each write then reads what is there before it writes again, a bounded number of times:
+
+- a comment: pmokit's comments with the marker are listed; if one is there now, that is the comment;
+- a transition: the status is read; if the issue moved where asked, the path goes on;
+- labels and fields: read again, and written only if still not so;
+- a new issue: searched for by its key label (a few times: Cloud's search lags behind writes).
+
+And wherever the comments are listed for a write, more than one pmokit comment with the same marker (a write
+whose answer was lost, another process at the same moment) is cut back to one: the oldest stays, the others are
+deleted, and the result's ``detail`` says how many.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
-from collections.abc import Mapping, Sequence
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from pmokit.records import Block, RichText, Span
 
 from . import adf
-from .errors import Unreachable
+from .errors import NotFound, OutcomeUnknown, Unreachable
 from .jira_client import JiraConnector
-from .translate import plain_value
+from .translate import parse_datetime, plain_value
+from .transport import RequestKind
 
+log = logging.getLogger(__name__)
 CREATED, UPDATED, UNCHANGED, DELETED = "created", "updated", "unchanged", "deleted"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,8 +60,29 @@ def marker_token(name: str) -> str:
 
 
 class JiraWriter:
-    def __init__(self, jira: JiraConnector):
-        self.jira = jira
+    """``attempts``: how many times a write whose outcome stays unknown is sent, each after a read found it not
+    applied. ``settle_seconds``: the pauses between searches for an issue created with an unknown outcome."""
+
+    def __init__(self, jira: JiraConnector, *, attempts: int = 3,
+                 settle_seconds: Sequence[float] = (0.5, 1.0, 2.0), sleep: Callable[[float], None] = time.sleep):
+        self.jira, self.attempts, self.settle_seconds, self.sleep = jira, attempts, tuple(settle_seconds), sleep
+
+    def _again(self, what: str, write: Callable[[], T], applied: Callable[[], T | None]) -> T:
+        """``write()``; after an unknown outcome, ``applied()`` reads whether it was (its result) or not (None),
+        and only then is it written again, ``attempts`` times at most."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return write()
+            except OutcomeUnknown as exc:
+                found = applied()
+                if found is not None:
+                    log.info("%s: %s; read back: it was applied", what, exc)
+                    return found
+                if attempt == self.attempts:
+                    raise
+                log.info("%s: %s; read back: not applied, writing again (%d of %d)", what, exc, attempt + 1,
+                         self.attempts)
+        raise AssertionError("unreachable")
 
     # -- the pmokit comment -----------------------------------------------------------------------------
     def _body(self, text: str, doc: RichText | None = None) -> Any:
@@ -60,132 +103,258 @@ class JiraWriter:
         return bool((account.account_id and author.get("accountId") == account.account_id)
                     or (account.name and author.get("name") == account.name))
 
-    def find_comment(self, key: str, name: str) -> dict[str, Any] | None:
-        """pmokit's own comment on ``key`` carrying the marker ``name``, if there is one."""
+    def _own_comments(self, key: str, name: str) -> list[dict[str, Any]]:
+        """pmokit's own comments on ``key`` carrying the marker ``name``, oldest first (every page read)."""
         token = marker_token(name)
+        found: list[dict[str, Any]] = []
         start = 0
         while True:
             page = self.jira.get(f"issue/{key}/comment", params={"startAt": start, "maxResults": 100})
             comments = page.get("comments") or []
-            for comment in comments:
-                if self._mine(comment) and token in adf.to_text(comment.get("body")):
-                    return comment
+            found.extend(c for c in comments if self._mine(c) and token in adf.to_text(c.get("body")))
             start += len(comments)
             if not comments or start >= int(page.get("total", 0)):
-                return None
+                return sorted(found, key=_age)
+
+    def find_comment(self, key: str, name: str) -> dict[str, Any] | None:
+        """pmokit's own comment on ``key`` carrying the marker ``name`` (the oldest, if there are several), if any.
+        Only reads: the writes below remove the duplicates."""
+        mine = self._own_comments(key, name)
+        return mine[0] if mine else None
+
+    def _the_comment(self, key: str, name: str) -> tuple[dict[str, Any] | None, int]:
+        """The comment to write to — the oldest of pmokit's with the marker — and how many others were deleted."""
+        mine = self._own_comments(key, name)
+        for extra in mine[1:]:
+            self._delete(key, str(extra["id"]))
+        if len(mine) > 1:
+            log.info("%s: removed %d duplicate(s) of pmokit's %s comment, kept %s", key, len(mine) - 1,
+                     marker_token(name), mine[0]["id"])
+        return (mine[0] if mine else None), max(len(mine) - 1, 0)
+
+    def _delete(self, key: str, comment_id: str) -> None:
+        # DELETE is idempotent: the transport may send it again. A 404: gone already (deleted by someone, or by
+        # a try whose answer was lost).
+        with contextlib.suppress(NotFound):
+            self.jira.request("DELETE", f"issue/{key}/comment/{comment_id}")
+
+    def _put_comment(self, key: str, existing: dict[str, Any], full: str, action: str, removed: int,
+                     doc: RichText | None = None) -> WriteResult:
+        if _says(existing.get("body"), full):
+            return WriteResult(action, str(existing["id"]), _removed(removed))
+        # PUT of the whole body: idempotent, so the transport may send it again.
+        self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full, doc)})
+        return WriteResult(UPDATED if action == UNCHANGED else action, str(existing["id"]), _removed(removed))
 
     def upsert_comment(self, key: str, name: str, text: str, doc: RichText | None = None) -> WriteResult:
         """Create pmokit's comment, or update it in place; nothing when it already says this. ``text`` is the
         comment's wiki form; ``doc`` the same as rich text, written as ADF on Cloud."""
         full = f"{text.rstrip()}\n{marker_token(name)}"
-        existing = self.find_comment(key, name)
-        if existing is None:
+        existing, removed = self._the_comment(key, name)
+        if existing is not None:
+            return self._put_comment(key, existing, full, UNCHANGED, removed, doc)
+
+        def post() -> WriteResult:
             created = self.jira.post(f"issue/{key}/comment", {"body": self._body(full, doc)})
-            return WriteResult(CREATED, str(created.get("id")))
-        if _same(existing.get("body"), full):
-            return WriteResult(UNCHANGED, str(existing["id"]))
-        self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full, doc)})
-        return WriteResult(UPDATED, str(existing["id"]))
+            return WriteResult(CREATED, str(created.get("id")), _removed(removed))
+
+        def posted() -> WriteResult | None:
+            found, extra = self._the_comment(key, name)
+            return None if found is None else self._put_comment(key, found, full, CREATED, removed + extra, doc)
+
+        return self._again(f"comment on {key}", post, posted)
 
     def update_comment_if_present(self, key: str, name: str, text: str,
                                   doc: RichText | None = None) -> WriteResult:
         """Update pmokit's comment if it exists; never create one (nothing to say on a compliant issue)."""
-        existing = self.find_comment(key, name)
+        existing, removed = self._the_comment(key, name)
         if existing is None:
             return WriteResult(UNCHANGED)
-        full = f"{text.rstrip()}\n{marker_token(name)}"
-        if _same(existing.get("body"), full):
-            return WriteResult(UNCHANGED, str(existing["id"]))
-        self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full, doc)})
-        return WriteResult(UPDATED, str(existing["id"]))
+        return self._put_comment(key, existing, f"{text.rstrip()}\n{marker_token(name)}", UNCHANGED, removed, doc)
 
     def delete_comment(self, key: str, name: str) -> WriteResult:
-        existing = self.find_comment(key, name)
-        if existing is None:
+        """Delete pmokit's comment with the marker ``name`` — and any duplicates of it."""
+        mine = self._own_comments(key, name)
+        if not mine:
             return WriteResult(UNCHANGED)
-        self.jira.request("DELETE", f"issue/{key}/comment/{existing['id']}")
-        return WriteResult(DELETED, str(existing["id"]))
+        for comment in mine:
+            self._delete(key, str(comment["id"]))
+        return WriteResult(DELETED, str(mine[0]["id"]), _removed(len(mine) - 1))
 
-    # -- labels, fields, transitions ----------------------------------------------------------------------
+    # -- labels, fields -----------------------------------------------------------------------------------
     def current(self, key: str, fields: str) -> dict[str, Any]:
         return self.jira.get(f"issue/{key}", params={"fields": fields}).get("fields") or {}
 
     def update_labels(self, key: str, add: tuple[str, ...] | list[str] = (),
                       remove: tuple[str, ...] | list[str] = ()) -> WriteResult:
-        labels = set(self.current(key, "labels").get("labels") or [])
-        operations = [{"add": label} for label in add if label not in labels]
-        operations += [{"remove": label} for label in remove if label in labels]
-        if not operations:
+        """Add and remove labels, only those not already so; after an unknown outcome, read again first."""
+
+        def operations() -> list[dict[str, str]]:
+            labels = set(self.current(key, "labels").get("labels") or [])
+            return ([{"add": label} for label in add if label not in labels]
+                    + [{"remove": label} for label in remove if label in labels])
+
+        pending = operations()
+        if not pending:
             return WriteResult(UNCHANGED)
-        self.jira.put(f"issue/{key}", {"update": {"labels": operations}})
-        return WriteResult(UPDATED, detail=", ".join(f"{k} {v}" for op in operations for k, v in op.items()))
+        detail = ", ".join(f"{k} {v}" for op in pending for k, v in op.items())
+
+        def put() -> WriteResult:
+            # A write, not idempotent for this purpose: someone may change the labels in between.
+            self.jira.put(f"issue/{key}", {"update": {"labels": pending}}, kind=RequestKind.WRITE)
+            return WriteResult(UPDATED, detail=detail)
+
+        def applied() -> WriteResult | None:
+            nonlocal pending
+            pending = operations()
+            return WriteResult(UPDATED, detail=detail) if not pending else None
+
+        return self._again(f"labels of {key}", put, applied)
 
     def set_field(self, key: str, field_id: str, value: Any) -> WriteResult:
-        current = self.current(key, field_id).get(field_id)
-        if plain_value(current) == plain_value(value):
+        """Set a field, only when its value differs; after an unknown outcome, read again first."""
+
+        def same() -> bool:
+            return bool(plain_value(self.current(key, field_id).get(field_id)) == plain_value(value))
+
+        if same():
             return WriteResult(UNCHANGED)
-        self.jira.put(f"issue/{key}", {"fields": {field_id: value}})
-        return WriteResult(UPDATED)
+
+        def put() -> WriteResult:
+            self.jira.put(f"issue/{key}", {"fields": {field_id: value}}, kind=RequestKind.WRITE)
+            return WriteResult(UPDATED)
+
+        return self._again(f"{field_id} of {key}", put, lambda: WriteResult(UPDATED) if same() else None)
+
+    # -- transitions ----------------------------------------------------------------------------------------
+    def status(self, key: str) -> str:
+        return str((self.current(key, "status").get("status") or {}).get("name", ""))
+
+    def transitions(self, key: str) -> list[dict[str, Any]]:
+        return list(self.jira.get(f"issue/{key}/transitions").get("transitions") or [])
 
     def transition_to(self, key: str, status: str, *, via: Sequence[str] = (),
                       fields: Mapping[str, object] | None = None) -> WriteResult:
-        """Move ``key`` to ``status`` through the workflow's transitions, several steps if needed: each step
-        takes the transition to ``status`` where one is offered, else to the first status of ``via`` (best first)
-        not yet visited. ``fields`` go with the last step. :class:`Unreachable` when no way is offered."""
-        start = now = (self.current(key, "status").get("status") or {}).get("name", "")
-        if now.casefold() == status.casefold():
+        """Move ``key`` to the status named ``status`` through the workflow's available transitions, several
+        steps if needed: at each step the transition to ``status`` if it is offered, else the one to the first
+        status of ``via`` (the statuses allowed on the way, best first) that is offered and not yet visited;
+        at most ``len(via) + 1`` steps. ``fields`` go with the final transition only. Already there: nothing.
+        No path: :class:`~connector.errors.Unreachable`, which says where the issue is and what it can reach."""
+        now = self.status(key)
+        if _same(now, status):
             return WriteResult(UNCHANGED, detail=now)
-        visited, steps = {now.casefold()}, []
+        path, last_id = [now], ""
         for _ in range(len(via) + 1):
-            transitions = self.jira.get(f"issue/{key}/transitions").get("transitions") or []
-            offered = {(t.get("to") or {}).get("name", "").casefold(): t for t in transitions}
-            choice = offered.get(status.casefold()) or next(
-                (offered[s.casefold()] for s in via if s.casefold() in offered and s.casefold() not in visited), None)
+            offered = self.transitions(key)
+            by_target = {_fold(_target(t)): t for t in reversed(offered)}  # the first one offered wins
+            choice = by_target.get(_fold(status))
+            final = choice is not None
             if choice is None:
-                reachable = ", ".join(sorted({(t.get("to") or {}).get("name", "") for t in transitions})) or "none"
-                raise Unreachable(f"{key} cannot move from '{now}' to '{status}': reachable statuses are {reachable}")
-            target = (choice.get("to") or {}).get("name", "")
-            final = target.casefold() == status.casefold()
+                visited = {_fold(s) for s in path}
+                choice = next((by_target[_fold(s)] for s in via if _fold(s) in by_target
+                               and _fold(s) not in visited), None)
+            if choice is None:
+                raise _unreachable(key, now, status, path, offered)
             body: dict[str, Any] = {"transition": {"id": choice["id"]}}
             if final and fields:
                 body["fields"] = dict(fields)
+            now, last_id = self._take(key, body, before=now, target=_target(choice)), str(choice["id"])
+            path.append(now)
+            if _same(now, status):
+                return WriteResult(UPDATED, last_id, " → ".join(path))
+        raise _unreachable(key, now, status, path, self.transitions(key))
+
+    def _take(self, key: str, body: dict[str, Any], *, before: str, target: str) -> str:
+        """One transition; the status the issue is in afterwards. After an unknown outcome the status is read:
+        moved (where asked, or elsewhere by someone else) is the answer; still where it was, it is sent again."""
+
+        def post() -> str:
             self.jira.post(f"issue/{key}/transitions", body)
-            steps.append(target)
-            visited.add(target.casefold())
-            now = target
-            if final:
-                return WriteResult(UPDATED, str(choice["id"]), " → ".join([start, *steps]))
-        raise Unreachable(f"{key} cannot move from '{start}' to '{status}' in {len(via) + 1} steps")
+            return target
+
+        def moved() -> str | None:
+            now = self.status(key)
+            return None if _same(now, before) else now
+
+        return self._again(f"transition of {key} to {target}", post, moved)
 
     # -- new issues -----------------------------------------------------------------------------------------
     def create_issue(self, project: str, issue_type: str, summary: str, *, idempotency_key: str,
                      description: str = "", fields: dict[str, Any] | None = None,
                      labels: list[str] | None = None) -> WriteResult:
-        """Create an issue once: a label derived from ``idempotency_key`` finds it again on the next run."""
+        """Create an issue once: a label derived from ``idempotency_key`` finds it again on the next run, and
+        after a create whose outcome is unknown."""
         label = "pmokit-" + re.sub(r"[^a-z0-9]+", "-", idempotency_key.lower()).strip("-")
-        found = self._search_one(f'project = "{project}" AND labels = "{label}"')
+        jql = f'project = "{project}" AND labels = "{label}"'
+        found = self._search_one(jql)
         if found is not None:
             return WriteResult(UNCHANGED, str(found["id"]), str(found.get("key", "")))
         payload: dict[str, Any] = {"project": {"key": project}, "issuetype": {"name": issue_type},
                                    "summary": summary, "labels": [*(labels or []), label], **(fields or {})}
         if description:
             payload["description"] = self._body(description)
-        created = self.jira.post("issue", {"fields": payload})
-        return WriteResult(CREATED, str(created["id"]), str(created.get("key", "")))
+
+        def create() -> dict[str, Any]:
+            return dict(self.jira.post("issue", {"fields": payload}))
+
+        def created() -> dict[str, Any] | None:
+            # Cloud's search is eventually consistent: a just-created issue may be missing for a moment.
+            for pause in (0.0, *self.settle_seconds):
+                if pause:
+                    self.sleep(pause)
+                hit = self._search_one(jql)
+                if hit is not None:
+                    return hit
+            return None
+
+        made = self._again(f"new {issue_type} in {project}", create, created)
+        return WriteResult(CREATED, str(made["id"]), str(made.get("key", "")))
 
     def _search_one(self, jql: str) -> dict[str, Any] | None:
         if self.jira.cloud:
-            page = self.jira.post("search/jql", {"jql": jql, "fields": ["key"], "maxResults": 1})
+            page = self.jira.query("search/jql", {"jql": jql, "fields": ["key"], "maxResults": 1})
         else:
             page = self.jira.get("search", params={"jql": jql, "fields": "key", "maxResults": 1}, api="2")
         issues = page.get("issues") or []
         return issues[0] if issues else None
 
 
-def _same(body: Any, full: str) -> bool:
+def _says(body: Any, full: str) -> bool:
     """Whether a comment body (ADF or wiki markup) already says ``full`` (the wiki form pmokit writes)."""
     return _normalise(adf.to_wiki(body)) == _normalise(full) or _normalise(adf.to_text(body)) == _normalise(full)
 
 
 def _normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
+
+
+def _removed(count: int) -> str:
+    return f"removed {count} duplicate comment{'s' if count != 1 else ''}" if count else ""
+
+
+def _age(comment: dict[str, Any]) -> tuple[datetime, int, str]:
+    """Oldest first: by the instant it was created, then by id (Jira's comment ids grow)."""
+    created = parse_datetime(comment.get("created")) or datetime.max.replace(tzinfo=UTC)
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    ident = str(comment.get("id", ""))
+    return created, int(ident) if ident.isdigit() else sys.maxsize, ident
+
+
+def _fold(name: str) -> str:
+    return name.casefold()
+
+
+def _same(a: str, b: str) -> bool:
+    return _fold(a) == _fold(b)
+
+
+def _target(transition: dict[str, Any]) -> str:
+    return str((transition.get("to") or {}).get("name", ""))
+
+
+def _unreachable(key: str, now: str, status: str, path: list[str], offered: list[dict[str, Any]]) -> Unreachable:
+    reachable = tuple(sorted({_target(t) for t in offered} - {""}))
+    way = f" (it moved {' → '.join(path)} on the way)" if len(path) > 1 else ""
+    return Unreachable(f"{key} cannot move from '{now}' to '{status}'{way}: reachable statuses are "
+                       f"{', '.join(reachable) or 'none'}", key=key, at=now, target=status, reachable=reachable)

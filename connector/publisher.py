@@ -4,6 +4,10 @@ Unchanged content costs zero writes and at most one read per page; a changed pag
 a minor edit (no watcher notifications) with version + 1, and a 409 re-reads the version and tries again a
 bounded number of times. Attachments are uploaded only when their bytes change. One page failing does not
 stop the others: the report names it (and skips the pages under it).
+
+A page create whose answer was lost (:class:`~connector.errors.OutcomeUnknown`) may have made the page: the page is
+looked up by its title before it is created again. Attachments go up with ``PUT child/attachment``, which creates
+or updates the file of that name, so the transport may send it again; adding labels is idempotent too.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from typing import Any, Protocol
 from pmokit.records import Remembered
 
 from .confluence_client import ConfluenceConnector
-from .errors import AtlassianError, Conflict, NotFound
+from .errors import AtlassianError, Conflict, NotFound, OutcomeUnknown
+from .transport import RequestKind
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +78,10 @@ EXPAND = "body.storage,version,ancestors,metadata.labels"
 
 
 class Publisher:
-    def __init__(self, confluence: ConfluenceConnector, memory: PageMemory, *, conflict_retries: int = 3):
+    def __init__(self, confluence: ConfluenceConnector, memory: PageMemory, *, conflict_retries: int = 3,
+                 create_attempts: int = 3):
         self.confluence, self.memory, self.conflict_retries = confluence, memory, conflict_retries
+        self.create_attempts = create_attempts
         self.space = confluence.settings.space
 
     def publish(self, pages: list[PageSpec], parent_title: str | None = None) -> PublishReport:
@@ -159,9 +166,22 @@ class Publisher:
                                 "body": {"storage": {"value": page.body, "representation": "storage"}}}
         if parent_id:
             body["ancestors"] = [{"id": parent_id}]
-        created = self.confluence.request("POST", "content", body=body)
-        created.setdefault("metadata", {"labels": {"results": []}})
-        return created
+        for attempt in range(1, self.create_attempts + 1):
+            try:
+                created: dict[str, Any] = self.confluence.request("POST", "content", body=body)
+            except OutcomeUnknown as exc:
+                # The page may have been made: look for it by its title before making it again.
+                found = self._find(page.title)
+                if found is not None:
+                    log.info("creating %s: %s; the page is there (%s)", page.key, exc, found["id"])
+                    return found
+                if attempt == self.create_attempts:
+                    raise
+                log.info("creating %s: %s; no such page yet, creating it again", page.key, exc)
+                continue
+            created.setdefault("metadata", {"labels": {"results": []}})
+            return created
+        raise AssertionError("unreachable")
 
     def _update(self, page: PageSpec, current: dict[str, Any], parent_id: str | None) -> dict[str, Any]:
         version = int(current["version"]["number"])
@@ -189,8 +209,10 @@ class Publisher:
                 .get("results") or []}
         missing = [label for label in page.labels if label not in have]
         if missing:
+            # Adding a label a page has already changes nothing: safe to send again.
             self.confluence.request("POST", f"content/{current['id']}/label",
-                                    body=[{"prefix": "global", "name": label} for label in missing])
+                                    body=[{"prefix": "global", "name": label} for label in missing],
+                                    kind=RequestKind.IDEMPOTENT)
 
     def _attach(self, page_id: str, attachment: AttachmentSpec) -> bool:
         content_hash = digest(attachment.data)
@@ -199,7 +221,7 @@ class Publisher:
         result = self.confluence.request(
             "PUT", f"content/{page_id}/child/attachment",
             files={"file": (attachment.filename, attachment.data, attachment.media_type),
-                   "minorEdit": (None, "true")})
+                   "minorEdit": (None, "true")}, kind=RequestKind.IDEMPOTENT)  # create or update: safe to repeat
         uploaded = (result.get("results") or [result])[0]
         self.memory.remember_attachment(page_id, attachment.filename, str(uploaded.get("id")), content_hash)
         return True

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
+import socket
 import time
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from .faults import AfterApplying
 from .responses import error, is_confluence, route_template
 from .site import Site
 
@@ -82,6 +85,7 @@ def create_app(site_: Site) -> Flask:
         g.started = time.monotonic()
         route = route_template()
         g.route = route
+        g.refused = True  # until the request passes faults and authentication: nothing was applied
         if request.path.startswith("/_sandbox/"):
             return None
         site_.stats.request(route)
@@ -104,11 +108,15 @@ def create_app(site_: Site) -> Flask:
             response.headers["WWW-Authenticate"] = 'Basic realm="protected-area"'
             response.headers["X-Seraph-LoginReason"] = "AUTHENTICATED_FAILED"
             return response
+        g.refused = False
         return None
 
     @app.after_request
     def _after(response: Response) -> Response:
         if not request.path.startswith("/_sandbox/"):
+            rule = None if g.get("refused", True) else site_.faults.after_applying(g.route)
+            if rule is not None:
+                response = answer_after_applying(site_, rule, response)
             site_.stats.response(response.status_code)
         response.headers.setdefault("X-AREQUESTID", f"{int(time.time() * 1000) % 100000000}")
         return response
@@ -127,3 +135,28 @@ def create_app(site_: Site) -> Flask:
         return error(500, f"Internal server error: {exc.__class__.__name__}")
 
     return app
+
+
+def answer_after_applying(site_: Site, rule: AfterApplying, response: Response) -> Response:
+    """The request was handled (a write is applied): hold its answer back, drop it, or replace it by a 5xx."""
+    site_.stats.after_applying(rule.answer)
+    if rule.answer == "late":
+        time.sleep(rule.delay_ms / 1000)
+        return response
+    if rule.answer == "drop":
+        drop_connection()
+        return response
+    return error(int(rule.answer), "Internal server error" if rule.answer == "500" else "Service Unavailable")
+
+
+def drop_connection() -> None:
+    """Close the connection under the current request without an answer: the client sees the server hang up
+    after it sent everything. waitress lends the request its channel (through ``waitress.client_disconnected``,
+    a method of the channel); the server's loop then closes the channel as for any peer that went away."""
+    check = request.environ.get("waitress.client_disconnected")
+    channel = getattr(check, "__self__", None)
+    sock = getattr(channel, "socket", None)
+    if not isinstance(sock, socket.socket):
+        raise RuntimeError("dropping a connection needs the sandbox's waitress server")
+    with contextlib.suppress(OSError):  # the client left already
+        sock.shutdown(socket.SHUT_RDWR)

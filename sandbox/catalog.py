@@ -26,6 +26,15 @@ RANK = "customfield_10019"
 PAYMENT_STATES = ("Not invoiced", "Invoiced", "Paid")
 PROJECT_TYPES = ("Standard", "Maintenance")
 
+# Jira Cloud's default resolutions (id, name, description). A transition into a status of the done category
+# has a screen with the Resolution field; "Done" is set when a transition sets none.
+RESOLUTIONS = [("10000", "Done", "Work has been completed."),
+               ("10001", "Won't Do", "This issue won't be actioned."),
+               ("10002", "Duplicate", "The problem is a duplicate of an existing issue."),
+               ("10003", "Cannot Reproduce", "All attempts at reproducing this issue failed, or not enough "
+                                             "information was available to reproduce the issue.")]
+DONE_RESOLUTION = "10000"
+
 SYSTEM_FIELDS = [
     ("summary", "Summary", "string"), ("issuetype", "Issue Type", "issuetype"), ("project", "Project", "project"),
     ("status", "Status", "status"), ("priority", "Priority", "priority"), ("assignee", "Assignee", "user"),
@@ -74,8 +83,6 @@ def account_id(index: int) -> str:
 
 
 CANCELLED_ID = "10199"
-# Jira Cloud's default resolutions (Settings → Issues → Resolutions).
-RESOLUTIONS = {"10000": "Done", "10001": "Won't Do", "10002": "Duplicate", "10003": "Cannot Reproduce"}
 
 
 def install_catalog(state: SiteState) -> None:

@@ -1,5 +1,6 @@
 """Misbehaviour on purpose: latency, rate limits (429 with every Retry-After form), 503 bursts, an hourly
-points quota, Confluence 409s and webhook delivery failures. Set at start or through ``/_sandbox/faults``.
+points quota, Confluence 409s, webhook delivery failures, and answers lost after a request was applied (late,
+dropped, or a 5xx). Set at start or through ``/_sandbox/faults``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from email.utils import format_datetime
 from typing import Any
 
 RETRY_AFTER_FORMS = ("seconds", "http-date", "zero", "missing")
+# What a request gets after it was applied: its answer held back (the client may time out first), no answer at
+# all (the connection closed), or a server error in place of the answer. Real Jira and Confluence do each of
+# these when a proxy or a node gives up on a request the application had already carried out.
+AFTER_APPLYING_ANSWERS = ("late", "drop", "500", "502", "503", "504")
 
 
 @dataclass
@@ -38,6 +43,34 @@ class RateLimit:
             self.tokens -= 1
             return 0.0
         return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class AfterApplying:
+    """For requests whose ``"METHOD /route"`` matches ``match``: handle them, then answer as ``answer`` says."""
+
+    match: str = "*"
+    answer: str = "late"  # late | drop | 500 | 502 | 503 | 504
+    delay_ms: float = 0.0  # how long a late answer is held back
+    count: int = 0  # how many matching requests (0: every one)
+    taken: int = field(default=0, repr=False)
+
+    @classmethod
+    def parse(cls, item: Any) -> AfterApplying:
+        if not isinstance(item, dict):
+            raise ValueError("after_applying takes a list of objects")
+        unknown = set(item) - {"match", "answer", "delay_ms", "count"}
+        if unknown:
+            raise ValueError(f"unknown after_applying keys: {', '.join(sorted(unknown))}")
+        rule = cls(match=str(item.get("match", "*")), answer=str(item.get("answer", "late")),
+                   delay_ms=float(item.get("delay_ms", 0)), count=int(item.get("count", 0)))
+        if rule.answer not in AFTER_APPLYING_ANSWERS:
+            raise ValueError(f"after_applying answer must be one of {', '.join(AFTER_APPLYING_ANSWERS)}")
+        if rule.delay_ms < 0 or rule.count < 0:
+            raise ValueError("after_applying needs delay_ms >= 0 and count >= 0")
+        if rule.answer == "late" and rule.delay_ms == 0:
+            raise ValueError("a late answer needs delay_ms > 0")
+        return rule
 
 
 @dataclass
@@ -67,7 +100,7 @@ class Faults:
     def configure(self, spec: dict[str, Any]) -> None:
         """Replace every fault with those in ``spec`` (see docs/sandbox.md for the keys)."""
         unknown = set(spec) - {"latency_ms", "route_latency_ms", "rate_limits", "unavailable", "quota",
-                               "confluence_conflicts", "webhook_failures"}
+                               "confluence_conflicts", "webhook_failures", "after_applying"}
         if unknown:
             raise ValueError(f"unknown fault keys: {', '.join(sorted(unknown))}")
         limits = []
@@ -79,6 +112,10 @@ class Faults:
             if limit.rate <= 0 or limit.burst < 1:
                 raise ValueError("a rate limit needs rate > 0 and burst >= 1")
             limits.append(limit)
+        after = spec.get("after_applying") or []
+        if not isinstance(after, list):
+            raise ValueError("after_applying takes a list of objects")
+        after_applying = [AfterApplying.parse(item) for item in after]
         unavailable = dict(spec.get("unavailable") or {})
         quota = dict(spec.get("quota") or {})
         with self._lock:
@@ -97,6 +134,7 @@ class Faults:
             self.quota_hour = self._hour()
             self.conflicts = int(spec.get("confluence_conflicts", 0))
             self.webhook_failures = int(spec.get("webhook_failures", 0))
+            self.after_applying_rules = after_applying
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
@@ -162,6 +200,18 @@ class Faults:
         elif limit.retry_after == "zero":
             headers["Retry-After"] = "0"
         return headers
+
+    def after_applying(self, route: str) -> AfterApplying | None:
+        """The first rule for ``route`` that still applies (a counted rule is used up by its matches), or None."""
+        with self._lock:
+            for rule in self.after_applying_rules:
+                if not fnmatch.fnmatchcase(route, rule.match):
+                    continue
+                if rule.count and rule.taken >= rule.count:
+                    continue
+                rule.taken += 1
+                return rule
+        return None
 
     def take_conflict(self) -> bool:
         with self._lock:

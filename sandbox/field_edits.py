@@ -14,7 +14,7 @@ from .model import SIssue
 from .responses import error, site
 
 
-def _unknown(name: str) -> Response:
+def cannot_set(name: str) -> Response:
     return error(400, "", **{name: f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."})
 
 
@@ -41,7 +41,7 @@ def apply(version: str, issue: SIssue, fields: dict[str, Any], update: dict[str,
     for name, value in fields.items():
         field = state.field_by_name(name)
         if field is None:
-            return _unknown(name)
+            return cannot_set(name)
         fid = field.id
         if fid == "summary":
             if not isinstance(value, str) or not value.strip():
@@ -97,7 +97,7 @@ def apply(version: str, issue: SIssue, fields: dict[str, Any], update: dict[str,
                 else:
                     issue.custom[fid] = plain
         else:
-            return _unknown(name)
+            return cannot_set(name)
     for operation in (update or {}).get("labels", []):
         labels = list(issue.labels)
         for verb, label in operation.items():

@@ -98,7 +98,7 @@ class SIssue:
     priority: str = "Medium"
     duedate: date | None = None
     resolutiondate: datetime | None = None
-    resolution: str | None = None  # a resolution id (RESOLUTIONS of the catalog); "Done" when None and resolved
+    resolution: str | None = None  # resolution id while resolved (None: Done, for older states)
     labels: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
     fix_versions: list[str] = field(default_factory=list)

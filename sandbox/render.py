@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from .adf_text import to_adf
-from .catalog import RESOLUTIONS
+from .catalog import DONE_RESOLUTION, RESOLUTIONS
 from .histories import all_histories
 from .model import SIssue, SiteState, SStatus, SUser
 
@@ -175,9 +175,10 @@ class Renderer:
             case "resolutiondate":
                 return timestamp(issue.resolutiondate)
             case "resolution":
-                rid = issue.resolution or "10000"
-                return ({"self": f"{self.rest}/resolution/{rid}", "id": rid, "name": RESOLUTIONS[rid],
-                         "description": ""} if issue.resolutiondate else None)
+                if not issue.resolutiondate:
+                    return None
+                rid, name, description = next(r for r in RESOLUTIONS if r[0] == (issue.resolution or DONE_RESOLUTION))
+                return {"self": f"{self.rest}/resolution/{rid}", "id": rid, "name": name, "description": description}
             case "labels":
                 return list(issue.labels)
             case "components":

@@ -18,6 +18,7 @@ class Stats:
             self.responses: Counter[str] = Counter()
             self.writes: Counter[str] = Counter()
             self.deliveries: Counter[str] = Counter()
+            self.after_applying_answers: Counter[str] = Counter()
             self.throttled = 0
             self.unavailable = 0
             self.retry_after_sent: list[float] = []
@@ -55,6 +56,10 @@ class Stats:
         with self._lock:
             self.deliveries[outcome] += 1
 
+    def after_applying(self, answer: str) -> None:
+        with self._lock:
+            self.after_applying_answers[answer] += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -68,4 +73,5 @@ class Stats:
                 "writes": dict(self.writes),
                 "writes_total": sum(self.writes.values()),
                 "webhook_deliveries": dict(self.deliveries),
+                "answers_after_applying": dict(self.after_applying_answers),
             }

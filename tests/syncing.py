@@ -14,7 +14,9 @@ from sandbox.histories import all_histories
 
 
 def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps: float | None = None,
-                give_up_after: float | None = None) -> Runtime:
+                give_up_after: float | None = None, timeout: float | None = None) -> Runtime:
+    """A runtime on ``sb`` whose configuration is ``directory/pmokit.yaml``; ``timeout`` is the client's time-out
+    for every Jira and Confluence request, ``give_up_after`` how long the Jira transport keeps retrying."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "pmokit.yaml"
     text = sandbox_config(sb.url, flavor=sb.options.flavor, store=store_url or f"sqlite:///{directory / 'store.db'}")
@@ -22,6 +24,9 @@ def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps:
         text = text.replace("  bot:\n", f"  requests_per_second: {rps}\n  bot:\n", 1)
     if give_up_after:
         text = text.replace("  bot:\n", f"  give_up_after_seconds: {give_up_after}\n  bot:\n", 1)
+    if timeout:
+        text = text.replace("  bot:\n", f"  timeout_seconds: {timeout}\n  bot:\n", 1)
+        text = text.replace("confluence:\n", f"confluence:\n  timeout_seconds: {timeout}\n", 1)
     path.write_text(text, encoding="utf-8")
     return open_runtime(load_settings([path]))
 

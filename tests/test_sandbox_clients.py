@@ -69,6 +69,42 @@ def test_jira_record_workflow_refuses_a_skipped_phase(fresh_sandbox):
     assert refused.status_code == 400 and "not on the appropriate screen" in refused.json()["errors"]["resolution"]
 
 
+def test_a_transition_into_done_takes_a_resolution_and_others_refuse_it(fresh_sandbox):
+    """atlassian/gajira-transition#30: `{"fields": {"resolution": {"name": "Won't Do"}}}` on the transition to a
+    closed status closes the issue as "Won't Do"; mozilla/jira-bugzilla-integration#294 and #1258: where the
+    transition has no Resolution on its screen, Jira answers 400 "Field 'resolution' cannot be set. It is not on
+    the appropriate screen, or unknown." """
+    sb = fresh_sandbox
+    client = jira_client(sb)
+    session = sb.session()
+    url = f"{sb.url}/rest/api/2/issue/SHOP-20/transitions"
+    if client.issue("SHOP-20").fields.status.name != "To Do":
+        to_do = next(t for t in session.get(url).json()["transitions"] if t["name"] == "To Do")
+        assert session.post(url, json={"transition": {"id": to_do["id"]}}).status_code == 204
+    names = {t["name"]: t for t in session.get(url).json()["transitions"]}
+    done, progress = names["Done"], names["In Progress"]
+    assert done["hasScreen"] is True and progress["hasScreen"] is False
+    refused = session.post(url, json={"transition": {"id": progress["id"]}, "fields": {"resolution": {"name": "Done"}}})
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "resolution": "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown."}
+    unknown = session.post(url, json={"transition": {"id": done["id"]}, "fields": {"resolution": {"name": "Nope"}}})
+    assert unknown.status_code == 400 and "Won't Do" in unknown.json()["errors"]["resolution"]
+    assert session.post(url, json={"transition": {"id": done["id"]},
+                                   "fields": {"resolution": {"name": "Won't Do"}}}).status_code == 204
+    fields = client.issue("SHOP-20").fields
+    assert fields.status.name == "Done" and fields.resolution.name == "Won't Do" and fields.resolutiondate
+    # Reopened: the resolution is cleared; closed again with none given: "Done".
+    assert session.post(url, json={"transition": {"id": progress["id"]}}).status_code == 204
+    assert client.issue("SHOP-20").fields.resolution is None
+    assert session.post(url, json={"transition": {"id": done["id"]}}).status_code == 204
+    assert client.issue("SHOP-20").fields.resolution.name == "Done"
+    items = [(getattr(i, "fromString", None), getattr(i, "toString", None))  # newest first
+             for h in client.issue("SHOP-20", expand="changelog").changelog.histories for i in h.items
+             if i.field == "resolution"]
+    assert items[:3] == [(None, "Done"), ("Won't Do", None), (None, "Won't Do")]
+
+
 def test_jira_data_center_paging_with_total(dc_sandbox):
     client = jira_client(dc_sandbox)
     assert client._is_cloud is False

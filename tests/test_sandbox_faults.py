@@ -136,3 +136,77 @@ def test_bad_credentials_get_atlassian_401s(fresh_sandbox):
     bearer.headers["Authorization"] = "Bearer sandbox"
     assert bearer.get(f"{sb.url}/rest/api/3/myself").status_code == 401  # Cloud takes no PATs
     assert sb.session().get(f"{sb.url}/rest/api/3/myself").json()["emailAddress"] == "admin@example.com"
+
+
+# -- answers lost after the request was applied -----------------------------------------------------------
+# Atlassian's own words: a 5xx or a time-out can come after a write was applied ("Jira Cloud platform REST
+# API: Status codes", and DESIGN.md's facts), and a proxy that gives up closes the connection with no answer.
+# Latency (above) sleeps before the request is handled; these faults handle it first, so a client that gave
+# up did give up on a write that was made.
+COMMENTS = "/rest/api/2/issue/SHOP-2/comment"
+
+
+def comment_count(sb, key: str = "SHOP-2") -> int:
+    return len(sb.state.issue(key).comments)
+
+
+def test_a_late_answer_comes_after_the_write_was_applied(fresh_sandbox):
+    import requests
+
+    sb = fresh_sandbox
+    sb.set_faults(after_applying=[{"match": "POST /rest/api/*/issue/*/comment", "answer": "late",
+                                   "delay_ms": 1500}])
+    before = comment_count(sb)
+    started = time.monotonic()
+    with pytest.raises(requests.ReadTimeout):
+        sb.session().post(sb.url + COMMENTS, json={"body": "hello"}, timeout=0.4)
+    assert time.monotonic() - started < 1.0
+    assert comment_count(sb) == before + 1  # applied before the client gave up
+    # Other routes answer at once.
+    assert sb.session().get(sb.url + COMMENTS, timeout=0.4).status_code == 200
+    assert sb.stats()["answers_after_applying"] == {"late": 1}
+
+
+def test_a_dropped_answer_closes_the_connection_after_the_write(fresh_sandbox):
+    import requests
+
+    sb = fresh_sandbox
+    sb.set_faults(after_applying=[{"match": "POST /rest/api/*/issue/*/comment", "answer": "drop", "count": 1}])
+    before = comment_count(sb)
+    session = sb.session()
+    with pytest.raises(requests.ConnectionError, match="without response"):
+        session.post(sb.url + COMMENTS, json={"body": "first"})
+    assert comment_count(sb) == before + 1
+    # count: 1 — the next one is answered (on a new connection).
+    assert session.post(sb.url + COMMENTS, json={"body": "second"}).status_code == 201
+    assert comment_count(sb) == before + 2
+
+
+def test_a_server_error_after_the_write_was_applied(fresh_sandbox):
+    sb = fresh_sandbox
+    sb.set_faults(after_applying=[{"match": "POST /rest/api/*/issue/*/comment", "answer": "503", "count": 2}])
+    before = comment_count(sb)
+    answers = [sb.session().post(sb.url + COMMENTS, json={"body": f"n{i}"}) for i in range(3)]
+    assert [a.status_code for a in answers] == [503, 503, 201]
+    assert answers[0].json() == {"errorMessages": ["Service Unavailable"], "errors": {}}
+    assert comment_count(sb) == before + 3
+
+
+def test_a_refused_request_is_not_applied_and_not_counted(fresh_sandbox):
+    sb = fresh_sandbox
+    sb.set_faults(after_applying=[{"match": "*", "answer": "503"}])
+    before = comment_count(sb)
+    assert sb.session(token="wrong").post(sb.url + COMMENTS, json={"body": "x"}).status_code == 401
+    assert comment_count(sb) == before and sb.stats()["answers_after_applying"] == {}
+
+
+@pytest.mark.parametrize("spec, words", [
+    ({"after_applying": [{"answer": "never"}]}, "answer must be one of late, drop, 500"),
+    ({"after_applying": [{"answer": "late"}]}, "needs delay_ms > 0"),
+    ({"after_applying": [{"answer": "drop", "count": -1}]}, "count >= 0"),
+    ({"after_applying": [{"answer": "drop", "when": "now"}]}, "unknown after_applying keys: when"),
+    ({"after_applying": {"answer": "drop"}}, "takes a list"),
+])
+def test_after_applying_is_validated(fresh_sandbox, spec, words):
+    answer = fresh_sandbox.session().post(fresh_sandbox.url + "/_sandbox/faults", json=spec)
+    assert answer.status_code == 400 and words in answer.json()["errorMessages"][0]
