@@ -44,6 +44,11 @@ class Standard:
         wanted = value.casefold()
         return next((kind for kind in types.types if any(v.casefold() == wanted for v in kind.values)), None)
 
+    def phase_name(self, phase: str | None) -> str:
+        """A phase as its readers call it (its name in their language), or the id as written."""
+        found = next((p for p in self.phase_list if p.id == phase), None)
+        return found.name.get(self.language) if found is not None else (phase or "")
+
     def phase_order(self, record: Issue | None) -> list[str]:
         """Phase ids in order for the project whose record is ``record``: its type's, else ``phases:``."""
         kind = self.project_type(record)

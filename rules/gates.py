@@ -19,13 +19,13 @@ and a gate's state is what its applied decisions add up to (:func:`gate_state`).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from config.models import Phase
-from config.problems import did_you_mean
 from config.rule_specs import Gate
 from pmokit.records import Comment, Decision, Issue
 
@@ -222,24 +222,34 @@ def take(command: Command, where: Situation, t: Callable[[str, str], str]) -> De
         return _decision(command, record, gate, verb, False, answer)
 
     if verb not in VERBS:
-        hint = did_you_mean(verb, VERBS) or f"; commands: {', '.join(VERBS)}"
-        return refuse(t(f"unknown command '{verb or '(none)'}'{hint}", f"无法识别的指令“{verb or '（空）'}”{hint}"))
+        close = _closest(verb, VERBS)
+        return refuse(t(f"unknown command '{verb or '(none)'}'" + (f" (did you mean '{close}'?)" if close
+                                                                   else f"; commands: {', '.join(VERBS)}"),
+                        f"无法识别的指令“{verb or '（空）'}”" + (f"（您是否想用“{close}”？）" if close
+                                                           else f"；可用指令：{', '.join(VERBS)}")))
     known = sorted(where.gates)
     if not gate_id:
         return refuse(t(f"say which gate, e.g. /pmo {verb} {known[0] if known else 'G1'}",
                         f"请写明阶段门，例如 /pmo {verb} {known[0] if known else 'G1'}"))
     spec = where.gates.get(gate_id)
     if spec is None:
-        hint = did_you_mean(gate_id, known) or (f"; gates of {record.key}: {', '.join(known)}" if known else "")
-        return refuse(t(f"{record.key} has no gate '{gate_id}'{hint}", f"{record.key} 没有阶段门“{gate_id}”{hint}"))
+        close = _closest(gate_id, known)
+        return refuse(t(f"{record.key} has no gate '{gate_id}'" + (
+            f" (did you mean '{close}'?)" if close else f"; gates of {record.key}: {', '.join(known)}" if known
+            else ""), f"{record.key} 没有阶段门“{gate_id}”" + (
+            f"（您是否想用“{close}”？）" if close else f"；{record.key} 的阶段门：{', '.join(known)}" if known
+            else "")))
     if not authorised(command.author, spec, where.facts.groups, where.people):
-        who = ", ".join([*spec.approvers.users, *(f"group {g}" for g in spec.approvers.groups)]) or "none"
-        return refuse(t(f"{command.who} is not an approver of {spec.id} (approvers: {who})",
-                        f"{command.who} 不是 {spec.id} 的审批人（审批人：{who}）"))
+        users = list(spec.approvers.users)
+        return refuse(t(f"{command.who} is not an approver of {spec.id} (approvers: "
+                        f"{', '.join([*users, *(f'group {g}' for g in spec.approvers.groups)]) or 'none'})",
+                        f"{command.who} 不是 {spec.id} 的审批人（审批人："
+                        f"{'、'.join([*users, *(f'{g} 组' for g in spec.approvers.groups)]) or '无'}）"))
     state = where.states.get(spec.id, GateState())
     kill_state = next((s for s in where.states.values() if s.killed is not None), None)
     order = where.standard.phase_order(record)
     phase = record.phase
+    named = where.standard.phase_name
     if verb == "approve":
         conditional = DEADLINE.match(command.rest)
         deadline: date | None = None
@@ -259,8 +269,9 @@ def take(command: Command, where: Situation, t: Callable[[str, str], str]) -> De
         if command.author in state.approvals:
             return refuse(t(f"{command.who} has already approved {spec.id}", f"{command.who} 已批准 {spec.id}"))
         if phase not in order or spec.from_phase not in order or order.index(phase) < order.index(spec.from_phase):
-            return refuse(t(f"{spec.id} is not due: {record.key} is not yet in its phase ({spec.from_phase})",
-                            f"{spec.id} 尚未到期：{record.key} 尚未进入 {spec.from_phase} 阶段"))
+            entry = named(spec.from_phase)
+            return refuse(t(f"{spec.id} is not due: {record.key} is not yet in its phase ({entry})",
+                            f"{spec.id} 尚未到期：{record.key} 尚未进入{entry}阶段"))
         # The approver of a gate ahead needs its criteria met; one who approves a gate the project already went
         # through decides after the fact (a gap in the criteria is then a breach of a passed gate).
         through = spec.to_phase in order and order.index(phase) >= order.index(spec.to_phase)
@@ -290,11 +301,17 @@ def take(command: Command, where: Situation, t: Callable[[str, str], str]) -> De
         return refuse(t(f"{spec.id} is not on hold", f"{spec.id} 未暂停"))
     if verb == "reopen" and state.killed is None:
         return refuse(t(f"{spec.id} was not killed", f"{spec.id} 未被终止"))
-    done = {"reject": t("rejected", "已驳回"), "hold": t(f"on hold in {phase}", f"暂停于 {phase}"),
+    done = {"reject": t("rejected", "已驳回"), "hold": t(f"on hold in {named(phase)}", f"暂停于{named(phase)}阶段"),
             "resume": t("resumed", "已恢复"), "kill": t("killed", "已终止"), "reopen": t("reopened", "已重新开启"),
-            "recycle": t(f"sent back to {spec.from_phase}", f"退回 {spec.from_phase}")}
+            "recycle": t(f"sent back to {named(spec.from_phase)}", f"退回{named(spec.from_phase)}阶段")}
     return _store(where, spec, replace(_decision(command, record, spec.id, verb, True, done[verb]),
                                        reason=command.rest))
+
+
+def _closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice ``word`` was most likely meant to be, if one is close."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
 
 
 def _killed(kill: Decision, t: Callable[[str, str], str]) -> str:
@@ -388,8 +405,9 @@ def placement(record: Issue, standard: Standard, facts: Facts, results: Mapping[
         if target is None or record.phase == held.phase:
             return None
         return Placement(target, path_between(phases, everywhere, held.phase or "", record.phase),
-                         t(f"{held.gate}: on hold in {held.phase} by {held.author_name}",
-                           f"{held.gate}：{held.author_name} 决定暂停于 {held.phase}"), {}, "hold")
+                         t(f"{held.gate}: on hold in {standard.phase_name(held.phase)} by {held.author_name}",
+                           f"{held.gate}：{held.author_name} 决定暂停于{standard.phase_name(held.phase)}阶段"), {},
+                         "hold")
     if record.phase not in order:
         return None
     here = order.index(record.phase)

@@ -268,3 +268,22 @@ def test_a_revert_may_pass_phases_the_project_type_skips(site):
     site.enforce("OMS-1")
     assert site.status("OMS-1") == "Initiation"
     assert "could not do" not in site.the_comment("OMS-1")
+
+
+def test_answers_are_in_the_language_of_the_standard(site):
+    """A PMO whose standard speaks Chinese gets its answers in Chinese, phases by their names."""
+    path = site.config
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("language: en", "language: zh", 1))
+    site.comment(LI_NA, "FIN-1", "/pmo aprove G1")
+    site.comment(WANG_WEI, "FIN-1", "/pmo approve G9")
+    site.comment(LIU_YANG, "FIN-1", "/pmo approve G1")
+    site.comment(LI_NA, "RET-1", "/pmo hold G2 等待供应商")
+    site.enforce("FIN-1", "RET-1")
+    body = site.the_comment("FIN-1")
+    assert "无法识别的指令“aprove”（您是否想用“approve”？）" in body
+    assert "FIN-1 没有阶段门“G9”；FIN-1 的阶段门：G1, G2, G3, G4" in body
+    assert "刘洋 不是 G1 的审批人（审批人：pmo 组）" in body
+    assert "项目保持在规划阶段" in site.the_comment("RET-1")

@@ -210,7 +210,8 @@ def test_an_unreachable_status_raises_unreachable_naming_where_it_can_go(world):
                        "Closure, Execution")
     assert sb.stats()["writes_total"] == 0
     # Through statuses it may pass, but none leads there: it says where it got to and what it can reach.
-    with pytest.raises(Unreachable, match=r"from 'Closure' to 'Initiation' .*reachable statuses are Acceptance, Cancelled$"):
+    with pytest.raises(Unreachable,
+                       match=r"from 'Closure' to 'Initiation' .*reachable statuses are Acceptance, Cancelled$"):
         runtime.writer.transition_to("WMS-1", "Initiation", via=("Closure",))
     assert status_of(sb, "WMS-1") == "Closure"
 

@@ -62,6 +62,7 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
                                             f"{label}：不适用于此类项目"))
     states = gates.gate_states(issue, ctx.standard, ctx.facts)
     state = states.get(spec.id, gates.GateState())
+    phase = ctx.standard.phase_name
     stop = gates.stopping(states)
     if stop is not None and stop[0] == "kill":
         kill = stop[1]
@@ -78,8 +79,9 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
         reason = f" — {held.reason}" if held.reason else ""
         return Outcome(State.FAIL, ctx.t(f"{label}: on hold by {held.author_name} since {_day(held)}{reason}",
                                          f"{label}：{held.author_name} 自 {_day(held)} 起暂停{reason}"), (), ("hold",),
-                       ctx.t(f"The project stays in {held.phase} until an approver comments /pmo resume {spec.id}.",
-                             f"在审批人评论 /pmo resume {spec.id} 之前，项目保持在 {held.phase} 阶段。"),
+                       ctx.t(f"The project stays in {phase(held.phase)} until an approver comments "
+                             f"/pmo resume {spec.id}.",
+                             f"在审批人评论 /pmo resume {spec.id} 之前，项目保持在{phase(held.phase)}阶段。"),
                        decision=gates.HOLD)
     if issue.phase not in order:
         return Outcome(State.SKIPPED, ctx.t(f"{label}: the phase of {issue.key} is unknown", f"{label}：阶段未知"))
@@ -111,18 +113,18 @@ def check(spec: Gate, scope: IssueScope, ctx: CheckContext) -> Outcome:
                        ctx.t(f"Meet the criteria of {label} on {issue.key}: {'; '.join(gaps)}.",
                              f"请在 {issue.key} 上满足 {label} 的准入条件：{'；'.join(gaps)}。"), past_gate=past)
     need = spec.approvers.required - len(given)
-    who = ", ".join([*spec.approvers.users, *(f"group {g}" for g in spec.approvers.groups)])
+    who = ", ".join([*spec.approvers.users, *(ctx.t(f"group {g}", f"{g} 组") for g in spec.approvers.groups)])
     if past:
         message = ctx.t(f"{label}: the project went past the gate without its approvals ({need} missing)",
                         f"{label}：项目未经审批越过阶段门（缺 {need} 个审批）")
-        return Outcome(State.FAIL, message, tuple(evidence), (f"approval ×{need}",),
+        return Outcome(State.FAIL, message, tuple(evidence), (ctx.t(f"approval ×{need}", f"审批 ×{need}"),),
                        ctx.t(f"An approver ({who}) comments “/pmo approve {spec.id}” on {issue.key}, "
-                             f"or the project returns to {spec.from_phase}.",
+                             f"or the project returns to {phase(spec.from_phase)}.",
                              f"请审批人（{who}）在 {issue.key} 上评论 “/pmo approve {spec.id}”，或项目退回"
-                             f"{spec.from_phase}。"), past_gate=True)
+                             f"{phase(spec.from_phase)}阶段。"), past_gate=True)
     return Outcome(State.PENDING, ctx.t(f"{label}: criteria met, {need} approval(s) missing",
                                         f"{label}：准入条件已满足，尚缺 {need} 个审批"), tuple(evidence),
-                   (f"approval ×{need}",),
+                   (ctx.t(f"approval ×{need}", f"审批 ×{need}"),),
                    ctx.t(f"An approver ({who}) comments “/pmo approve {spec.id}” on {issue.key}.",
                          f"请审批人（{who}）在 {issue.key} 上评论 “/pmo approve {spec.id}”。"))
 
