@@ -126,6 +126,7 @@ class Site:
         self.killed: dict[str, str] = {}  # record -> the gate it was killed at (by the model's own reckoning)
         self.held: dict[str, set[str]] = defaultdict(set)
         self.tally = Tally()
+        self.passed: dict[str, set[str]] | None = None  # the gates passed when the last check looked
         self.log: list[str] = []
         self._background: threading.Thread | None = None
         self.settle()  # the reconcile's first pass: pmokit's comments on the demo's issues
@@ -169,7 +170,7 @@ class Site:
         self.log = []
         self.commands = []
         self.started = datetime.now(UTC)
-        before = self._passed_gates()
+        before = self.passed if self.passed is not None else self._passed_gates()
         actions = self._actions()
         names, weights = zip(*actions.items(), strict=True)
         for _ in range(length or self.rng.randint(3, 8)):
@@ -254,8 +255,10 @@ class Site:
             broken += self._check_record(key, states, passed_before.get(key, set()), audited[key])
         broken += self._check_commands(decisions)
         # What the model could not tell in advance (a hold on a project the team moved meanwhile) it learns.
-        self.held = defaultdict(set, {key: {g for g, s in gate_states(facts.issues[key], standard, facts).items()
-                                            if s.held} for key in self.records})
+        states_now = {key: gate_states(facts.issues[key], standard, facts) for key in self.records}
+        self.held = defaultdict(set, {key: {g for g, s in states.items() if s.held}
+                                      for key, states in states_now.items()})
+        self.passed = {key: {g for g, s in states.items() if s.passed} for key, states in states_now.items()}
         return [f"{b}\n  sequence: {'; '.join(self.log)}" for b in broken]
 
     def _check_comment(self, key: str, planned: list[Any], issue: Any) -> list[str]:
