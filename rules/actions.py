@@ -138,6 +138,11 @@ def render(comment: Comment, language: str = "en") -> RichText:
         blocks.append(_heading(3, t(f"pmokit: {count} gap{'s' if count != 1 else ''} against the PMO standard",
                                     f"pmokit：{count} 项不符合 PMO 规范")))
         blocks.append(Block("bullets", items=tuple(_result_line(r) for r in comment.gaps)))
+    elif comment.decisions:  # stopped by the PMO: say that first, not that all is well
+        stop = comment.decisions[0]
+        words = DECISION_WORDS.get(stop.decision, (stop.decision, stop.decision))
+        blocks.append(_heading(3, t(f"pmokit: {words[0]} at {stop.rule_id} by decision of the PMO",
+                                    f"pmokit：PMO 已决定在 {stop.rule_id} {words[1]}")))
     else:
         blocks.append(_heading(3, t("pmokit: meets the PMO standard ✓", "pmokit：符合 PMO 规范 ✓")))
     if comment.decisions:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .html_page import page
 from .responses import error, site
+from .rich_view import adf_html, wiki_html
 
 blueprint = Blueprint("control", __name__)
 
@@ -74,9 +75,12 @@ def browse(key: str) -> Response:
         user = state.users.get(account) if isinstance(account, str) else None
         return user.display_name if user is not None else str(account)
 
-    comments = "".join(f"<div style='border-top:1px solid #DFE1E6;padding:8px 0'><b>{_esc(author(c['author']))}"
+    def shown(comment: dict) -> str:  # as Jira's issue view draws it: the ADF document on Cloud, else wiki markup
+        return adf_html(comment["adf"]) if comment.get("adf") else wiki_html(comment["body"])
+
+    comments = "".join(f"<div class=comment><b>{_esc(author(c['author']))}"
                        f"</b> <span class=meta>{_esc(str(c.get('updated') or c['created'])[:16])}</span>"
-                       f"<pre style='white-space:pre-wrap;font-family:inherit'>{_esc(c['body'])}</pre></div>"
+                       f"<div>{shown(c)}</div></div>"
                        for c in issue.comments)
     body = (f"<p>{_esc(issue.issue_type)} · {_esc(status)} · labels: {_esc(', '.join(issue.labels) or '—')}</p>"
             f"<h2>Comments</h2>{comments or '<p>None.</p>'}")

@@ -131,6 +131,7 @@ def test_a_kill_closes_the_project_and_only_a_reopen_undoes_it(site):
     assert site.status("FIN-1") == "Cancelled"
     body = site.the_comment("FIN-1")
     assert "killed" in body and "only /pmo reopen G1 undoes a kill" in body  # the approval is answered
+    assert body.startswith("h3. pmokit: killed at G1 by decision of the PMO")  # not "meets the standard"
     site.move(LIU_YANG, "FIN-1", "Planning")  # a team takes it up again on its own: moved back
     site.enforce("FIN-1")
     assert site.status("FIN-1") == "Cancelled"

@@ -183,3 +183,24 @@ def test_html_view_of_a_page(sandbox):
     page = next(p for p in sandbox.state.pages.values() if p.title == "PMO Home")
     html = requests.get(f"{sandbox.url}/wiki/spaces/PMO/pages/{page.id}", timeout=5).text
     assert "<h1>PMO Home</h1>" in html and "欢迎" in html and "Portfolio Reports" in html
+
+
+def test_an_issue_view_draws_comments_as_jira_does(fresh_sandbox):
+    """The issue page draws an ADF comment's nodes (Atlassian's ADF structure reference: heading, bulletList,
+    status lozenge, strong and code marks) and a wiki-markup comment's notation, never the markup itself."""
+    sb = fresh_sandbox
+    doc = {"type": "doc", "version": 1, "content": [
+        {"type": "heading", "attrs": {"level": 3}, "content": [{"type": "text", "text": "Two gaps"}]},
+        {"type": "bulletList", "content": [{"type": "listItem", "content": [{"type": "paragraph", "content": [
+            {"type": "text", "text": "record-fields", "marks": [{"type": "strong"}]}, {"type": "text", "text": " "},
+            {"type": "status", "attrs": {"text": "ERROR", "color": "red"}},
+            {"type": "text", "text": " /pmo approve G1", "marks": [{"type": "code"}]}]}]}]}]}
+    assert sb.session().post(f"{sb.url}/rest/api/3/issue/OMS-1/comment", json={"body": doc}).status_code == 201
+    wiki = "h4. Next gate\n* *G1* {color:#BF2600}blocker{color} and {{/pmo approve G1}}"
+    assert sb.session().post(f"{sb.url}/rest/api/2/issue/OMS-2/comment", json={"body": wiki}).status_code == 201
+    page = requests.get(f"{sb.url}/browse/OMS-1", timeout=5).text
+    assert "<h3>Two gaps</h3>" in page and "<b>record-fields</b>" in page and "<code> /pmo approve G1</code>" in page
+    assert re.search(r"<span style='[^']*background:#FFEBE6;color:#BF2600'>ERROR</span>", page)
+    page = requests.get(f"{sb.url}/browse/OMS-2", timeout=5).text
+    assert "<h4>Next gate</h4>" in page and "<li><b>G1</b> <span style='color:#BF2600'>blocker</span>" in page
+    assert "<code>/pmo approve G1</code>" in page and "h4." not in page
