@@ -20,6 +20,7 @@ write of pmokit's account in the audit with its reason.
 
 from __future__ import annotations
 
+import logging
 import random
 import tempfile
 import threading
@@ -85,6 +86,7 @@ class Command:
     gate: str
     form: str  # plain | example | typo | unknown-gate | no-gate
     expect: str  # applied | refused | ignored | either
+    seen: bool = False  # the worker has drained since it was written (pmokit took it against what was then)
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Site:
     """The sandbox, pmokit's receiver on it, a worker the model drains, and the model's own memory."""
 
     def __init__(self, flavor: str = "cloud", seed: int = 0, issues: int = 60):
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # its "queue depth" notes are not news here
         self.rng = random.Random(seed)
         self.sb = Sandbox.start(seed="demo", issues=issues, flavor=flavor, webhook_backoff=0.05)
         self.tmp = tempfile.TemporaryDirectory(prefix="pmokit-model-")
@@ -190,9 +193,19 @@ class Site:
                 "delete comment": 4, "edit work": 8, "concurrent edits": 4, "drain": 8, "drain while working": 3}
 
     def drain(self) -> None:
+        written = [c for c in self.commands if not c.seen]
         self.sb.site.dispatcher.flush(30)
         report = drain(self.worker)
         self.tally.worker_events += report.claimed
+        for command in written:
+            command.seen = True
+
+    def moved(self, key: str) -> None:
+        """The team moved ``key``: a hold written since the worker last looked is taken in the phase pmokit finds,
+        which may be none (cancelled): the model cannot tell."""
+        for command in self.commands:
+            if command.key == key and command.verb == "hold" and command.expect == "applied" and not command.seen:
+                command.expect = "either"
 
     def settle(self) -> None:
         """Deliver every webhook, let the worker handle them, then the scheduled reconcile (and what it caused)."""
@@ -424,6 +437,8 @@ def _move(site: Site, key: str, who: str, target: str) -> bool:
     if choice is None:
         return False
     response = session.post(f"{site.api}/issue/{key}/transitions", json={"transition": {"id": choice["id"]}})
+    if response.status_code == 204:
+        site.moved(key)
     return response.status_code == 204
 
 
