@@ -43,6 +43,12 @@ class Ignored:
     reason: str
 
 
+def is_issue_id(text: str) -> bool:
+    """A Jira issue id: ASCII digits. (``str.isdigit()`` alone also takes superscripts such as "²³", which
+    ``int()`` refuses, and other scripts' digits.)"""
+    return text.isascii() and text.isdigit()
+
+
 def _user_id(user: Any) -> str:
     if not isinstance(user, dict):
         return ""
@@ -103,6 +109,8 @@ def classify(payload: Any) -> Event | Ignored:
         issue_id = match[1] if match else ""
     if not issue_id.isdigit():
         return Ignored(f"{name}: no issue id in the event")
+    if not is_issue_id(issue_id):
+        return Ignored(f"{name}: issue id {issue_id!r} is not a Jira issue id")
     actor = _user_id(payload.get("user"))
     if name.startswith("comment_"):
         author = comment.get("updateAuthor") or comment.get("author") if comment else None
