@@ -281,3 +281,32 @@ def test_a_worker_whose_claim_was_taken_over_does_not_act(synced, monkeypatch, c
     monkeypatch.setattr(worker.syncer, "refresh", refresh)
     assert Worker(runtime).run_once().done == 5 and len(enforced) == 1
     assert all(pmokit_comments(sb, key) == 1 for key in FLAGGED)
+
+
+def test_events_taken_over_while_the_worker_acted_are_not_marked_by_it(synced, monkeypatch):
+    """The lease is lost while enforcement runs (it cannot be stopped half-way): the first worker's actions
+    stand, but it marks none of the events the other claim now holds; they count as abandoned."""
+    import report_jobs.events.worker as worker_module
+
+    sb, runtime = synced
+    put(runtime, *[event_for(sb, key, n) for n, key in enumerate(FLAGGED)])
+    real_enforce = worker_module.enforce
+    taken: list[InboxEvent] = []
+
+    def enforce_then_lose_the_lease(*args, **kwargs):
+        done = real_enforce(*args, **kwargs)
+        with runtime.sessions.begin() as session:
+            past = datetime.now(UTC) - timedelta(seconds=1)
+            session.execute(update(InboxEvent).values(claimed_until=past))
+            session.execute(update(IssueLease).values(until=past))
+        with runtime.sessions.begin() as session:
+            taken.extend(inbox.claim(session, 50, timedelta(minutes=5)))
+        return done
+
+    monkeypatch.setattr(worker_module, "enforce", enforce_then_lose_the_lease)
+    report = Worker(runtime).run_once()
+    assert report.claimed == 5 and report.abandoned == 5 and report.done == 0
+    assert all(pmokit_comments(sb, key) == 1 for key in FLAGGED)  # what it did stands
+    with runtime.sessions() as session:
+        rows = list(session.scalars(select(InboxEvent)))
+    assert len(taken) == 5 and {(r.status, r.claim) for r in rows} == {("pending", taken[0].claim)}
