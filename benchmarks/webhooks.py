@@ -387,9 +387,9 @@ def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, l
 
     class Counting(Worker):
         def _handle(self, *args, **kwargs):
-            outcomes = super()._handle(*args, **kwargs)
-            handled.update(outcomes.keys())
-            return outcomes
+            result = super()._handle(*args, **kwargs)
+            handled.update((result[0] if isinstance(result, tuple) else result).keys())  # (outcomes, errors)
+            return result
 
     admin_url = resolve_url(database_url)
     name = f"pmokit_bench_{uuid.uuid4().hex[:12]}"

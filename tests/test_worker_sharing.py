@@ -95,6 +95,41 @@ def test_an_event_whose_handling_fails_fails_alone(synced, monkeypatch):
     assert all(pmokit_comments(sb, key) == 1 for key in FLAGGED if key != "OMS-8")
 
 
+
+def test_a_failed_action_fails_the_events_of_its_issue_only(synced, monkeypatch):
+    """Jira refuses pmokit's label on OMS-8: the events of OMS-8 fail (a try each, with the error), the other
+    events of the batch are done in the same pass, without handling anything again. The events of OMS-1, its
+    parent, are done too: OMS-8's actions are not theirs."""
+    from connector.errors import BadRequest
+
+    sb, runtime = synced
+    labels = runtime.writer.update_labels
+
+    def refuse_on_oms_8(key, *args, **kwargs):
+        if key == "OMS-8":
+            raise BadRequest("Jira answered 400: labels cannot be set on OMS-8", status=400)
+        return labels(key, *args, **kwargs)
+
+    monkeypatch.setattr(runtime.writer, "update_labels", refuse_on_oms_8)
+    put(runtime, *[event_for(sb, key, n) for n, key in enumerate(FLAGGED * 2)])
+    worker = Worker(runtime)
+    handled = Counter()
+    handle = worker._handle
+
+    def counting(*args, **kwargs):
+        handled["calls"] += 1
+        return handle(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "_handle", counting)
+    report = worker.run_once()
+    assert report.done == 8 and report.failed == 2 and handled["calls"] == 1, (report, handled)
+    events = events_by_status(runtime)
+    assert {e.issue_key for e in events["pending"]} == {"OMS-8"}
+    assert {e.outcome for e in events["pending"]} == {"add_label on OMS-8: Jira answered 400: labels cannot be "
+                                                      "set on OMS-8"}
+    assert {e.issue_key for e in events["done"]} == set(FLAGGED) - {"OMS-8"}
+
+
 # -- leases renewed while a batch runs ------------------------------------------------------------------------
 class Counting(Worker):
     """A worker that counts, per event, the handlings that got through to the end (enforced, outcome given)."""
@@ -104,9 +139,9 @@ class Counting(Worker):
         self.handled = handled
 
     def _handle(self, *args, **kwargs):
-        outcomes = super()._handle(*args, **kwargs)
-        self.handled.update(outcomes.keys())
-        return outcomes
+        result = super()._handle(*args, **kwargs)
+        self.handled.update((result[0] if isinstance(result, tuple) else result).keys())  # (outcomes, errors)
+        return result
 
 
 @pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)

@@ -240,12 +240,13 @@ class Worker:
     def _settle(self, events: list[InboxEvent], lease: BatchLease) -> tuple[dict[int, str], dict[int, str]]:
         """Handle events: (outcomes of those handled, errors of those that failed on their own).
 
-        When handling them together fails, their halves are handled apart, down to single events, so that a
-        culprit fails alone. Not when Jira itself was unavailable past the connector's retries (``GaveUp``):
+        A failed action fails the events of its issue only (``_handle`` tells them apart). When handling the
+        events together raises, their halves are handled apart, down to single events, so that a culprit fails
+        alone. Not when Jira itself was unavailable past the connector's retries (``GaveUp``):
         that is no event's fault, and handling the halves again would only call a failing Jira more often.
         """
         try:
-            return self._handle(events, lease), {}
+            outcomes, errors = self._handle(events, lease)
         except (Busy, LeaseLost):
             raise
         except Exception as exc:
@@ -255,12 +256,17 @@ class Worker:
                             f"a batch of {len(events)} events", error)
                 return {}, dict.fromkeys((e.pk for e in events), error)
             log.info("a batch of %d events failed (%s): handling its halves apart", len(events), error)
+        else:
+            for pk, error in errors.items():
+                log.warning("event %d failed: %s", pk, error)
+            return outcomes, errors
         middle = len(events) // 2
         done, failed = self._settle(events[:middle], lease)
         more_done, more_failed = self._settle(events[middle:], lease)
         return done | more_done, failed | more_failed
 
-    def _handle(self, events: list[InboxEvent], lease: BatchLease) -> dict[int, str]:
+    def _handle(self, events: list[InboxEvent], lease: BatchLease) -> tuple[dict[int, str], dict[int, str]]:
+        """Handle events together: (outcomes of those done, errors of those whose own issues' actions failed)."""
         outcomes: dict[int, str] = {}
         work: list[InboxEvent] = []
         for event in events:
@@ -275,18 +281,19 @@ class Worker:
             else:
                 work.append(event)
         if not work:
-            return outcomes
+            return outcomes, {}
         self.syncer.refresh([e.issue_id for e in work])
         facts = self.facts.get()
         by_id = {issue.id: issue for issue in facts.issues.values()}
-        targets: list[str] = []
+        targets_of: dict[int, list[str]] = {}
         for event in work:
             issue = by_id.get(event.issue_id)
             if issue is None:
                 outcomes[event.pk] = "not an issue of the portfolio (or no longer in Jira)"
                 continue
-            targets.extend(k for k in (issue.key, issue.parent_key, issue.epic_key) if k and k in facts.issues)
-        targets = list(dict.fromkeys(targets))
+            targets_of[event.pk] = [k for k in (issue.key, issue.parent_key, issue.epic_key)
+                                    if k and k in facts.issues]
+        targets = list(dict.fromkeys(k for keys in targets_of.values() for k in keys))
         issue_ids = [facts.issues[k].id for k in targets]
         with self.runtime.sessions.begin() as session:
             more = inbox.lease_more(session, issue_ids, lease.token, timedelta(seconds=lease.seconds))
@@ -294,17 +301,26 @@ class Worker:
             lease.confirm()  # a claim that was taken over is lost, not busy
             raise Busy()
         lease.hold(issue_ids)
+        errors: dict[int, str] = {}
         if targets:
             lease.confirm()  # a worker that lost its lease stops here, before acting
             done = enforce(self.runtime, facts, targets, trigger="webhook",
                            action_limit=self.settings.webhooks.max_actions_per_hour)
-            failed = [a for a in done.applied if a.error]
-            if failed:
-                raise RuntimeError("; ".join(f"{a.action.kind} on {a.action.issue_key}: {a.error}" for a in failed))
+            failed: dict[str, list[str]] = {}
+            for a in done.applied:
+                if a.error:
+                    failed.setdefault(a.action.issue_key, []).append(f"{a.action.kind} on {a.action.issue_key}: "
+                                                                     f"{a.error}")
             summary = _summary(done, targets)
+            # An event fails when an action on one of its own issues failed (handled alone, it would fail the
+            # same way); the others of the batch are done: their issues' actions were applied.
             for event in work:
-                outcomes.setdefault(event.pk, summary)
-        return outcomes
+                own = [text for key in targets_of.get(event.pk, ()) for text in failed.get(key, ())]
+                if own:
+                    errors[event.pk] = "; ".join(own)
+                else:
+                    outcomes.setdefault(event.pk, summary)
+        return outcomes, errors
 
     def _count(self, outcome: str, n: int) -> None:
         if self.metrics is not None and n:
