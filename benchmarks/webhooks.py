@@ -2,7 +2,7 @@
 
 Run: python benchmarks/webhooks.py [--part load|e2e|crash|share|all] [--seconds 5]
                                    [--database-url postgresql://…] [--latency-ms 500] [--events 1000]
-                                   [--deadline 900]
+                                   [--deadline 900] [--comment-timeouts]
 
 load   open-loop load on loopback with signed real payloads at 200 and 1,000 requests/s, against
        `pmokit serve` on granian (its default) and on waitress, and gunicorn, on a SQLite store: the
@@ -19,7 +19,9 @@ share  two workers on one PostgreSQL inbox (two runtimes, each with its own engi
        handled more than once (counted per event by the workers, and in effect from the audit: an action or a
        result audited twice), issues with more than one pmokit comment, dead letters, lost leases. Needs a
        PostgreSQL server: --database-url, else $PMOKIT_TEST_DATABASE_URL (a database of its own is created on
-       it and dropped afterwards). Gives up waiting after --deadline seconds. Not part of `all`.
+       it and dropped afterwards). Gives up waiting after --deadline seconds. --comment-timeouts: besides,
+       comment POSTs are answered after 1.5 s to a client that gives up after 1 s (applied after the timeout:
+       the duplicate comments of issue 13, which safe writes in the connector prevent). Not part of `all`.
 """
 
 from __future__ import annotations
@@ -366,7 +368,7 @@ def part_crash(events: int = 1000, kills: int = 3) -> None:
 
 
 def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, lease: int = 5,
-               deadline: float = 900) -> None:
+               deadline: float = 900, comment_timeouts: bool = False) -> None:
     import threading
     import uuid
     from collections import Counter
@@ -375,12 +377,14 @@ def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, l
     import sqlalchemy as sa
     from sqlalchemy import select
 
+    from config import load_settings
+    from pmokit.runtime import Runtime, open_runtime
     from pmokit.store import inbox, resolve_url
     from pmokit.store.tables import AuditEvent
     from report_jobs.events.worker import Worker
     from report_jobs.sync.snapshot import load_facts
     from rules.engine import evaluate_settings
-    from tests.syncing import runtime_for, syncer
+    from tests.syncing import syncer
     from webhooks.events import Event, classify
 
     handled: Counter[int] = Counter()  # per event, the handlings that got through to the end (an outcome given)
@@ -399,7 +403,15 @@ def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, l
     store_url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
         with Sandbox.start(seed="demo") as sb, tempfile.TemporaryDirectory() as tmp:
-            runtimes = [runtime_for(sb, Path(tmp) / part, store_url=store_url) for part in ("a", "b")]
+            def runtime_at(directory: Path) -> Runtime:
+                directory.mkdir()
+                text = sandbox_config(sb.url, store=store_url)
+                if comment_timeouts:  # a client that gives up on Jira after 1 s
+                    text = text.replace("  bot:\n", "  timeout_seconds: 1\n  bot:\n", 1)
+                (directory / "pmokit.yaml").write_text(text, "utf-8")
+                return open_runtime(load_settings([directory / "pmokit.yaml"]))
+
+            runtimes = [runtime_at(Path(tmp) / part) for part in ("a", "b")]
             syncer(runtimes[0]).full()
             for runtime in runtimes:
                 runtime.settings = runtime.settings.model_copy(update={
@@ -421,7 +433,9 @@ def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, l
                     inbox.enqueue(session, inbox.Incoming(f"share-{n}", event.webhook_event, event.issue_id,
                                                           event.issue_key, event.actor, event.triggers,
                                                           json.dumps(template)))
-            sb.set_faults(latency_ms=latency_ms)
+            # With comment_timeouts, comment POSTs are answered after 1.5 s: applied, after the client gave up.
+            sb.set_faults(latency_ms=latency_ms,
+                          route_latency_ms={"POST */comment": 1500} if comment_timeouts else {})
             workers = [Counting(runtime) for runtime in runtimes]
             reports: list[list[object]] = [[], []]
             stop_event = threading.Event()
@@ -470,8 +484,9 @@ def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, l
             per_worker = [sum(getattr(r, "done", 0) for r in rs) for rs in reports]
             abandoned = sum(getattr(r, "abandoned", 0) for rs in reports for r in rs)
             batches = [sum(1 for r in rs if getattr(r, "claimed", 0)) for rs in reports]
-            print(f"two workers on one PostgreSQL inbox, Jira latency {latency_ms:g} ms a request, leases of "
-                  f"{lease} s; {events} events over {len(targets)} issues pmokit comments on; "
+            timeouts = "; comment POSTs answered after 1.5 s to a client that waits 1 s" if comment_timeouts else ""
+            print(f"two workers on one PostgreSQL inbox, Jira latency {latency_ms:g} ms a request{timeouts}, leases "
+                  f"of {lease} s; {events} events over {len(targets)} issues pmokit comments on; "
                   f"{'all handled in' if finished else 'NOT all handled after'} {elapsed:.1f} s (load average at "
                   f"the end: {load})")
             ordered = sorted(seconds) or [0.0]
@@ -505,6 +520,8 @@ def main() -> None:
                         help="share: a PostgreSQL server (a database of its own is created and dropped)")
     parser.add_argument("--latency-ms", type=float, default=500.0, help="share: Jira's latency per request")
     parser.add_argument("--deadline", type=float, default=900.0, help="share: seconds before giving up waiting")
+    parser.add_argument("--comment-timeouts", action="store_true",
+                        help="share: comment POSTs applied after the client timed out (1.5 s against 1 s)")
     parser.add_argument("--events", type=int, default=1000, help="share: events put into the inbox")
     args = parser.parse_args()
     if args.part in ("load", "all"):
@@ -516,7 +533,8 @@ def main() -> None:
     if args.part == "share":
         if not args.database_url:
             parser.error("--part share needs --database-url (or $PMOKIT_TEST_DATABASE_URL): a PostgreSQL server")
-        part_share(args.database_url, args.events, args.latency_ms, deadline=args.deadline)
+        part_share(args.database_url, args.events, args.latency_ms, deadline=args.deadline,
+                   comment_timeouts=args.comment_timeouts)
 
 
 if __name__ == "__main__":
