@@ -9,9 +9,10 @@ account are recognised and cause nothing; an hourly per-issue limit stops any ru
 Workers share the inbox fairly. A batch's claim (its events and the issues they name) is a lease, renewed by a
 thread of its own every third of ``webhooks.lease_seconds`` while the batch runs, and confirmed once more right
 before enforcement acts: a worker that lost its lease (it stalled, and another worker took the events over)
-abandons the batch without acting or marking anything. An event that cannot be parsed is a dead letter at once,
-with its reason; when handling a batch fails, its halves are handled apart until the events that fail on their
-own are alone, so that only they count a try.
+abandons the batch without acting or marking anything. An event fails alone: one that cannot be parsed is a
+dead letter at once, with its reason; a failed action fails the events of its issue; and when handling a batch
+raises, its halves are handled apart until the events that fail on their own are alone, so that only they count
+a try.
 """
 
 from __future__ import annotations
