@@ -44,9 +44,10 @@ class Ignored:
 
 
 def is_issue_id(text: str) -> bool:
-    """A Jira issue id: ASCII digits. (``str.isdigit()`` alone also takes superscripts such as "²³", which
-    ``int()`` refuses, and other scripts' digits.)"""
-    return text.isascii() and text.isdigit()
+    """A Jira issue id: ASCII digits, at most 19 (a Java ``long`` in Jira's API; the inbox keeps 32 characters,
+    and PostgreSQL refuses more: the receiver would answer 503 for ever). ``str.isdigit()`` alone also takes
+    superscripts such as "²³", which ``int()`` refuses, and other scripts' digits."""
+    return text.isascii() and text.isdigit() and len(text) <= 19
 
 
 def _user_id(user: Any) -> str:
