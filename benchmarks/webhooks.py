@@ -1,6 +1,8 @@
 """The webhook receiver and worker under load, end to end, and through crashes.
 
-Run: python benchmarks/webhooks.py [--part load|e2e|crash|all] [--seconds 5]
+Run: python benchmarks/webhooks.py [--part load|e2e|crash|share|all] [--seconds 5]
+                                   [--database-url postgresql://…] [--latency-ms 500] [--events 1000]
+                                   [--deadline 900] [--comment-timeouts]
 
 load   open-loop load on loopback with signed real payloads at 200 and 1,000 requests/s, against
        `pmokit serve` on granian (its default) and on waitress, and gunicorn, on a SQLite store: the
@@ -9,6 +11,17 @@ load   open-loop load on loopback with signed real payloads at 200 and 1,000 req
 e2e    the sandbox sends its webhooks to `pmokit serve`: events per second from webhook to comment written.
 crash  1,000 signed events to `pmokit serve` while it is killed with SIGKILL three times and restarted:
        every event answered 202 is handled, none twice in effect, nothing left but dead letters.
+share  two workers on one PostgreSQL inbox (two runtimes, each with its own engine and connector, as two
+       `pmokit worker` processes have; in threads of this process, so that each handling can be counted),
+       Jira slow (the sandbox's `latency_ms`, --latency-ms) and leases of 5 s, shorter than a batch: --events
+       events (1,000) put into the inbox over the demo's issues pmokit comments on, in bursts of ten an issue
+       (so that the two workers' batches name different issues, and share the parents). Prints the events, those
+       handled more than once (counted per event by the workers, and in effect from the audit: an action or a
+       result audited twice), issues with more than one pmokit comment, dead letters, lost leases. Needs a
+       PostgreSQL server: --database-url, else $PMOKIT_TEST_DATABASE_URL (a database of its own is created on
+       it and dropped afterwards). Gives up waiting after --deadline seconds. --comment-timeouts: besides,
+       comment POSTs are answered after 1.5 s to a client that gives up after 1 s (applied after the timeout:
+       the duplicate comments of issue 13, which safe writes in the connector prevent). Not part of `all`.
 """
 
 from __future__ import annotations
@@ -354,11 +367,162 @@ def part_crash(events: int = 1000, kills: int = 3) -> None:
             sys.exit(1)
 
 
+def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, lease: int = 5,
+               deadline: float = 900, comment_timeouts: bool = False) -> None:
+    import threading
+    import uuid
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from sqlalchemy import select
+
+    from config import load_settings
+    from pmokit.runtime import Runtime, open_runtime
+    from pmokit.store import inbox, resolve_url
+    from pmokit.store.tables import AuditEvent
+    from report_jobs.events.worker import Worker
+    from report_jobs.sync.snapshot import load_facts
+    from rules.engine import evaluate_settings
+    from tests.syncing import syncer
+    from webhooks.events import Event, classify
+
+    handled: Counter[int] = Counter()  # per event, the handlings that got through to the end (an outcome given)
+
+    class Counting(Worker):
+        def _handle(self, *args, **kwargs):
+            result = super()._handle(*args, **kwargs)
+            handled.update((result[0] if isinstance(result, tuple) else result).keys())  # (outcomes, errors)
+            return result
+
+    admin_url = resolve_url(database_url)
+    name = f"pmokit_bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    store_url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        with Sandbox.start(seed="demo") as sb, tempfile.TemporaryDirectory() as tmp:
+            def runtime_at(directory: Path) -> Runtime:
+                directory.mkdir()
+                text = sandbox_config(sb.url, store=store_url)
+                if comment_timeouts:  # a client that gives up on Jira after 1 s
+                    text = text.replace("  bot:\n", "  timeout_seconds: 1\n  bot:\n", 1)
+                (directory / "pmokit.yaml").write_text(text, "utf-8")
+                return open_runtime(load_settings([directory / "pmokit.yaml"]))
+
+            runtimes = [runtime_at(Path(tmp) / part) for part in ("a", "b")]
+            syncer(runtimes[0]).full()
+            for runtime in runtimes:
+                runtime.settings = runtime.settings.model_copy(update={
+                    "webhooks": runtime.settings.webhooks.model_copy(update={"lease_seconds": lease})})
+            facts = load_facts(runtimes[0])
+            flagged = {r.issue_key for r in evaluate_settings(runtimes[0].settings, facts, datetime.now(UTC))
+                       .not_passing() if r.failing and r.enforcement == "flag" and not r.in_grace
+                       and r.kind != "gate"}
+            targets = sorted((i for i in sb.state.live_issues() if i.key in flagged),
+                             key=lambda i: (i.project_key, i.number))
+            template = json.loads((FIXTURES[0].parent / "webhook-issue-updated-labels.json").read_text("utf-8"))
+            with runtimes[0].sessions.begin() as session:
+                for n in range(events):  # in bursts of ten events an issue, as edits come
+                    issue = targets[(n // 10) % len(targets)]
+                    template["issue"]["id"], template["issue"]["key"] = str(issue.id), issue.key
+                    template["user"] = {"accountId": "557058:li.na"}
+                    event = classify(template)
+                    assert isinstance(event, Event)
+                    inbox.enqueue(session, inbox.Incoming(f"share-{n}", event.webhook_event, event.issue_id,
+                                                          event.issue_key, event.actor, event.triggers,
+                                                          json.dumps(template)))
+            # With comment_timeouts, comment POSTs are answered after 1.5 s: applied, after the client gave up.
+            sb.set_faults(latency_ms=latency_ms,
+                          route_latency_ms={"POST */comment": 1500} if comment_timeouts else {})
+            workers = [Counting(runtime) for runtime in runtimes]
+            reports: list[list[object]] = [[], []]
+            stop_event = threading.Event()
+
+            seconds: list[float] = []  # each batch's, claim to marked
+
+            def work(index: int) -> None:
+                while not stop_event.is_set():
+                    began = time.perf_counter()
+                    report = workers[index].run_once()
+                    reports[index].append(report)
+                    if not report.claimed:
+                        stop_event.wait(0.2)
+                    else:
+                        seconds.append(time.perf_counter() - began)
+
+            threads = [threading.Thread(target=work, args=(i,)) for i in (0, 1)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            while time.perf_counter() - started < deadline:
+                with runtimes[0].sessions() as session:
+                    counts = inbox.counts(session)
+                if counts["pending"] == 0:
+                    break
+                time.sleep(0.5)
+            elapsed = time.perf_counter() - started
+            finished = counts["pending"] == 0
+            stop_event.set()
+            for thread in threads:
+                thread.join()  # (the batches running at a deadline end first)
+            load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            with runtimes[0].sessions() as session:
+                counts = inbox.counts(session)
+            sb.set_faults()
+            with runtimes[0].sessions() as session:
+                audit = list(session.scalars(select(AuditEvent).where(AuditEvent.kind.in_(("action", "result")))))
+            actions = Counter((a.issue_key, (a.detail or {}).get("action"), (a.detail or {}).get("text"))
+                              for a in audit if a.kind == "action")
+            results = Counter((a.issue_key, a.rule_id, a.state, a.summary) for a in audit if a.kind == "result")
+            twice = sum(1 for n in handled.values() if n > 1)
+            most = max(handled.values(), default=0)
+            comments = {i.key: sum("[pmokit:" in str(c["body"]) for c in sb.state.issue(i.key).comments)
+                        for i in targets}
+            several = sum(1 for n in comments.values() if n > 1)
+            per_worker = [sum(getattr(r, "done", 0) for r in rs) for rs in reports]
+            abandoned = sum(getattr(r, "abandoned", 0) for rs in reports for r in rs)
+            batches = [sum(1 for r in rs if getattr(r, "claimed", 0)) for rs in reports]
+            timeouts = "; comment POSTs answered after 1.5 s to a client that waits 1 s" if comment_timeouts else ""
+            print(f"two workers on one PostgreSQL inbox, Jira latency {latency_ms:g} ms a request{timeouts}, leases "
+                  f"of {lease} s; {events} events over {len(targets)} issues pmokit comments on; "
+                  f"{'all handled in' if finished else 'NOT all handled after'} {elapsed:.1f} s (load average at "
+                  f"the end: {load})")
+            ordered = sorted(seconds) or [0.0]
+            print(f"  batches: {len(seconds)}, seconds each: median {ordered[len(ordered) // 2]:.1f}, max "
+                  f"{ordered[-1]:.1f}; {sum(1 for x in seconds if x > lease)} took longer than a lease")
+            print(f"  events: {events}; done {counts['done']}, dead letters {counts['dead']}, pending "
+                  f"{counts['pending']}; done by each worker {per_worker[0]} / {per_worker[1]} in "
+                  f"{batches[0]} / {batches[1]} batches")
+            print(f"  events handled more than once: {twice} (at most {most} times); in effect (the audit): "
+                  f"actions audited twice {sum(1 for n in actions.values() if n > 1)}, results audited twice "
+                  f"{sum(1 for n in results.values() if n > 1)}")
+            print(f"  issues with more than one pmokit comment: {several} (of {len(targets)}; "
+                  f"{sum(1 for n in comments.values() if n == 1)} with exactly one)")
+            print(f"  events let go after a lost lease: {abandoned}")
+            ok = not (twice or several or counts["dead"] or counts["pending"])
+            print(f"  {'PASS' if ok else 'FAIL'}")
+            for runtime in runtimes:
+                runtime.close()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["load", "e2e", "crash", "all"], default="all")
+    parser.add_argument("--part", choices=["load", "e2e", "crash", "share", "all"], default="all")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--servers", default=",".join(SERVERS), help="load: which servers, comma-separated")
+    parser.add_argument("--database-url", default=os.environ.get("PMOKIT_TEST_DATABASE_URL", ""),
+                        help="share: a PostgreSQL server (a database of its own is created and dropped)")
+    parser.add_argument("--latency-ms", type=float, default=500.0, help="share: Jira's latency per request")
+    parser.add_argument("--deadline", type=float, default=900.0, help="share: seconds before giving up waiting")
+    parser.add_argument("--comment-timeouts", action="store_true",
+                        help="share: comment POSTs applied after the client timed out (1.5 s against 1 s)")
+    parser.add_argument("--events", type=int, default=1000, help="share: events put into the inbox")
     args = parser.parse_args()
     if args.part in ("load", "all"):
         part_load(args.seconds, servers=tuple(args.servers.split(",")))
@@ -366,6 +530,11 @@ def main() -> None:
         part_e2e()
     if args.part in ("crash", "all"):
         part_crash()
+    if args.part == "share":
+        if not args.database_url:
+            parser.error("--part share needs --database-url (or $PMOKIT_TEST_DATABASE_URL): a PostgreSQL server")
+        part_share(args.database_url, args.events, args.latency_ms, deadline=args.deadline,
+                   comment_timeouts=args.comment_timeouts)
 
 
 if __name__ == "__main__":

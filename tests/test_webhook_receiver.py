@@ -163,3 +163,20 @@ def test_wrong_method_and_path_are_4xx_json(receiver):
     assert client.get(path).status_code == 405
     missing = client.post("/elsewhere", data=b"{}")
     assert missing.status_code == 404 and missing.json["outcome"] == "rejected"
+
+
+@pytest.mark.parametrize("issue_id", ["²³", "١٢٣", "12\u00b3", "1" * 40])
+def test_an_issue_id_of_other_digits_than_ascii_is_ignored_with_the_reason(receiver, issue_id):
+    """``str.isdigit()`` is true for superscripts ("²³") and other scripts' digits; a Jira issue id is ASCII
+    digits (at most 19: a Java long). Such an event is answered 200 ignored with the reason and never reaches
+    the inbox (issue 13: one got there and sent its whole batch to the dead letters; 40 digits, more than the
+    inbox's column holds, made the receiver answer 503 on PostgreSQL)."""
+    client, sessions, path = receiver
+    payload = json.loads((FIXTURE_DIR / "webhook-issue-updated-labels.json").read_text("utf-8"))
+    payload["issue"]["id"] = issue_id
+    assert classify(payload) == Ignored(f"jira:issue_updated: issue id {issue_id!r} is not a Jira issue id")
+    response = post(client, path, json.dumps(payload).encode())
+    assert response.status_code == 200 and response.json["outcome"] == "ignored"
+    assert response.json["reason"] == f"jira:issue_updated: issue id {issue_id!r} is not a Jira issue id"
+    with sessions() as session:
+        assert inbox.counts(session)["pending"] == 0

@@ -43,6 +43,13 @@ class Ignored:
     reason: str
 
 
+def is_issue_id(text: str) -> bool:
+    """A Jira issue id: ASCII digits, at most 19 (a Java ``long`` in Jira's API; the inbox keeps 32 characters,
+    and PostgreSQL refuses more: the receiver would answer 503 for ever). ``str.isdigit()`` alone also takes
+    superscripts such as "²³", which ``int()`` refuses, and other scripts' digits."""
+    return text.isascii() and text.isdigit() and len(text) <= 19
+
+
 def _user_id(user: Any) -> str:
     if not isinstance(user, dict):
         return ""
@@ -103,6 +110,8 @@ def classify(payload: Any) -> Event | Ignored:
         issue_id = match[1] if match else ""
     if not issue_id.isdigit():
         return Ignored(f"{name}: no issue id in the event")
+    if not is_issue_id(issue_id):
+        return Ignored(f"{name}: issue id {issue_id!r} is not a Jira issue id")
     actor = _user_id(payload.get("user"))
     if name == "comment_deleted":
         # Who deleted it is not in Jira Cloud's payload, and the comment's author is not them (people delete

@@ -2,7 +2,9 @@
 
 Claiming is safe with several workers on one store: on PostgreSQL candidates are read ``FOR UPDATE SKIP
 LOCKED``; on every database the claim itself is a conditional update, so two workers can never both hold an
-event. A claim is a lease: a worker that dies lets its events go when the lease runs out.
+event. A claim is a lease: a worker that dies lets its events go when the lease runs out. A worker that lives
+renews its lease while it works (:func:`renew`, a conditional update that succeeds only while the claim is still
+its own), so a slow batch is never taken over while it runs.
 """
 
 from __future__ import annotations
@@ -109,6 +111,25 @@ def lease_more(session: Session, issue_ids: list[str], token: str, lease: timede
     return not wanted or _lease_issues(session, wanted, token, now + lease, now) == set(wanted)
 
 
+def renew(session: Session, token: str, pks: list[int], issue_ids: list[str], lease: timedelta,
+          now: datetime | None = None) -> bool:
+    """Extend a claim: its events ``pks`` and its issue leases ``issue_ids`` held until ``now + lease``.
+
+    Conditional on each row still carrying ``token``: False when any of them does not (its lease ran out and
+    another worker claimed it; that worker does the work now). A claim whose lease ran out that no one took
+    over is still this caller's, and renewing it is safe: claiming is conditional on the same rows.
+    """
+    until = (now or datetime.now(UTC)) + lease
+    wanted_events, wanted_issues = set(pks), set(issue_ids)
+    events = session.execute(update(InboxEvent).where(InboxEvent.pk.in_(wanted_events), InboxEvent.claim == token,
+                                                      InboxEvent.status == PENDING)
+                             .values(claimed_until=until).execution_options(synchronize_session=False))
+    issues = session.execute(update(IssueLease).where(IssueLease.issue_id.in_(wanted_issues),
+                                                      IssueLease.claim == token)
+                             .values(until=until).execution_options(synchronize_session=False))
+    return _rowcount(events) == len(wanted_events) and _rowcount(issues) == len(wanted_issues)
+
+
 def postpone(session: Session, events: list[InboxEvent], delay: timedelta, now: datetime | None = None) -> None:
     """Put claimed events back for a little while, without counting a try (another worker holds an issue)."""
     session.execute(update(InboxEvent).where(InboxEvent.pk.in_([e.pk for e in events]),
@@ -136,16 +157,17 @@ def backoff(attempts: int) -> timedelta:
 
 
 def fail(session: Session, event: InboxEvent, error: str, max_attempts: int, now: datetime | None = None) -> str:
-    """Count a failed try: back to pending after a backoff, or a dead letter after ``max_attempts``."""
+    """Count a failed try: back to pending after a backoff, or a dead letter after ``max_attempts``; returns the
+    status set, or "" if the claim was lost meanwhile (another worker took over: nothing is changed)."""
     now = now or datetime.now(UTC)
     attempts = event.attempts + 1
     status = DEAD if attempts >= max_attempts else PENDING
-    session.execute(update(InboxEvent).where(InboxEvent.pk == event.pk, InboxEvent.claim == event.claim)
+    result = session.execute(update(InboxEvent).where(InboxEvent.pk == event.pk, InboxEvent.claim == event.claim)
                     .values(status=status, attempts=attempts, outcome=error[:4000], claim=None, claimed_until=None,
                             next_attempt_at=now + backoff(attempts),
                             processed_at=now if status == DEAD else None).execution_options(
                         synchronize_session=False))
-    return status
+    return status if _rowcount(result) == 1 else ""
 
 
 def counts(session: Session) -> dict[str, int]:

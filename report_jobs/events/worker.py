@@ -5,6 +5,14 @@ the issue's current state decides, never the payload), one load of the facts, on
 those issues and their parents, then the actions. Effects are idempotent, so an event handled twice (a worker
 that died after acting, before marking it done) changes nothing the second time. Events caused by pmokit's own
 account are recognised and cause nothing; an hourly per-issue limit stops any runaway.
+
+Workers share the inbox fairly. A batch's claim (its events and the issues they name) is a lease, renewed by a
+thread of its own every third of ``webhooks.lease_seconds`` while the batch runs, and confirmed once more right
+before enforcement acts: a worker that lost its lease (it stalled, and another worker took the events over)
+abandons the batch without acting or marking anything. An event fails alone: one that cannot be parsed is a
+dead letter at once, with its reason; a failed action fails the events of its issue; and when handling a batch
+raises, its halves are handled apart until the events that fail on their own are alone, so that only they count
+a try.
 """
 
 from __future__ import annotations
@@ -16,7 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from config.models import Settings
+from connector.errors import GaveUp
 from pmokit.runtime import Runtime
 from pmokit.store import inbox
 from pmokit.store.tables import InboxEvent
@@ -24,6 +35,7 @@ from rules.context import Standard
 from rules.decide import is_record
 from rules.kinds import kinds
 from rules.registry import DELETED
+from webhooks.events import is_issue_id
 from webhooks.metrics import Metrics
 
 from ..sync.snapshot import FactsCache
@@ -37,12 +49,100 @@ class Busy(Exception):
     """Another worker is acting on an issue this batch would act on too: try the batch again shortly."""
 
 
+class LeaseLost(Exception):
+    """The batch's lease ran out and another worker claimed some of its events or issues: it does the work now."""
+
+
 @dataclass
 class BatchReport:
     claimed: int = 0
     done: int = 0
     failed: int = 0
     dead: int = 0
+    abandoned: int = 0  # events let go unhandled: the lease was lost to another worker
+
+
+class BatchLease:
+    """A batch's claim on its events and issues, renewed while the batch runs.
+
+    A thread of its own renews it every third of the lease (``with lease:`` starts and stops it); ``confirm()``
+    renews it once more, right before acting, and raises :class:`LeaseLost` when the claim is no longer this
+    worker's. Each renewal is a conditional update (``inbox.renew``): it never takes back what another holds.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], events: list[InboxEvent], seconds: float):
+        self.sessions, self.seconds = sessions, seconds
+        self.token = events[0].claim or ""
+        self.pks = {e.pk for e in events}
+        self.issue_ids = {e.issue_id for e in events}  # the claim leased every issue its events name
+        self.lost = threading.Event()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> BatchLease:
+        self._thread = threading.Thread(target=self._beat, name=f"pmokit-lease-{self.token[:8]}", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def hold(self, issue_ids: Iterable[str]) -> None:
+        """Issues the claim leased since (the parents the batch also acts on): renewed from now on."""
+        with self._lock:
+            self.issue_ids.update(issue_ids)
+
+    def drop(self, pks: Iterable[int]) -> None:
+        """Events no longer part of the batch (already dead letters): not renewed any more."""
+        with self._lock:
+            self.pks.difference_update(pks)
+
+    def renew(self) -> bool:
+        """Extend the lease by ``seconds`` from now; False (and ``lost`` set) when the claim is no longer ours."""
+        with self._lock:
+            if self.lost.is_set():
+                return False
+            with self.sessions.begin() as session:
+                held = inbox.renew(session, self.token, sorted(self.pks), sorted(self.issue_ids),
+                                   timedelta(seconds=self.seconds))
+            if not held:
+                self.lost.set()
+                log.warning("a batch of %d events lost its lease to another worker (it ran out before it was "
+                            "renewed): the batch is abandoned, the other worker handles it", len(self.pks))
+            return held
+
+    def confirm(self) -> None:
+        """Right before acting: the claim must still be ours, for another full lease from now."""
+        if not self.renew():
+            raise LeaseLost()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.seconds / 3):
+            try:
+                if not self.renew():
+                    return
+            except Exception as exc:  # the store is away for a moment: try again at the next beat
+                log.warning("could not renew a batch's lease: %s: %s", exc.__class__.__name__, exc)
+
+
+def malformed(event: InboxEvent) -> str:
+    """Why a claimed event cannot be handled at all ("" when it can): it then goes to the dead letters at once."""
+    if not isinstance(event.issue_id, str) or not is_issue_id(event.issue_id):
+        return f"issue id {event.issue_id!r} is not a Jira issue id"
+    triggers = event.triggers
+    if not isinstance(triggers, list) or not all(isinstance(t, str) for t in triggers):
+        return f"triggers {triggers!r} are not a list of trigger names"
+    return ""
+
+
+def describe(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def bot_ids(settings: Settings) -> set[str]:
@@ -60,7 +160,8 @@ class Worker:
         self.facts = FactsCache.of(runtime)
 
     def run_once(self) -> BatchReport:
-        """Claim and handle one batch; a failure sends the whole batch back for a later try (effects repeat safely)."""
+        """Claim and handle one batch: events that fail on their own are sent back for a later try (or to the
+        dead letters), their neighbours are done; a batch whose lease was lost is let go untouched."""
         settings = self.settings.webhooks
         with self.runtime.sessions.begin() as session:
             events = inbox.claim(session, self.batch, timedelta(seconds=settings.lease_seconds))
@@ -69,30 +170,44 @@ class Worker:
             return report
         token = events[0].claim or ""
         started = time.perf_counter()
-        try:
-            outcomes = self._handle(events, token)
-        except Busy:
-            with self.runtime.sessions.begin() as session:
-                inbox.postpone(session, events, timedelta(seconds=1))
-                inbox.release(session, token)
-            return report
-        except Exception as exc:
-            error = f"{exc.__class__.__name__}: {exc}"
-            log.warning("a batch of %d events failed: %s", len(events), error)
-            with self.runtime.sessions.begin() as session:
-                for event in events:
-                    status = inbox.fail(session, event, error, settings.max_attempts)
-                    report.dead += status == inbox.DEAD
-                    report.failed += status != inbox.DEAD
-                inbox.release(session, token)
-            self._count("dead", report.dead)
-            self._count("retry", report.failed)
-            return report
+        with BatchLease(self.runtime.sessions, events, settings.lease_seconds) as lease:
+            events = self._bury_malformed(events, lease, report)
+            try:
+                outcomes, errors = self._settle(events, lease) if events else ({}, {})
+            except Busy:
+                lease.stop()
+                with self.runtime.sessions.begin() as session:
+                    inbox.postpone(session, events, timedelta(seconds=1))
+                    inbox.release(session, token)
+                return report
+            except LeaseLost:
+                lease.stop()
+                with self.runtime.sessions.begin() as session:  # what is still ours, back at once, untried
+                    inbox.postpone(session, events, timedelta(0))
+                    inbox.release(session, token)
+                report.abandoned = len(events)
+                self._count("abandoned", report.abandoned)
+                return report
+        # The heartbeat is stopped before marking (it would take events marked done for a lost claim); the
+        # lease, renewed a third of its length ago at most, outlasts these few statements. An event another
+        # worker took over meanwhile (the lease was lost while enforcing) is refused here: it counts abandoned.
+        buried = report.dead
         with self.runtime.sessions.begin() as session:
             for event in events:
-                report.done += inbox.finish(session, event, outcomes[event.pk])
+                if event.pk in outcomes:
+                    done = inbox.finish(session, event, outcomes[event.pk])
+                    report.done += done
+                    report.abandoned += not done
+                    continue
+                status = inbox.fail(session, event, errors[event.pk], settings.max_attempts)
+                report.dead += status == inbox.DEAD
+                report.failed += status == inbox.PENDING
+                report.abandoned += not status
             inbox.release(session, token)
         self._count("done", report.done)
+        self._count("dead", report.dead - buried)  # (the malformed ones were counted when buried)
+        self._count("retry", report.failed)
+        self._count("abandoned", report.abandoned)
         if self.metrics is not None:
             self.metrics.processing_seconds.observe(time.perf_counter() - started)
         return report
@@ -109,7 +224,52 @@ class Worker:
                 stop.wait(idle_seconds)
 
     # -- one batch ----------------------------------------------------------------------------------------
-    def _handle(self, events: list[InboxEvent], token: str) -> dict[int, str]:
+    def _bury_malformed(self, events: list[InboxEvent], lease: BatchLease, report: BatchReport) -> list[InboxEvent]:
+        """Events that cannot be handled at all go to the dead letters at once, with their reason; the rest."""
+        reasons = {e.pk: reason for e in events if (reason := malformed(e))}
+        if not reasons:
+            return events
+        lease.drop(reasons)  # first: the heartbeat must not look for them once they are dead
+        dead = 0
+        with self.runtime.sessions.begin() as session:
+            for event in events:
+                if event.pk in reasons:
+                    log.warning("event %d is a dead letter: %s", event.pk, reasons[event.pk])
+                    dead += inbox.fail(session, event, reasons[event.pk], max_attempts=1) == inbox.DEAD
+        report.dead += dead
+        self._count("dead", dead)
+        return [e for e in events if e.pk not in reasons]
+
+    def _settle(self, events: list[InboxEvent], lease: BatchLease) -> tuple[dict[int, str], dict[int, str]]:
+        """Handle events: (outcomes of those handled, errors of those that failed on their own).
+
+        A failed action fails the events of its issue only (``_handle`` tells them apart). When handling the
+        events together raises, their halves are handled apart, down to single events, so that a culprit fails
+        alone. Not when Jira itself was unavailable past the connector's retries (``GaveUp``):
+        that is no event's fault, and handling the halves again would only call a failing Jira more often.
+        """
+        try:
+            outcomes, errors = self._handle(events, lease)
+        except (Busy, LeaseLost):
+            raise
+        except Exception as exc:
+            error = describe(exc)
+            if len(events) == 1 or isinstance(exc, GaveUp):
+                log.warning("%s failed: %s", f"event {events[0].pk}" if len(events) == 1 else
+                            f"a batch of {len(events)} events", error)
+                return {}, dict.fromkeys((e.pk for e in events), error)
+            log.info("a batch of %d events failed (%s): handling its halves apart", len(events), error)
+        else:
+            for pk, error in errors.items():
+                log.warning("event %d failed: %s", pk, error)
+            return outcomes, errors
+        middle = len(events) // 2
+        done, failed = self._settle(events[:middle], lease)
+        more_done, more_failed = self._settle(events[middle:], lease)
+        return done | more_done, failed | more_failed
+
+    def _handle(self, events: list[InboxEvent], lease: BatchLease) -> tuple[dict[int, str], dict[int, str]]:
+        """Handle events together: (outcomes of those done, errors of those whose own issues' actions failed)."""
         outcomes: dict[int, str] = {}
         work: list[InboxEvent] = []
         for event in events:
@@ -124,36 +284,51 @@ class Worker:
             else:
                 work.append(event)
         if not work:
-            return outcomes
+            return outcomes, {}
         self.syncer.refresh([e.issue_id for e in work])
         facts = self.facts.get()
         by_id = {issue.id: issue for issue in facts.issues.values()}
-        targets: list[str] = []
+        targets_of: dict[int, list[str]] = {}
         for event in work:
             issue = by_id.get(event.issue_id)
             if issue is None:
                 outcomes[event.pk] = "not an issue of the portfolio (or no longer in Jira)"
                 continue
-            targets.extend(k for k in (issue.key, issue.parent_key, issue.epic_key) if k and k in facts.issues)
-        targets = list(dict.fromkeys(targets))
-        with self.runtime.sessions.begin() as session:
-            lease = timedelta(seconds=self.settings.webhooks.lease_seconds)
-            if not inbox.lease_more(session, [facts.issues[k].id for k in targets], token, lease):
-                raise Busy()
-        # A project record's change can change its work's results (milestone dates against the record's window).
+            targets_of[event.pk] = [k for k in (issue.key, issue.parent_key, issue.epic_key)
+                                    if k and k in facts.issues]
+        targets = list(dict.fromkeys(k for keys in targets_of.values() for k in keys))
+        # A project record's change can change its work's results (milestone dates against the record's window):
+        # its work is enforced too, and leased with it.
         standard = Standard.of(self.settings)
         related = [child.key for key in targets if is_record(facts.issues[key], standard)
-                   for child in facts.children.get(key, [])]
+                   for child in facts.children.get(key, []) if child.key not in targets]
+        issue_ids = [facts.issues[k].id for k in [*targets, *related] if k in facts.issues]
+        with self.runtime.sessions.begin() as session:
+            more = inbox.lease_more(session, issue_ids, lease.token, timedelta(seconds=lease.seconds))
+        if not more:
+            lease.confirm()  # a claim that was taken over is lost, not busy
+            raise Busy()
+        lease.hold(issue_ids)
+        errors: dict[int, str] = {}
         if targets:
+            lease.confirm()  # a worker that lost its lease stops here, before acting
             done = enforce(self.runtime, facts, targets, trigger="webhook", related=related,
                            action_limit=self.settings.webhooks.max_actions_per_hour)
-            failed = [a for a in done.applied if a.error and not a.final]
-            if failed:
-                raise RuntimeError("; ".join(f"{a.action.kind} on {a.action.issue_key}: {a.error}" for a in failed))
+            failed: dict[str, list[str]] = {}
+            for a in done.applied:
+                if a.error and not a.final:  # a final answer (a move the workflow refuses) is said, not retried
+                    failed.setdefault(a.action.issue_key, []).append(f"{a.action.kind} on {a.action.issue_key}: "
+                                                                     f"{a.error}")
             summary = _summary(done, targets)
+            # An event fails when an action on one of its own issues failed (handled alone, it would fail the
+            # same way); the others of the batch are done: their issues' actions were applied.
             for event in work:
-                outcomes.setdefault(event.pk, summary)
-        return outcomes
+                own = [text for key in targets_of.get(event.pk, ()) for text in failed.get(key, ())]
+                if own:
+                    errors[event.pk] = "; ".join(own)
+                else:
+                    outcomes.setdefault(event.pk, summary)
+        return outcomes, errors
 
     def _count(self, outcome: str, n: int) -> None:
         if self.metrics is not None and n:
@@ -178,6 +353,7 @@ def drain(worker: Worker, timeout: float = 60.0) -> BatchReport:
         total.done += report.done
         total.failed += report.failed
         total.dead += report.dead
+        total.abandoned += report.abandoned
         if not report.claimed:
             break
     return total
