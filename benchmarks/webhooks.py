@@ -20,8 +20,9 @@ share  two workers on one PostgreSQL inbox (two runtimes, each with its own engi
        result audited twice), issues with more than one pmokit comment, dead letters, lost leases. Needs a
        PostgreSQL server: --database-url, else $PMOKIT_TEST_DATABASE_URL (a database of its own is created on
        it and dropped afterwards). Gives up waiting after --deadline seconds. --comment-timeouts: besides,
-       comment POSTs are answered after 1.5 s to a client that gives up after 1 s (applied after the timeout:
-       the duplicate comments of issue 13, which safe writes in the connector prevent). Not part of `all`.
+       every comment POST is applied, then answered after 1.5 s to a client that gives up after 1 s (the
+       sandbox's `after_applying` fault): the way duplicate comments were made, which safe writes prevent.
+       Not part of `all`.
 """
 
 from __future__ import annotations
@@ -433,9 +434,11 @@ def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, l
                     inbox.enqueue(session, inbox.Incoming(f"share-{n}", event.webhook_event, event.issue_id,
                                                           event.issue_key, event.actor, event.triggers,
                                                           json.dumps(template)))
-            # With comment_timeouts, comment POSTs are answered after 1.5 s: applied, after the client gave up.
-            sb.set_faults(latency_ms=latency_ms,
-                          route_latency_ms={"POST */comment": 1500} if comment_timeouts else {})
+            # With comment_timeouts, every comment POST is applied, then answered after 1.5 s: the client gave up
+            # on a comment that was made.
+            sb.set_faults(latency_ms=latency_ms, after_applying=[
+                {"match": "POST /rest/api/*/issue/*/comment", "answer": "late", "delay_ms": 1500, "count": 0}]
+                if comment_timeouts else [])
             workers = [Counting(runtime) for runtime in runtimes]
             reports: list[list[object]] = [[], []]
             stop_event = threading.Event()
@@ -484,7 +487,8 @@ def part_share(database_url: str, events: int = 1000, latency_ms: float = 500, l
             per_worker = [sum(getattr(r, "done", 0) for r in rs) for rs in reports]
             abandoned = sum(getattr(r, "abandoned", 0) for rs in reports for r in rs)
             batches = [sum(1 for r in rs if getattr(r, "claimed", 0)) for rs in reports]
-            timeouts = "; comment POSTs answered after 1.5 s to a client that waits 1 s" if comment_timeouts else ""
+            timeouts = ("; comment POSTs applied, then answered after 1.5 s to a client that waits 1 s"
+                        if comment_timeouts else "")
             print(f"two workers on one PostgreSQL inbox, Jira latency {latency_ms:g} ms a request{timeouts}, leases "
                   f"of {lease} s; {events} events over {len(targets)} issues pmokit comments on; "
                   f"{'all handled in' if finished else 'NOT all handled after'} {elapsed:.1f} s (load average at "

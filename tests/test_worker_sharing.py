@@ -345,3 +345,63 @@ def test_events_taken_over_while_the_worker_acted_are_not_marked_by_it(synced, m
     with runtime.sessions() as session:
         rows = list(session.scalars(select(InboxEvent)))
     assert len(taken) == 5 and {(r.status, r.claim) for r in rows} == {("pending", taken[0].claim)}
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_a_thousand_events_with_comments_timing_out_after_applied_leave_one_comment_each(
+        fresh_sandbox, tmp_path, store_url):
+    """Issue 13's duplicate comments and double work together: two workers on PostgreSQL, Jira slow (every
+    request 30 ms late) and every comment POST applied, then answered after 0.8 s to a client that waits 0.5 s
+    (the sandbox's `after_applying` fault). 1,000 events on the issues pmokit comments on, in bursts of ten an
+    issue: every event is done once, no action is audited twice, and every issue has exactly one pmokit comment."""
+    from datetime import UTC, datetime
+
+    from report_jobs.sync.snapshot import load_facts
+    from rules.engine import evaluate_settings
+
+    sb = fresh_sandbox
+    first = runtime_for(sb, tmp_path / "a", store_url=store_url, timeout=0.5, give_up_after=10)
+    second = runtime_for(sb, tmp_path / "b", store_url=store_url, timeout=0.5, give_up_after=10)
+    syncer(first).full()
+    facts = load_facts(first)
+    flagged = sorted({r.issue_key for r in evaluate_settings(first.settings, facts, datetime.now(UTC)).not_passing()
+                      if r.enforcement == "flag" and not r.in_grace and r.kind != "gate"})
+    assert len(flagged) >= 15
+    events = [event_for(sb, flagged[(n // 10) % len(flagged)], n) for n in range(1000)]
+    put(first, *events)
+    sb.set_faults(latency_ms=30, after_applying=[{"match": "POST /rest/api/*/issue/*/comment", "answer": "late",
+                                                  "delay_ms": 800, "count": 0}])
+    handled: Counter = Counter()
+    workers = [Counting(first, handled), Counting(second, handled)]
+    stop = threading.Event()
+    threads = [threading.Thread(target=w.run, args=(stop, 0.1)) for w in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            with first.sessions() as session:
+                if inbox.counts(session)["pending"] == 0:
+                    break
+            time.sleep(0.3)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(120)
+    late = sb.stats()["answers_after_applying"].get("late", 0)
+    sb.set_faults()
+    status = events_by_status(first)
+    assert len(status["done"]) == 1000 and not status["dead"] and not status["pending"], \
+        {k: len(v) for k, v in status.items()}
+    assert late >= len(flagged)  # every first comment's answer came too late for the client
+    with first.sessions() as session:
+        audit = list(session.scalars(select(AuditEvent).where(AuditEvent.kind == "action")))
+    actions = Counter((a.issue_key, a.detail.get("action"), a.detail.get("text")) for a in audit)
+    problems = {
+        "events handled more than once": {pk: n for pk, n in handled.items() if n > 1},
+        "actions audited more than once": {k[:2]: n for k, n in actions.items() if n > 1},
+        "issues without exactly one pmokit comment": {k: n for k in flagged if (n := pmokit_comments(sb, k)) != 1},
+    }
+    assert not any(problems.values()), problems
+    first.close()
+    second.close()
