@@ -105,3 +105,26 @@ def dc_sandbox():
 
     with Sandbox.start(seed="demo", flavor="datacenter", anchor=ANCHOR, webhook_backoff=0.05) as sb:
         yield sb
+
+
+@pytest.fixture
+def synced(fresh_sandbox, tmp_path):
+    """A fresh demo sandbox and a runtime on it with OMS and LOG synced (the worker's tests)."""
+    from tests.syncing import runtime_for, syncer
+
+    runtime = runtime_for(fresh_sandbox, tmp_path, give_up_after=1)
+    syncer(runtime).full(["OMS", "LOG"])
+    yield fresh_sandbox, runtime
+    runtime.close()
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def world(request, tmp_path):
+    """A demo sandbox of each flavour, and a runtime on it (the writer's tests)."""
+    from sandbox import Sandbox
+    from tests.syncing import runtime_for
+
+    with Sandbox.start(seed="demo", flavor=request.param, anchor=ANCHOR) as sb:
+        runtime = runtime_for(sb, tmp_path)
+        yield sb, runtime
+        runtime.close()

@@ -8,17 +8,6 @@ from connector.errors import AtlassianError
 from tests.syncing import runtime_for
 
 
-@pytest.fixture(params=["cloud", "datacenter"])
-def world(request, tmp_path):
-    from sandbox import Sandbox
-    from tests.conftest import ANCHOR
-
-    with Sandbox.start(seed="demo", flavor=request.param, anchor=ANCHOR) as sb:
-        runtime = runtime_for(sb, tmp_path)
-        yield sb, runtime
-        runtime.close()
-
-
 def test_one_comment_per_issue_updated_in_place(world):
     sb, runtime = world
     writer = runtime.writer

@@ -337,17 +337,6 @@ def test_search_and_bulk_reads_are_still_retried_on_503(fresh_sandbox, tmp_path)
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
-@pytest.fixture(params=["cloud", "datacenter"])
-def world(request, tmp_path):
-    from sandbox import Sandbox
-    from tests.conftest import ANCHOR
-
-    with Sandbox.start(seed="demo", flavor=request.param, anchor=ANCHOR) as sb:
-        runtime = runtime_for(sb, tmp_path)
-        yield sb, runtime
-        runtime.close()
-
-
 def move(sb, key: str, status: str) -> None:
     """Put an issue in ``status`` directly in the sandbox's state (the test's starting point, not a write)."""
     state = sb.state

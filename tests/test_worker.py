@@ -8,14 +8,13 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, update
 
 from pmokit.store import inbox
 from pmokit.store.tables import AuditEvent, InboxEvent
 from report_jobs.events.worker import Worker, drain
 from report_jobs.sync.snapshot import FactsCache, load_facts
-from tests.syncing import runtime_for, syncer
+from tests.syncing import syncer
 from webhooks.events import classify
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jira-webhooks" / "mattermost-plugin-jira" / \
@@ -42,14 +41,6 @@ def put(runtime, *events: inbox.Incoming) -> None:
 def audit_count(runtime, kind: str) -> int:
     with runtime.sessions() as session:
         return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == kind))
-
-
-@pytest.fixture
-def synced(fresh_sandbox, tmp_path):
-    runtime = runtime_for(fresh_sandbox, tmp_path, give_up_after=1)
-    syncer(runtime).full(["OMS", "LOG"])
-    yield fresh_sandbox, runtime
-    runtime.close()
 
 
 def test_an_event_handled_twice_has_the_effect_of_once(synced):

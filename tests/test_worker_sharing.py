@@ -43,14 +43,6 @@ def pmokit_comments(sb, key: str) -> int:
     return sum("[pmokit:" in str(c["body"]) for c in sb.state.issue(key).comments)
 
 
-@pytest.fixture
-def synced(fresh_sandbox, tmp_path):
-    runtime = runtime_for(fresh_sandbox, tmp_path, give_up_after=1)
-    syncer(runtime).full(["OMS", "LOG"])
-    yield fresh_sandbox, runtime
-    runtime.close()
-
-
 # -- an event that cannot be parsed or handled fails alone ---------------------------------------------------
 def test_incident_one_malformed_event_sends_its_whole_batch_to_the_dead_letters(synced):
     """Issue 13: an event with issue id "²³" (``str.isdigit()`` is true for superscripts, ``int()`` fails) made
@@ -162,21 +154,8 @@ def test_incident_work_done_twice_by_two_workers_with_slow_jira(fresh_sandbox, t
     sb.set_faults(latency_ms=300)
     handled: Counter = Counter()
     workers = [Counting(first, handled), Counting(second, handled)]
-    stop = threading.Event()
-    threads = [threading.Thread(target=w.run, args=(stop, 0.1)) for w in workers]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    try:
-        while time.monotonic() - started < 60:
-            with first.sessions() as session:
-                if inbox.counts(session)["pending"] == 0:
-                    break
-            time.sleep(0.2)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(60)
+    run_until_done(first, workers, 60)
     elapsed = time.monotonic() - started
     sb.set_faults()
     events = events_by_status(first)
@@ -198,6 +177,25 @@ def test_incident_work_done_twice_by_two_workers_with_slow_jira(fresh_sandbox, t
     assert not any(problems.values()), problems
     first.close()
     second.close()
+
+
+def run_until_done(runtime, workers, seconds: float) -> None:
+    """The workers, each in a thread, until the inbox has nothing pending (or ``seconds`` have gone by)."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=w.run, args=(stop, 0.1)) for w in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with runtime.sessions() as session:
+                if inbox.counts(session)["pending"] == 0:
+                    break
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(120)
 
 
 def incoming(n: int, issue_id: str) -> inbox.Incoming:
@@ -373,21 +371,7 @@ def test_a_thousand_events_with_comments_timing_out_after_applied_leave_one_comm
                                                   "delay_ms": 800, "count": 0}])
     handled: Counter = Counter()
     workers = [Counting(first, handled), Counting(second, handled)]
-    stop = threading.Event()
-    threads = [threading.Thread(target=w.run, args=(stop, 0.1)) for w in workers]
-    for thread in threads:
-        thread.start()
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            with first.sessions() as session:
-                if inbox.counts(session)["pending"] == 0:
-                    break
-            time.sleep(0.3)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(120)
+    run_until_done(first, workers, 240)
     late = sb.stats()["answers_after_applying"].get("late", 0)
     sb.set_faults()
     status = events_by_status(first)
