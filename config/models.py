@@ -81,6 +81,14 @@ class StoreSettings(Frozen):
                      description="SQLAlchemy URL; a relative SQLite path is read beside the config file")
 
 
+class EnforcementSettings(Frozen):
+    """How pmokit talks back on the issues."""
+
+    when_compliant: Literal["say", "remove"] = Field(
+        "say", description="An issue that meets the standard again: its pmokit comment says so briefly (say), or "
+                           "is deleted (remove). An issue pmokit never commented on gets nothing either way.")
+
+
 class WebhookSettings(Frozen):
     bind: str = Field("127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
     path: str = Field("/webhooks/jira", pattern=r"^/\S*$")
@@ -186,6 +194,7 @@ class Settings(Frozen):
     confluence: ConfluenceSettings | None = None
     store: StoreSettings = StoreSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    enforcement: EnforcementSettings = EnforcementSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     portfolio: PortfolioSettings
     phases: list[Phase] = Field(min_length=1)

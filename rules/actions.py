@@ -30,6 +30,7 @@ GAP_LABEL = "pmo-gap"
 class ActionKind(StrEnum):
     COMMENT = "comment"  # pmokit's one comment on the issue, created or updated in place
     CLEAR_COMMENT = "clear_comment"  # the comment, where there is one, says the issue meets the standard
+    REMOVE_COMMENT = "remove_comment"  # the comment, where there is one, is deleted (`when_compliant: remove`)
     ADD_LABEL = "add_label"
     REMOVE_LABEL = "remove_label"
     TRANSITION = "transition"  # back to a gate's first phase
@@ -65,6 +66,7 @@ class JiraWrites(Protocol):
     def upsert_comment(self, key: str, name: str, text: str, doc: RichText | None = None) -> WriteOutcome: ...
     def update_comment_if_present(self, key: str, name: str, text: str,
                                   doc: RichText | None = None) -> WriteOutcome: ...
+    def delete_comment(self, key: str, name: str) -> WriteOutcome: ...
     def update_labels(self, key: str, add: tuple[str, ...] | list[str] = (),
                       remove: tuple[str, ...] | list[str] = ()) -> WriteOutcome: ...
     def transition_to(self, key: str, status: str, *, via: Sequence[str] = (),
@@ -89,6 +91,9 @@ ACTIONS: dict[ActionKind, ActionType] = {
     ActionKind.CLEAR_COMMENT: ActionType(
         lambda a: f"{a.issue_key}: update pmokit's comment, if there is one:\n" + _indent(a.text),
         lambda w, a: w.update_comment_if_present(a.issue_key, COMMENT_MARKER, a.text, a.doc), "comment"),
+    ActionKind.REMOVE_COMMENT: ActionType(
+        lambda a: f"{a.issue_key}: delete pmokit's comment, if there is one (it meets the standard)",
+        lambda w, a: w.delete_comment(a.issue_key, COMMENT_MARKER), "comment"),
     ActionKind.ADD_LABEL: ActionType(
         lambda a: f"{a.issue_key}: add label '{a.text}'",
         lambda w, a: w.update_labels(a.issue_key, add=[a.text]), "label"),
@@ -211,12 +216,13 @@ def split(results: Iterable[Result]) -> tuple[list[Result], list[Result], list[R
 def plan(results: Iterable[Result], issue_keys: Iterable[str], *, language: str = "en",
          placements: Mapping[str, Placement] | None = None, answers: Mapping[str, Sequence[Decision]] | None = None,
          notes: Mapping[str, Sequence[str]] | None = None, known: Mapping[str, str] | None = None,
-         flagged: set[str] | None = None) -> list[Action]:
+         flagged: set[str] | None = None, when_compliant: str = "say") -> list[Action]:
     """Actions for ``issue_keys`` given their results: the comment as it should read now (written where it
     differs from what pmokit knows is there), the gap label, and the move a placement asks for.
 
     ``known``: issue key -> the text pmokit last wrote as its comment there (None: unknown, so a compliant issue
-    gets a clearing that writes only where a comment exists). ``flagged``: issues known to carry the gap label
+    gets a clearing that writes only where a comment exists). ``when_compliant``: ``say`` (the comment says the
+    issue meets the standard) or ``remove`` (the comment is deleted). ``flagged``: issues known to carry the gap label
     (None: unknown, so the label is removed everywhere there is nothing to say). Applying an action is
     idempotent, so a plan may be applied again with no further change."""
     by_issue: defaultdict[str, list[Result]] = defaultdict(list)
@@ -234,6 +240,9 @@ def plan(results: Iterable[Result], issue_keys: Iterable[str], *, language: str 
         if comment.says_something:
             if remembered != text:
                 actions.append(Action(ActionKind.COMMENT, key, text, why, doc=doc))
+        elif when_compliant == "remove":
+            if known is None or remembered is not None:  # compliant now: the comment goes, where there is one
+                actions.append(Action(ActionKind.REMOVE_COMMENT, key, "", why))
         elif known is None or (remembered is not None and remembered != text):
             # Compliant now: say so where pmokit said otherwise before; nothing at all on other issues.
             actions.append(Action(ActionKind.CLEAR_COMMENT, key, text, why, doc=doc))

@@ -288,3 +288,23 @@ def test_answers_are_in_the_language_of_the_standard(site):
     assert "FIN-1 没有阶段门“G9”；FIN-1 的阶段门：G1, G2, G3, G4" in body
     assert "刘洋 不是 G1 的审批人（审批人：pmo 组）" in body
     assert "项目保持在规划阶段" in site.the_comment("RET-1")
+
+
+def test_a_standard_may_remove_the_comment_once_an_issue_complies(site):
+    """`enforcement.when_compliant: remove`: the comment goes when the issue meets the standard again."""
+    with open(site.config, "a", encoding="utf-8") as f:
+        f.write("enforcement:\n  when_compliant: remove\n")
+    risk = next(i for i in site.sb.state.live_issues() if i.issue_type == "Risk" and i.project_key == "OMS"
+                and site.sb.state.statuses[i.status].name != "Done" and i.assignee)
+    probability = field_id(site, "Risk Probability")
+    site.edit(LIU_YANG, risk.key, {probability: None})
+    site.enforce(risk.key)
+    assert "probability" in site.the_comment(risk.key) and "pmo-gap" in risk.labels
+    site.edit(LIU_YANG, risk.key, {probability: 3})
+    site.enforce(risk.key)
+    assert site.pmokit_comments(risk.key) == [] and "pmo-gap" not in risk.labels
+    [removed] = [e for e in site.audit(risk.key) if e["kind"] == "action"
+                 and e["detail"]["action"] == "remove_comment"]
+    assert removed["detail"]["reason"] == "meets the PMO standard"
+    site.enforce(risk.key)  # and nothing more: no comment to remove
+    assert len([e for e in site.audit(risk.key) if e["kind"] == "action"]) == 4  # comment, label, both undone

@@ -98,6 +98,7 @@ def _evaluate_and_plan(runtime: Runtime, facts: Facts, targets: list[str], stand
     flagged = {key for key, issue in facts.issues.items() if GAP_LABEL in issue.labels}
     places = placements(facts, standard, list(results), targets)
     actions = plan(results, targets, language=settings.language, placements=places,
+                   when_compliant=settings.enforcement.when_compliant,
                    answers=standing_answers(facts, targets), notes=notes, known=known, flagged=flagged)
     return results, actions
 
@@ -120,7 +121,8 @@ def _written(applied: list[Applied], known: dict[str, str] | None) -> dict[str, 
     written = {a.issue_key: a.action.text for a in applied
                if a.action.kind in (ActionKind.COMMENT, ActionKind.CLEAR_COMMENT) and a.result is not None
                and getattr(a.result, "id", None)}
-    return None if known is None else {**known, **written}
+    removed = {a.issue_key for a in applied if a.action.kind is ActionKind.REMOVE_COMMENT and not a.error}
+    return None if known is None else {k: v for k, v in {**known, **written}.items() if k not in removed}
 
 
 def _keep(runtime: Runtime, facts: Facts, results: Evaluation, applied: list[Applied], decisions: list[Decision],
@@ -137,6 +139,8 @@ def _keep(runtime: Runtime, facts: Facts, results: Evaluation, applied: list[App
             comment_id = getattr(item.result, "id", None) if item.result is not None else None
             if item.action.kind in (ActionKind.COMMENT, ActionKind.CLEAR_COMMENT) and comment_id:
                 comment_memory.remember_comment(session, item.issue_key, str(comment_id), item.action.text, now)
+            elif item.action.kind is ActionKind.REMOVE_COMMENT and not item.error:
+                comment_memory.forget_comments(session, [item.issue_key])
 
 
 def enforce_portfolio(runtime: Runtime, *, trigger: str, action_limit: int | None = None) -> Enforcement:
