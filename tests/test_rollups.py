@@ -321,3 +321,17 @@ def test_the_frame_reads_timestamps_in_utc_whatever_their_offset():
                           issue("SHOP-2", created=datetime(2026, 3, 1, 8, tzinfo=UTC))])
     assert mixed["created"].tolist() == [pd.Timestamp("2026-03-01 00:00"), pd.Timestamp("2026-03-01 08:00")]
     assert mixed["resolved"].iloc[0] == pd.Timestamp("2026-03-02 00:00") and pd.isna(mixed["resolved"].iloc[1])
+
+
+def test_a_breach_and_the_pmo_s_decisions_show_as_such_on_the_gates():
+    from report_jobs.reports.rollups.compliance import gate_states
+    from rules.results import Result, Severity, State
+
+    def gate(rule, key, state, **kwargs):
+        return Result(rule, "gate", key, key.split("-")[0], state, Severity.BLOCKER, "revert", rule, **kwargs)
+
+    gates = gate_states([gate("G1", "SHOP-1", State.FAIL, breach=True), gate("G2", "SHOP-1", State.PASS),
+                         gate("G2", "RET-1", State.FAIL, decision="hold"), gate("G1", "FIN-1", State.FAIL,
+                                                                               decision="kill")])
+    assert gates.loc["SHOP", "G1"] == "breach" and gates.loc["SHOP", "G2"] == "pass"
+    assert gates.loc["RET", "G2"] == "hold" and gates.loc["FIN", "G1"] == "kill"

@@ -44,7 +44,9 @@ def portfolio_page(*, period: str, language: str, rag: pd.DataFrame,
             "next_due": due.date().isoformat() if due is not None else "",
             "compliance": _value(by["compliance"], project, "score"),
             "gaps": _value(by["compliance"], project, "top_gaps") or [],
-            "gates": [(gate, state) for gate, state in gate_row.items() if isinstance(state, str)],
+            # A breach or a decision says its name beside the gate: a colour alone would not.
+            "gates": [(gate if state in ("pass", "pending", "fail", "skipped", "error") else f"{gate} {state}", state)
+                      for gate, state in gate_row.items() if isinstance(state, str)],
         })
     score = portfolio_score(compliance)
     body = environment().get_template("portfolio.xml.j2").render(

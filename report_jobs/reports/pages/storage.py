@@ -16,7 +16,8 @@ from .html import parse
 # A RAG colour as a lozenge reads it, in English and Chinese.
 COLOUR_NAMES = {"green": ("green", "绿"), "amber": ("amber", "黄"), "red": ("red", "红")}
 COLOURS = {"green": "Green", "amber": "Yellow", "red": "Red", "pass": "Green", "pending": "Yellow",
-           "fail": "Red", "skipped": "Grey", "error": "Red", "blue": "Blue"}
+           "fail": "Red", "skipped": "Grey", "error": "Red", "blue": "Blue", "breach": "Purple", "hold": "Blue",
+           "kill": "Grey"}
 
 
 def page_link(title: object, label: object | None = None) -> Markup:

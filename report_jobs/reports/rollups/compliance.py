@@ -38,7 +38,9 @@ def portfolio_score(projects: pd.DataFrame) -> float | None:
 
 
 def gate_states(results: Iterable[Result]) -> pd.DataFrame:
-    """Project × gate: the state of each gate on the project record (pass, pending, fail, skipped, error)."""
-    rows = [(r.project_key, r.rule_id, r.state.value) for r in results if r.kind == "gate"]
+    """Project × gate: the state of each gate on the project record (pass, pending, fail, skipped, error; breach
+    for a passed gate whose criteria are no longer met, hold and kill for the PMO's decisions)."""
+    rows = [(r.project_key, r.rule_id, "breach" if r.breach else r.decision if r.decision in ("hold", "kill")
+             else r.state.value) for r in results if r.kind == "gate"]
     frame = pd.DataFrame(rows, columns=["project", "gate", "state"])
     return frame.pivot_table(index="project", columns="gate", values="state", aggfunc="first").sort_index()
