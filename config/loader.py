@@ -12,7 +12,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .checks import CHECKS, CheckContext
 from .models import Settings
-from .problems import ConfigError, Location, Path, Problem, Severity, allowed, did_you_mean
+from .problems import ConfigError, Location, Path, Problem, Severity, allowed, did_you_mean, shown_name
 from .rule_checks import RULE_CHECKS
 from .secrets import SecretRef
 from .source import KEY, Source
@@ -72,7 +72,8 @@ def validate(paths: Sequence[str | FsPath], *, require_secrets: bool = False) ->
     for key in source.data:
         if key not in Settings.model_fields:
             result.problems.append(Problem(source.locate_key((key,)), (key,),
-                                           f"unknown section '{key}'{did_you_mean(key, Settings.model_fields)}"
+                                           f"unknown section '{shown_name(key)}'"
+                                           f"{did_you_mean(key, Settings.model_fields)}"
                                            f"{allowed(Settings.model_fields)}"))
     for needs, check in (*CHECKS, *RULE_CHECKS):
         if all(need in sections for need in needs):

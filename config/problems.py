@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -46,13 +47,39 @@ class ConfigError(Exception):
         super().__init__("\n".join(p.format() for p in self.problems))
 
 
+NAME_LIKE = re.compile(r"[\w.$@/+-]{1,64}")
+
+
+def shown_name(name: object) -> str:
+    """A key as it may be quoted in a message: names as written; anything else (a line of a file that is not
+    a configuration, a password pasted as a key) is not repeated."""
+    text = str(name)
+    return text if NAME_LIKE.fullmatch(text) else "<key>"
+
+
+def shown_value(value: object) -> str:
+    """A value as it may be quoted in a message: a short scalar as written, else what kind of value it is."""
+    if isinstance(value, bool | int | float):
+        return repr(value)
+    if isinstance(value, str):
+        if len(value) <= 60 and value.isprintable():
+            return repr(value)
+        return f"a text of {len(value)} characters"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return "nothing (null)" if value is None else type(value).__name__
+
+
 def format_path(path: Path) -> str:
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = shown_name(part)
+            out += f".{name}" if out else name
     return out
 
 

@@ -14,7 +14,12 @@ from typing import Annotated, Any
 from pydantic import GetCoreSchemaHandler, ValidationInfo, WithJsonSchema
 from pydantic_core import core_schema
 
+from .limits import ALLOW_ENV, LIMITS, LimitExceeded, allowed_roots, inside, read_bounded
+
 REFERENCE = re.compile(r"^\$\{(?:file:(?P<file>[^}]+)|(?P<env>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?)\}$")
+
+# Docker and Kubernetes mount secrets here; systemd's LoadCredential= names its directory in the environment.
+SYSTEM_SECRET_DIRS = ("/run/secrets",)
 
 _revealed: set[str] = set()
 
@@ -48,7 +53,11 @@ class SecretRef:
     def missing(self) -> str | None:
         """What is missing to resolve this secret, or ``None`` when it resolves."""
         if self.file:
-            return None if self._file_path().is_file() else f"secret file {self._file_path()} does not exist"
+            path = self._file_path()
+            if not inside(path, self.secret_roots()):
+                return (f"secret file {path} is outside the directories secrets are read from (the "
+                        f"configuration's, {', '.join(SYSTEM_SECRET_DIRS)}, $CREDENTIALS_DIRECTORY and {ALLOW_ENV})")
+            return None if path.is_file() else f"secret file {path} does not exist"
         if self.env and self.env not in os.environ and self.default is None:
             return f"environment variable {self.env} is not set"
         return None
@@ -58,12 +67,25 @@ class SecretRef:
         if problem:
             raise MissingSecretError(problem)
         if self.file:
-            value = self._file_path().read_text(encoding="utf-8").strip()
+            try:
+                value = read_bounded(self._file_path(), LIMITS.secret_bytes).decode("utf-8").strip()
+            except (LimitExceeded, OSError, UnicodeDecodeError) as exc:
+                reason = exc.message if isinstance(exc, LimitExceeded) else "it cannot be read as UTF-8 text"
+                raise MissingSecretError(f"secret file {self._file_path()}: {reason}") from None
         else:
             value = os.environ.get(self.env or "", self.default or "")
         if value:
             _revealed.add(value)
         return value
+
+    def secret_roots(self) -> list[Path]:
+        """Where ``${file:…}`` may read: the configuration's directory tree, the directories container and
+        service managers put secrets in, and those named in ``PMOKIT_CONFIG_ALLOW``."""
+        own = [self.base_dir] if self.base_dir is not None else [Path.cwd()]
+        system = [Path(d) for d in SYSTEM_SECRET_DIRS]
+        if os.environ.get("CREDENTIALS_DIRECTORY"):
+            system.append(Path(os.environ["CREDENTIALS_DIRECTORY"]))
+        return allowed_roots([*own, *system])
 
     def _file_path(self) -> Path:
         path = Path(os.path.expanduser(self.file or ""))

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .problems import Path, Problem, allowed, did_you_mean
+from .problems import Path, Problem, allowed, did_you_mean, shown_name, shown_value
 from .source import Source
 
 
@@ -57,21 +57,21 @@ def _message(error: ErrorDetails, annotation: Any, loc: tuple[Any, ...]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden":
         keys = _keys_at(annotation, loc[:-1])
-        return f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), keys)}{allowed(keys)}"
+        return f"unknown key '{shown_name(loc[-1])}'{did_you_mean(str(loc[-1]), keys)}{allowed(keys)}"
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
     if kind in ("literal_error", "enum"):
         options = _quoted(ctx.get("expected", ""))
-        return f"{error['input']!r} is not allowed{did_you_mean(str(error['input']), options)}{allowed(options)}"
+        return f"{shown_value(error['input'])} is not allowed{_close(error['input'], options)}{allowed(options)}"
     if kind == "union_tag_invalid":
         options = _quoted(ctx.get("expected_tags", ""))
-        return (f"{ctx.get('discriminator', 'type').strip(chr(39))} {ctx.get('tag')!r} is not allowed"
-                f"{did_you_mean(str(ctx.get('tag')), options)}{allowed(options)}")
+        return (f"{ctx.get('discriminator', 'type').strip(chr(39))} {shown_value(ctx.get('tag'))} is not allowed"
+                f"{_close(ctx.get('tag'), options)}{allowed(options)}")
     if kind == "union_tag_not_found":
         return f"missing required key {ctx.get('discriminator', 'type')}"
     message = error["msg"]
     if kind == "string_pattern_mismatch":
-        return f"{error['input']!r} does not match the pattern {ctx.get('pattern')}"
+        return f"{shown_value(error['input'])} does not match the pattern {ctx.get('pattern')}"
     for noise in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(noise)
     if kind in ("string_type", "int_type", "float_type", "bool_type", "list_type", "dict_type",
@@ -85,13 +85,14 @@ def _quoted(text: str) -> list[str]:
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing (null)"
-    return f"{type(value).__name__} {value!r}"
+    if isinstance(value, dict | list) or value is None:
+        return shown_value(value)
+    return f"{type(value).__name__} {shown_value(value)}"
+
+
+def _close(value: Any, options: list[str]) -> str:
+    """"Did you mean" for a scalar only: a mapping's text is no name to correct."""
+    return did_you_mean(str(value), options) if isinstance(value, str | int | float) else ""
 
 
 def _keys_at(annotation: Any, loc: tuple[Any, ...]) -> list[str]:

@@ -2,17 +2,20 @@
 
 PyYAML's composer gives nodes with start marks; we build plain Python data from them and a map from
 each YAML path to its file, line and column, so that any later check can point at the line.
-Files can be combined with ``include:`` (files or directories, relative to the including file).
+Files can be combined with ``include:`` (files or directories, relative to the including file), inside the
+configuration's own directory tree (see :mod:`config.limits` for what else is read, and how much).
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 
-from .problems import Location, Path, Problem
+from .limits import ALLOW_ENV, LIMITS, LimitExceeded, Limits, allowed_roots, check_document, inside, read_bounded
+from .problems import Location, Path, Problem, shown_name
 from .source import KEY, Source
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -35,7 +38,7 @@ def _node_to_data(node: yaml.Node, path: Path, file: str, locations: dict[Path, 
         result: dict[str, Any] = {}
         merged: set[str] = set()
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = loader.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str | int | float | bool) or key is None:
                 problems.append(Problem(_location(key_node, file), path, "mapping keys must be plain text"))
                 continue
@@ -49,8 +52,9 @@ def _node_to_data(node: yaml.Node, path: Path, file: str, locations: dict[Path, 
                     del locations[stale]
                 result.pop(key)
             if key in result:
+                first = locations[(*child, KEY)].line
                 problems.append(Problem(_location(key_node, file), child,
-                                        f"duplicate key '{key}' (first at line {locations[(*child, KEY)].line})"))
+                                        f"duplicate key '{shown_name(key)}' (first at line {first})"))
                 continue
             locations[(*child, KEY)] = _location(key_node, file)
             result[key] = _node_to_data(value_node, child, file, locations, problems, loader)
@@ -65,15 +69,20 @@ def _location(node: yaml.Node, file: str) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def load_file(path: FsPath, display: str | None = None) -> tuple[Any, dict[Path, Location], list[Problem]]:
+def load_file(path: FsPath, display: str | None = None, limits: Limits = LIMITS,
+              ) -> tuple[Any, dict[Path, Location], list[Problem]]:
     """Parse one YAML file into plain data, its locations and any problems found."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, limits.file_bytes).decode("utf-8")
     except FileNotFoundError:
         return None, {}, [Problem(Location(name, 1, 1), (), "file not found")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, {}, [Problem(Location(name, 1, 1), (), f"cannot read file: {exc}")]
+    except LimitExceeded as exc:
+        return None, {}, [Problem(Location(name, 1, 1), (), exc.message)]
+    except UnicodeDecodeError as exc:
+        return None, {}, [Problem(Location(name, 1, 1), (), f"not UTF-8 text (byte {exc.start + 1} cannot be read)")]
+    except OSError as exc:
+        return None, {}, [Problem(Location(name, 1, 1), (), f"cannot read file: {exc.strerror or 'error'}")]
     loader = _StrictLoader(text)
     problems: list[Problem] = []
     locations: dict[Path, Location] = {}
@@ -81,19 +90,31 @@ def load_file(path: FsPath, display: str | None = None) -> tuple[Any, dict[Path,
         node = loader.get_single_node()
         if node is None:
             return {}, {(): Location(name, 1, 1)}, []
+        check_document(node, limits)
         data = _node_to_data(node, (), name, locations, problems, loader)
+    except LimitExceeded as exc:
+        return None, {}, [Problem(_mark_location(exc.mark, name), (), exc.message)]
+    except RecursionError:
+        # PyYAML composes nested nodes recursively: nesting in the thousands ends here, not in a traceback.
+        return None, {}, [Problem(_mark_location(loader.get_mark(), name), (),
+                                  f"lists and mappings nest over {limits.depth} levels deep here")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = exc.problem or str(exc)
+        # The problem and its context only: the exception's text quotes the file's lines, which may be
+        # anything (an included file is not always pmokit's).
+        message = exc.problem or exc.__class__.__name__
         if exc.context:
             message = f"{exc.context}; {message}"
-        return None, {}, [Problem(Location(name, line, col), (), f"YAML syntax error: {message}")]
+        return None, {}, [Problem(_mark_location(mark, name), (), f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:
-        return None, {}, [Problem(Location(name, 1, 1), (), f"YAML error: {exc}")]
+        return None, {}, [Problem(Location(name, 1, 1), (), f"YAML error: {exc.__class__.__name__}")]
     finally:
         loader.dispose()
     return data, locations, problems
+
+
+def _mark_location(mark: yaml.Mark | None, file: str) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
 
 
 def expand_paths(paths: list[FsPath]) -> list[FsPath]:
@@ -107,18 +128,42 @@ def expand_paths(paths: list[FsPath]) -> list[FsPath]:
     return out
 
 
-def load_sources(paths: list[FsPath]) -> tuple[Source, list[Problem]]:
-    """Load and merge the given files (and directories), following ``include:`` lists."""
+def config_roots(paths: list[FsPath]) -> list[FsPath]:
+    """The directory trees a configuration may read: those of the paths it was given (a file's directory, a
+    directory itself), and those named in ``PMOKIT_CONFIG_ALLOW``."""
+    own = [(p if p.is_dir() else p.parent) for p in paths]
+    return allowed_roots(own)
+
+
+def load_sources(paths: list[FsPath], limits: Limits = LIMITS) -> tuple[Source, list[Problem]]:
+    """Load and merge the given files (and directories), following ``include:`` lists inside the
+    configuration's directory tree."""
     source = Source()
     problems: list[Problem] = []
     seen: set[FsPath] = set()
+    roots = config_roots(paths)
+    budget = {"bytes": limits.total_bytes, "files": limits.files}
 
-    def visit(file: FsPath) -> None:
+    def visit(file: FsPath, where: Location | None = None) -> None:
         resolved = file.resolve()
         if resolved in seen:
             return
         seen.add(resolved)
-        data, locations, file_problems = load_file(file, _display(file))
+        budget["files"] -= 1
+        if budget["files"] < 0:
+            if budget["files"] == -1:
+                problems.append(Problem(where or Location(_display(file), 1, 1), (),
+                                        f"a configuration may read at most {limits.files} files"))
+            return
+        size = 0
+        with contextlib.suppress(OSError):
+            size = file.stat().st_size if file.is_file() else 0
+        budget["bytes"] -= size if size <= limits.file_bytes else 0  # a file over its own limit says so itself
+        if budget["bytes"] < 0:
+            problems.append(Problem(where or Location(_display(file), 1, 1), (),
+                                    f"the configuration's files are over {limits.total_bytes:,} bytes together"))
+            return
+        data, locations, file_problems = load_file(file, _display(file), limits)
         problems.extend(file_problems)
         if data is None:
             return
@@ -137,11 +182,16 @@ def load_sources(paths: list[FsPath]) -> tuple[Source, list[Problem]]:
         for index, item in enumerate(items if includes is not None else []):
             target = (file.parent / item)
             where = locations.get(("include", index), locations.get(("include", KEY)))
+            if not inside(target, roots):
+                problems.append(Problem(where, ("include", index),
+                                        f"included path {item} is outside the configuration's directory; "
+                                        f"name its directory in {ALLOW_ENV} to allow it"))
+                continue
             if not target.exists():
                 problems.append(Problem(where, ("include", index), f"included path not found: {item}"))
                 continue
             for included in expand_paths([target]):
-                visit(included)
+                visit(included, where)
 
     for file in expand_paths(paths):
         visit(file)
@@ -180,5 +230,5 @@ def _merge(into: dict[str, Any], into_locs: dict[Path, Location], new: dict[str,
         else:
             first = into_locs.get((*path, KEY))
             problems.append(Problem(new_locs.get((*path, KEY)), path,
-                                    f"'{key}' is already set" + (f" at {first}" if first else "")
+                                    f"'{shown_name(key)}' is already set" + (f" at {first}" if first else "")
                                     + "; combined files may not set the same value twice"))
