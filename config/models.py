@@ -99,6 +99,14 @@ class WebhookSettings(Frozen):
         20, ge=1, description="actions pmokit takes on one issue in an hour at most: a stop against any runaway")
     lease_seconds: int = Field(120, ge=5, description="how long a worker holds an event it claimed; after a "
                                                       "crash, another worker takes it over once this has passed")
+    body_timeout_seconds: float = Field(
+        5.0, gt=0, le=120, description="a request's body must arrive within this long (else 408): a slow or "
+                                       "stalled client cannot hold the receiver")
+    receiver_threads: int = Field(8, ge=1, le=256, description="threads that persist complete requests, per "
+                                                                "receiver process (bodies are read without one)")
+    replay_window_seconds: float | None = Field(
+        None, gt=0, description="ignore events whose signed timestamp is older than this (a replayed capture); "
+                                "unset: no limit by age (the same body is a duplicate at any age)")
 
 
 class ScheduleSettings(Frozen):

@@ -21,6 +21,7 @@ from .errors import (
     OutcomeUnknown,
     PermissionDenied,
 )
+from .storable import parse_answer
 from .transport import PolicyAdapter, RequestKind, install
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class ConfluenceConnector:
             raise self._error(method, f"{self.settings.url}/{url_path}", response)
         if response.status_code == 204 or not response.content:
             return None
-        return response.json()
+        return parse_answer(response.content, response.json())
 
     def search(self, cql: str, *, expand: str = "", page_size: int = 100) -> Iterator[dict[str, Any]]:
         """Every content item a CQL query finds, page by page (``start``/``limit`` until a short page)."""

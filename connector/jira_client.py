@@ -22,6 +22,7 @@ from .errors import (
     OutcomeUnknown,
     PermissionDenied,
 )
+from .storable import parse_answer
 from .translate import FieldCatalog
 from .transport import PolicyAdapter, RequestKind, install
 
@@ -193,7 +194,7 @@ class JiraConnector:
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return response.json()
+            return parse_answer(response.content, response.json())
         except ValueError:
             raise AtlassianError(f"{method} {url} answered {response.status_code} with a body that is not JSON",
                                  status=response.status_code, url=url) from None

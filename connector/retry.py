@@ -18,8 +18,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_elapsed: float = 300.0  # give up after this long in all
-    max_attempts: int = 12
+    max_elapsed: float = 300.0  # give up after this long in all (jira/confluence.give_up_after_seconds)
+    max_attempts: int | None = None  # unset: as many as fit in max_elapsed (a count would end a long outage early)
     base_backoff: float = 0.5
     max_backoff: float = 30.0
     max_retry_after: float = 900.0  # cap on what a server may ask us to wait

@@ -195,7 +195,11 @@ class PolicyAdapter(HTTPAdapter):
                                      f"(it may have been applied, so it is not sent again blindly)",
                                      method=request.method or "", status=status, url=_safe_url(request.url))
             elapsed = self.gate.clock() - started
-            if attempt >= self.policy.max_attempts or elapsed + wait > self.policy.max_elapsed:
+            remaining = self.policy.max_elapsed - elapsed
+            if not told and 0 < remaining < wait:
+                wait = remaining  # one last try at the deadline, rather than giving up before it
+            counted_out = self.policy.max_attempts is not None and attempt >= self.policy.max_attempts
+            if counted_out or remaining <= 0 or wait > remaining:
                 raise GaveUp(f"{request.method} {_safe_url(request.url)} failed after {attempt} attempt(s) over "
                              f"{elapsed:.0f}s: {failure}", status=status, url=_safe_url(request.url))
             if told:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 
 from waitress.server import BaseWSGIServer, create_server
 
 from report_jobs.events.pool import WorkerPool
 from report_jobs.scheduler import Scheduler
-from webhooks.app import create_app
-from webhooks.metrics import Metrics
+from webhooks.app import MAX_BODY, create_app
+from webhooks.metrics import Metrics, enable_multiprocess
 
 from .runtime import Runtime
 from .store import inbox
@@ -48,16 +50,24 @@ class Background:
         self.pool.close(grace)
 
 
-def serve_granian(runtime: Runtime, *, bind: str, receivers: int = 1, threads: int = 8, workers: int | None = None,
+def serve_granian(runtime: Runtime, *, bind: str, receivers: int = 1, workers: int | None = None,
                   schedule: bool = True) -> int:
     """Granian receives, in a process of its own (a fresh interpreter: a receiver forked from this one would
     drag this process's heap along); it loads the configuration named by PMOKIT_CONFIG (see
-    :mod:`webhooks.wsgi`). This process runs the workers and the scheduler, and stops Granian when it stops."""
+    :mod:`webhooks.asgi`). This process runs the workers and the scheduler, and stops Granian when it stops."""
     host, _, port = bind.rpartition(":")
-    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", port,
-               "--workers", str(receivers), "--blocking-threads", str(threads), "--backlog", "2048",
-               "--log-level", "warning", "webhooks.wsgi:app"]
-    background = Background(runtime, workers=workers, schedule=schedule).start()
+    settings = runtime.settings.webhooks
+    # ASGI: a body is awaited on the event loop (under webhooks.body_timeout_seconds), not in a thread, so slow
+    # clients cannot take the threads that persist events (webhooks.receiver_threads, in webhooks.asgi).
+    header_timeout_ms = str(int(settings.body_timeout_seconds * 1000))
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--no-ws",
+               "--host", host, "--port", port, "--workers", str(receivers), "--backlog", "2048",
+               "--backpressure", "4096", "--http1-header-read-timeout", header_timeout_ms,
+               "--log-level", "warning", "webhooks.asgi:from_environment"]
+    # The workers count here, the receivers in their processes: one directory of metrics files for them all.
+    metrics_dir = tempfile.mkdtemp(prefix="pmokit-metrics-")
+    enable_multiprocess(metrics_dir)
+    background = Background(runtime, workers=workers, schedule=schedule, metrics=Metrics()).start()
     receiver = subprocess.Popen(command)
     stopping = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -75,6 +85,7 @@ def serve_granian(runtime: Runtime, *, bind: str, receivers: int = 1, threads: i
             except subprocess.TimeoutExpired:
                 receiver.kill()
         background.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return receiver.returncode or 0
 
 
@@ -95,7 +106,8 @@ class Service:
         self.app = create_app(settings, runtime.sessions, self.metrics)
         host, _, port = (bind or settings.webhooks.bind).rpartition(":")
         self.server = create_server(self.app, host=host, port=int(port), threads=threads, ident="pmokit",
-                                    connection_limit=1000, channel_timeout=60)
+                                    connection_limit=1000, channel_timeout=60,
+                                    max_request_body_size=MAX_BODY)  # waitress buffers bodies before a thread
         assert isinstance(self.server, BaseWSGIServer), "one address, one socket"
         # effective_port: set when the socket is bound (not in waitress's stubs).
         self.port = int(self.server.effective_port)  # type: ignore[attr-defined]

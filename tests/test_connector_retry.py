@@ -409,3 +409,24 @@ def test_a_confluence_time_out_under_a_second_is_kept():
     responses.get(f"{URL}/wiki/rest/api/space/PMO", json={"key": "PMO"})
     assert wiki.request("GET", "space/PMO") == {"key": "PMO"}
     assert wiki.client.timeout == 0.5
+
+
+@responses.activate
+def test_a_503_outage_is_retried_for_give_up_after_seconds_not_for_a_count():
+    """A 503 storm with Retry-After: 1 made sync give up after 12 attempts in 11 s, whatever
+    give_up_after_seconds said; it keeps trying until that time has passed, with a last try at the deadline."""
+    clock = FakeClock()
+    jira = connector(clock, RetryPolicy(max_elapsed=120))
+    responses.get(f"{URL}/rest/api/3/field", status=503, headers={"Retry-After": "1"})
+    with pytest.raises(GaveUp):
+        jira.get("field")
+    assert 119 <= clock.now - 1000 <= 120
+    assert len(responses.calls) >= 100
+    # Backoff without Retry-After: the waits fit the deadline, the last one cut to what is left.
+    responses.reset()
+    clock = FakeClock()
+    jira = connector(clock, RetryPolicy(max_elapsed=100, base_backoff=4, max_backoff=30))
+    responses.get(f"{URL}/rest/api/3/field", status=503)
+    with pytest.raises(GaveUp):
+        jira.get("field")
+    assert clock.now - 1000 == pytest.approx(100)

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from datetime import date
 
+import pytest
 import requests
 
 from sandbox import Sandbox
@@ -148,11 +149,18 @@ def test_cli_serve_prints_url_and_credentials_and_answers(tmp_path):
         process.wait(timeout=10)
 
 
-def test_cli_config_points_at_the_sandbox_and_validates(run_cli, tmp_path):
-    result = run_cli("sandbox", "config", "--url", "http://127.0.0.1:9999", "--webhook-secret", "s3")
+@pytest.mark.parametrize("secret", ["s3", "a}b", "with space ${x}"])
+def test_cli_config_points_at_the_sandbox_validates_and_never_prints_the_secret(run_cli, tmp_path, monkeypatch,
+                                                                                 secret):
+    """`--webhook-secret 'a}b'` wrote `${PMOKIT_WEBHOOK_SECRET:-a}b}`, which is no reference at all, and every
+    secret given was printed. A secret given is now read from PMOKIT_WEBHOOK_SECRET (the command says so)."""
+    result = run_cli("sandbox", "config", "--url", "http://127.0.0.1:9999", "--webhook-secret", secret)
     assert result.exit_code == 0
+    assert secret not in result.stdout
+    assert "set PMOKIT_WEBHOOK_SECRET" in result.stderr
     path = tmp_path / "pmokit.yaml"
-    path.write_text(result.output, encoding="utf-8")
+    path.write_text(result.stdout, encoding="utf-8")
+    monkeypatch.setenv("PMOKIT_WEBHOOK_SECRET", secret)
     validated = run_cli("config", "validate", "--strict", str(path))
     assert validated.exit_code == 0, validated.output
     from config import load_settings
@@ -160,8 +168,19 @@ def test_cli_config_points_at_the_sandbox_and_validates(run_cli, tmp_path):
     settings = load_settings([path])
     assert settings.jira.url == "http://127.0.0.1:9999"
     assert settings.confluence.url == "http://127.0.0.1:9999/wiki"
-    assert settings.webhooks.secret.reveal() == "s3"
+    assert settings.webhooks.secret.reveal() == secret
     assert settings.jira.auth.api_token.reveal() == "sandbox-pmokit-bot"
+
+
+def test_cli_config_names_a_secret_file(run_cli, tmp_path):
+    (tmp_path / "hook-secret").write_text("from-a-file}\n", encoding="utf-8")
+    result = run_cli("sandbox", "config", "--webhook-secret", "from-a-file}", "--webhook-secret-file", "hook-secret")
+    assert "from-a-file" not in result.output
+    path = tmp_path / "pmokit.yaml"
+    path.write_text(result.stdout, encoding="utf-8")
+    from config import load_settings
+
+    assert load_settings([path]).webhooks.secret.reveal() == "from-a-file}"
 
 
 def test_cli_config_works_against_a_running_sandbox(sandbox, run_cli, tmp_path):

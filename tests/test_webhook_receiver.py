@@ -12,7 +12,7 @@ from config import load_settings
 from pmokit.store import inbox, open_store
 from tests import webhook_fixture_table as table
 from webhooks.app import MAX_BODY, create_app
-from webhooks.events import Event, Ignored, classify
+from webhooks.events import Event, Ignored, Invalid, classify
 from webhooks.signature import sign
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "jira-webhooks" / "mattermost-plugin-jira"
@@ -165,18 +165,30 @@ def test_wrong_method_and_path_are_4xx_json(receiver):
     assert missing.status_code == 404 and missing.json["outcome"] == "rejected"
 
 
-@pytest.mark.parametrize("issue_id", ["²³", "١٢٣", "12\u00b3", "1" * 40])
-def test_an_issue_id_of_other_digits_than_ascii_is_ignored_with_the_reason(receiver, issue_id):
+@pytest.mark.parametrize("issue_id", ["²³", "١٢٣", "12\u00b3", "1" * 40, "abc", "-1", "1 "])
+def test_an_issue_id_that_is_not_a_jira_id_is_a_400(receiver, issue_id):
     """``str.isdigit()`` is true for superscripts ("²³") and other scripts' digits; a Jira issue id is ASCII
-    digits (at most 19: a Java long). Such an event is answered 200 ignored with the reason and never reaches
-    the inbox (issue 13: one got there and sent its whole batch to the dead letters; 40 digits, more than the
-    inbox's column holds, made the receiver answer 503 on PostgreSQL)."""
+    digits (at most 19: a Java long). Such a body is refused with 400 and never reaches the inbox (one got there
+    and sent its whole batch to the dead letters; 40 digits, more than the inbox's column holds, made the
+    receiver answer 503 on PostgreSQL, and its neighbours with it)."""
     client, sessions, path = receiver
     payload = json.loads((FIXTURE_DIR / "webhook-issue-updated-labels.json").read_text("utf-8"))
     payload["issue"]["id"] = issue_id
-    assert classify(payload) == Ignored(f"jira:issue_updated: issue id {issue_id!r} is not a Jira issue id")
+    assert isinstance(classify(payload), Invalid)
     response = post(client, path, json.dumps(payload).encode())
-    assert response.status_code == 200 and response.json["outcome"] == "ignored"
-    assert response.json["reason"] == f"jira:issue_updated: issue id {issue_id!r} is not a Jira issue id"
+    assert response.status_code == 400 and response.json["outcome"] == "rejected"
+    assert response.json["error"] == "jira:issue_updated: the issue id is not a Jira issue id (at most 19 ASCII digits)"
+    with sessions() as session:
+        assert inbox.counts(session)["pending"] == 0
+
+
+@pytest.mark.parametrize("issue_key", ["ＳＨＯＰ-1", "SHOP-", "SHOP 1", "A" * 500_000, "-1", "SHOP-1\u0000", "1SHOP-2"])
+def test_an_issue_key_that_is_not_a_jira_key_is_a_400(receiver, issue_key):
+    client, sessions, path = receiver
+    payload = json.loads((FIXTURE_DIR / "webhook-issue-updated-labels.json").read_text("utf-8"))
+    payload["issue"]["key"] = issue_key
+    response = post(client, path, json.dumps(payload).encode())
+    assert response.status_code == 400, response.json
+    assert response.json["error"] == "jira:issue_updated: the issue key is not a Jira issue key (PROJECT-123)"
     with sessions() as session:
         assert inbox.counts(session)["pending"] == 0

@@ -43,6 +43,18 @@ class Ignored:
     reason: str
 
 
+@dataclass(frozen=True)
+class Invalid:
+    """A body that names an issue in a way Jira never would: a 400, not an event."""
+
+    reason: str
+
+
+# A Jira issue key: a project key (letters first, then letters, digits or underscores; Data Center admins may
+# widen the pattern, so case and length are not held to Cloud's rules) and an issue number.
+ISSUE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}-[1-9][0-9]{0,18}")
+
+
 def is_issue_id(text: str) -> bool:
     """A Jira issue id: ASCII digits, at most 19 (a Java ``long`` in Jira's API; the inbox keeps 32 characters,
     and PostgreSQL refuses more: the receiver would answer 503 for ever). ``str.isdigit()`` alone also takes
@@ -95,7 +107,7 @@ def _triggers_of_update(payload: dict[str, Any], changed: tuple[str, ...]) -> tu
     return tuple(sorted(found))
 
 
-def classify(payload: Any) -> Event | Ignored:
+def classify(payload: Any) -> Event | Ignored | Invalid:
     if not isinstance(payload, dict):
         return Ignored("the body is not a JSON object")
     name = payload.get("webhookEvent")
@@ -108,10 +120,12 @@ def classify(payload: Any) -> Event | Ignored:
     if not issue_id and comment is not None:
         match = ISSUE_IN_URL.search(str(comment.get("self") or ""))
         issue_id = match[1] if match else ""
-    if not issue_id.isdigit():
+    if not issue_id:
         return Ignored(f"{name}: no issue id in the event")
     if not is_issue_id(issue_id):
-        return Ignored(f"{name}: issue id {issue_id!r} is not a Jira issue id")
+        return Invalid(f"{name}: the issue id is not a Jira issue id (at most 19 ASCII digits)")
+    if issue_key and not (issue_key.isascii() and ISSUE_KEY.fullmatch(issue_key)):
+        return Invalid(f"{name}: the issue key is not a Jira issue key (PROJECT-123)")
     actor = _user_id(payload.get("user"))
     if name == "comment_deleted":
         # Who deleted it is not in Jira Cloud's payload, and the comment's author is not them (people delete

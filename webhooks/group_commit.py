@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pmokit.store import inbox
@@ -68,9 +69,16 @@ class GroupCommit:
             with self.sessions.begin() as session:
                 new = inbox.enqueue_many(session, [event for event, _ in batch], datetime.now(UTC))
         except Exception as exc:
-            log.error("could not persist %d webhook event(s): %s", len(batch), exc.__class__.__name__)
-            for _, done in batch:
-                done.set_exception(exc)
+            if len(batch) > 1 and not isinstance(exc, OperationalError):
+                # One event the store refuses must not fail the others that shared its commit: each alone.
+                # (A store that is down fails them all, at once.)
+                log.warning("a batch of %d webhook events failed (%s): writing them one by one", len(batch),
+                            exc.__class__.__name__)
+                for item in batch:
+                    self._write([item])
+                return
+            log.error("could not persist a webhook event: %s", exc.__class__.__name__)
+            batch[0][1].set_exception(exc)
             return
         for event, done in batch:
             done.set_result(new.pop(event.dedupe_key, None) is event)

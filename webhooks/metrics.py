@@ -1,11 +1,26 @@
-"""Prometheus metrics of the receiver and the workers, in a registry of their own (one per application)."""
+"""Prometheus metrics of the receiver and the workers, in a registry of their own (one per application).
+
+Under `pmokit serve` with granian the receiver runs in processes of its own and the workers in the serving
+one: their metrics meet through prometheus_client's multiprocess mode (:func:`enable_multiprocess`, files in a
+directory all of them name in ``PROMETHEUS_MULTIPROC_DIR``), and ``/metrics`` of any receiver shows them all.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def enable_multiprocess(directory: str) -> None:
+    """Count in files under ``directory`` from now on, in this process and in those it starts (which read the
+    variable when they import prometheus_client); call before any :class:`Metrics` is made."""
+    os.environ[MULTIPROC_ENV] = directory
+    values.ValueClass = values.MultiProcessValue()
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -37,5 +52,10 @@ class Metrics:
                                      buckets=LATENCY_BUCKETS, registry=self.registry)
         self.processing_seconds = Histogram("pmokit_event_processing_seconds", "From claim to done, per batch",
                                             buckets=LATENCY_BUCKETS, registry=self.registry)
+        # What /metrics shows: this registry, or in multiprocess mode every process's files.
+        self.scrape_registry = self.registry
+        if os.environ.get(MULTIPROC_ENV):
+            self.scrape_registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(self.scrape_registry)
         if inbox_counts is not None:
-            self.registry.register(_InboxDepth(inbox_counts))
+            self.scrape_registry.register(_InboxDepth(inbox_counts))

@@ -55,11 +55,20 @@ def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, lat
 
 @sandbox_group.command("config")
 @click.option("--url", default="http://127.0.0.1:8765", show_default=True, help="The sandbox's base URL.")
-@click.option("--webhook-secret", default="sandbox", show_default=True)
+@click.option("--webhook-secret", default="sandbox", show_default=True,
+              help="The secret the sandbox signs with. Any other than the sandbox's own is not written out: the "
+                   "configuration reads it from PMOKIT_WEBHOOK_SECRET.")
+@click.option("--webhook-secret-file", metavar="PATH",
+              help="A file holding the webhook secret, named in the configuration as ${file:PATH}.")
 @click.option("--flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True)
 @click.option("--store", default="sqlite:///pmokit.db", show_default=True, help="Store URL for this configuration.")
-def config_command(url: str, webhook_secret: str, flavor: str, store: str) -> None:
+def config_command(url: str, webhook_secret: str, webhook_secret_file: str | None, flavor: str, store: str) -> None:
     """Print a complete configuration: the example PMO standard, pointed at a sandbox."""
-    from .sandbox_config import sandbox_config
+    from .sandbox_config import SANDBOX_WEBHOOK_SECRET, sandbox_config
 
-    click.echo(sandbox_config(url.rstrip("/"), webhook_secret, flavor, store), nl=False)
+    own = webhook_secret == SANDBOX_WEBHOOK_SECRET
+    click.echo(sandbox_config(url.rstrip("/"), webhook_secret if own else None, flavor, store,
+                              webhook_secret_file=webhook_secret_file), nl=False)
+    if not own and not webhook_secret_file:
+        click.echo("pmokit: the webhook secret is not written into the configuration: set PMOKIT_WEBHOOK_SECRET "
+                   "to it where pmokit runs (or give --webhook-secret-file)", err=True)

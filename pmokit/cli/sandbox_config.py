@@ -11,9 +11,21 @@ from config import DEFAULT_CONFIG
 from config.yaml_source import load_sources
 from sandbox import BOT_ACCOUNT_ID, BOT_EMAIL, BOT_NAME, BOT_TOKEN
 
+SANDBOX_WEBHOOK_SECRET = "sandbox"  # the sandbox's own default: known to all, so no secret to keep
 
-def sandbox_config(url: str, webhook_secret: str = "sandbox", flavor: str = "cloud",
-                   store: str = "sqlite:///pmokit.db") -> str:
+
+def webhook_secret_reference(secret: str | None = SANDBOX_WEBHOOK_SECRET, secret_file: str | None = None) -> str:
+    """How the configuration names the webhook secret: a file, or PMOKIT_WEBHOOK_SECRET with ``secret`` as its
+    default when that can be written as one (``}`` ends a default; ``None`` writes none)."""
+    if secret_file:
+        return f"${{file:{secret_file}}}"
+    if secret is None or "}" in secret or not secret.isprintable():
+        return "${PMOKIT_WEBHOOK_SECRET}"
+    return f"${{PMOKIT_WEBHOOK_SECRET:-{secret}}}"
+
+
+def sandbox_config(url: str, webhook_secret: str | None = SANDBOX_WEBHOOK_SECRET, flavor: str = "cloud",
+                   store: str = "sqlite:///pmokit.db", webhook_secret_file: str | None = None) -> str:
     """YAML text; secrets are references with the sandbox's values as defaults, so it works at once."""
     source, problems = load_sources([Path(DEFAULT_CONFIG)])
     if problems:
@@ -32,7 +44,7 @@ def sandbox_config(url: str, webhook_secret: str = "sandbox", flavor: str = "clo
                                    "api_token": f"${{PMOKIT_SANDBOX_TOKEN:-{BOT_TOKEN}}}"}}
     data["store"] = {"url": store}
     data["webhooks"] = {**data["webhooks"], "bind": "127.0.0.1:8080",
-                        "secret": f"${{PMOKIT_WEBHOOK_SECRET:-{webhook_secret}}}"}
+                        "secret": webhook_secret_reference(webhook_secret, webhook_secret_file)}
     header = (f"# yaml-language-server: $schema={(Path(DEFAULT_CONFIG).parent.parent / 'schema.json').as_uri()}\n"
               f"# pmokit configuration for the sandbox at {url}: the example PMO standard, with the sandbox's\n"
               f"# credentials as defaults (set PMOKIT_SANDBOX_TOKEN / PMOKIT_WEBHOOK_SECRET to override).\n")

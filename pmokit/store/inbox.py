@@ -33,11 +33,13 @@ class Incoming:
     actor: str
     triggers: tuple[str, ...]
     payload: str  # the body's JSON text
+    body_sha256: str | None = None  # the body's hash: a second event with the same body is a duplicate
 
 
 # One statement per dialect, built once: the receiver runs it for every batch of webhooks, and SQLAlchemy
 # then reuses its compiled form.
-_INSERTS = {name: module.insert(InboxEvent.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+# No conflict target: a clash on the identifier or on the body's hash makes the event a duplicate.
+_INSERTS = {name: module.insert(InboxEvent.__table__).on_conflict_do_nothing()
             .returning(InboxEvent.__table__.c.dedupe_key)
             for name, module in (("postgresql", postgresql), ("sqlite", sqlite))}
 
@@ -49,15 +51,21 @@ def enqueue(session: Session, event: Incoming, now: datetime | None = None) -> b
 
 def enqueue_many(session: Session, events: list[Incoming], now: datetime | None = None) -> dict[str, Incoming]:
     """Persist several events in one statement; returns dedupe key -> the event stored under it, for those that
-    were new (a key seen before, or twice in ``events``, stores the first only)."""
+    were new (a key or a body hash seen before, or twice in ``events``, stores the first only)."""
     now = now or datetime.now(UTC)
     first: dict[str, Incoming] = {}
+    bodies: set[str] = set()
     for event in events:
-        first.setdefault(event.dedupe_key, event)
+        if event.dedupe_key in first or (event.body_sha256 is not None and event.body_sha256 in bodies):
+            continue
+        first[event.dedupe_key] = event
+        if event.body_sha256 is not None:
+            bodies.add(event.body_sha256)
     statement = _INSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
     rows = [{"dedupe_key": e.dedupe_key, "received_at": now, "webhook_event": e.webhook_event,
              "issue_id": e.issue_id, "issue_key": e.issue_key, "actor": e.actor, "triggers": list(e.triggers),
-             "payload": e.payload, "status": PENDING, "attempts": 0, "next_attempt_at": now, "outcome": ""}
+             "payload": e.payload, "body_sha256": e.body_sha256, "status": PENDING, "attempts": 0,
+             "next_attempt_at": now, "outcome": ""}
             for e in first.values()]
     stored = session.connection().execute(statement, rows)
     return {key: first[key] for key in stored.scalars()}

@@ -198,6 +198,8 @@ class InboxEvent(Base):
     pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
                                     autoincrement=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)  # Jira's identifier, or the body's hash
+    # The same signed body sent again under another identifier is a replay, not a new event.
+    body_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     webhook_event: Mapped[str] = mapped_column(String(60))
     issue_id: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,167 @@
+"""The receiver as an ASGI application: bodies are read on the event loop, under a deadline, before a thread is
+given to the request.
+
+Under a WSGI server a request holds one of a few threads from its first byte to its answer, so a handful of
+clients that send headers and then a body slowly (or never) take every thread, and nothing else is answered.
+Here the body is awaited by a coroutine (thousands cost next to nothing), cut off after ``body_timeout``
+seconds (408) or past ``max_body`` bytes (413, whether announced by Content-Length or sent chunked), and only a
+complete body is handed to the Flask application, in a bounded thread pool (``a2wsgi``). ``/healthz`` is
+answered on the loop itself: no body and no store can keep it waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, cast
+
+from a2wsgi import WSGIMiddleware
+from a2wsgi.asgi_typing import Receive as A2Receive
+from a2wsgi.asgi_typing import Scope as A2Scope
+from a2wsgi.asgi_typing import Send as A2Send
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BufferedReceiver:
+    """ASGI front of a WSGI application (the receiver's Flask app)."""
+
+    def __init__(self, wsgi_app: Any, *, max_body: int, body_timeout: float, threads: int = 8,
+                 on_timeout: Callable[[], object] | None = None):
+        self.wsgi = WSGIMiddleware(wsgi_app, workers=threads)
+        self.max_body, self.body_timeout = max_body, body_timeout
+        self.on_timeout = on_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        method = scope.get("method", "GET")
+        if scope.get("path") == "/healthz" and method in ("GET", "HEAD"):
+            await _answer(send, 200, {"status": "alive"})
+            return
+        if method not in BODY_METHODS:
+            await self._wsgi(scope, receive, send)
+            return
+        announced = _content_length(scope)
+        if announced is not None and announced > self.max_body:
+            await _answer(send, 413, {"outcome": "rejected", "error": f"the body is over {self.max_body} bytes"})
+            return
+        try:
+            body = await asyncio.wait_for(_read_body(receive, self.max_body), self.body_timeout)
+        except TimeoutError:
+            if self.on_timeout is not None:
+                self.on_timeout()
+            await _answer(send, 408, {"outcome": "rejected",
+                                      "error": f"the body did not arrive within {self.body_timeout:g} s"})
+            return
+        except BodyTooLarge:
+            await _answer(send, 413, {"outcome": "rejected", "error": f"the body is over {self.max_body} bytes"})
+            return
+        except _Disconnected:
+            return
+        await self._wsgi(_with_length(scope, len(body)), _replay(body, receive), send)
+
+    async def _wsgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # a2wsgi types the ASGI messages as TypedDicts; these are the same dicts.
+        await self.wsgi(cast(A2Scope, scope), cast(A2Receive, receive), cast(A2Send, send))
+
+
+class _Disconnected(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the whole body at once, then waits for the client to go (as ASGI does)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _with_length(scope: Scope, length: int) -> Scope:
+    """The body is complete: say how long it is (a chunked body has no Content-Length of its own)."""
+    headers = [(name, value) for name, value in scope.get("headers", ())
+               if name.lower() not in (b"content-length", b"transfer-encoding")]
+    headers.append((b"content-length", str(length).encode()))
+    return {**scope, "headers": headers}
+
+
+async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
+    data = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
+                            *([(b"connection", b"close")] if status in (408, 413) else [])]})
+    await send({"type": "http.response.body", "body": data})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def from_environment() -> BufferedReceiver:
+    """The receiver for ``granian --interface asgi --factory webhooks.asgi:from_environment`` (what `pmokit
+    serve` runs): the configuration named by PMOKIT_CONFIG (or ./pmokit.yaml)."""
+    from config import load_settings
+    from config.loader import resolve_config_paths
+
+    from .app import MAX_BODY, create_app
+
+    settings = load_settings(resolve_config_paths(None))
+    app = create_app(settings)
+    rejected = app.extensions["pmokit"]["metrics"].received.labels("rejected")
+    return BufferedReceiver(app, max_body=MAX_BODY, body_timeout=settings.webhooks.body_timeout_seconds,
+                            threads=settings.webhooks.receiver_threads, on_timeout=rejected.inc)
