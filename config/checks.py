@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Phase, PortfolioSettings, ScheduleSettings
-from .problems import Path, Problem, did_you_mean
+from .models import Phase, PortfolioSettings, ScheduleSettings, WebhookSettings
+from .problems import Path, Problem, Severity, did_you_mean
 from .reports import ReportSettings
 from .source import Source
 
@@ -116,7 +116,17 @@ def _reports_are_known(ctx: CheckContext) -> Iterator[Problem]:
 
 
 # Each check runs when every section it names parsed on its own (the rules' checks: config.rule_checks).
+def _webhooks_are_signed(ctx: CheckContext) -> Iterator[Problem]:
+    webhooks: WebhookSettings = ctx.sections["webhooks"]
+    if webhooks.secret is None:
+        yield Problem(ctx.source.locate_key(("webhooks",)), ("webhooks", "secret"),
+                      "no webhook secret: anyone who reaches the receiver can make pmokit re-read issues; set "
+                      "webhooks.secret to ${PMOKIT_WEBHOOK_SECRET} and give Jira the same secret (docs/security.md)",
+                      Severity.WARNING)
+
+
 CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
+    (("webhooks",), _webhooks_are_signed),
     (("portfolio",), _portfolio_is_coherent),
     (("portfolio", "phases"), _phases_are_readable),
     (("portfolio", "phases"), _project_types_are_coherent),

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .limits import ALLOW_ENV, LIMITS, LimitExceeded, Limits, allowed_roots, check_document, inside, read_bounded
+from .limits import ALLOW_ENV, LIMITS, LimitExceeded, Limits, allowed_roots, inside, read_bounded
 from .problems import Location, Path, Problem, shown_name
 from .source import KEY, Source
 
@@ -232,3 +232,47 @@ def _merge(into: dict[str, Any], into_locs: dict[Path, Location], new: dict[str,
             problems.append(Problem(new_locs.get((*path, KEY)), path,
                                     f"'{shown_name(key)}' is already set" + (f" at {first}" if first else "")
                                     + "; combined files may not set the same value twice"))
+
+
+def check_document(root: yaml.Node, limits: Limits = LIMITS) -> None:
+    """Raise :class:`LimitExceeded` if ``root`` nests deeper than allowed, refers to itself through an alias,
+    or expands through aliases to more values than allowed. Iterative and memoised by node: an alias bomb is
+    measured without being expanded."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids if not isinstance(k, yaml.ScalarNode)), default=0)
+            if size[key] > limits.values:
+                raise LimitExceeded(f"this expands to over {limits.values:,} values (through anchors and aliases "
+                                    f"used many times?); a configuration needs far fewer", node.start_mark)
+            if depth[key] > limits.depth:
+                raise LimitExceeded(f"lists and mappings nest over {limits.depth} levels deep here",
+                                    node.start_mark)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise LimitExceeded("an anchor is used inside itself (an alias refers to the value that holds it)",
+                                node.start_mark)
+        if isinstance(node, yaml.ScalarNode):
+            size[key], depth[key] = 1, 0
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []

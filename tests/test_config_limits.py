@@ -119,3 +119,12 @@ def test_a_secret_file_outside_the_allowed_directories_is_not_read(write_yaml, t
     monkeypatch.setenv("PMOKIT_CONFIG_ALLOW", str(outside.parent))
     settings = load_settings([config])
     assert settings.jira.auth.api_token.reveal() == "tok-outside"  # type: ignore[union-attr]
+
+
+def test_a_receiver_without_a_secret_is_warned_about(write_yaml):
+    unsigned = validate([write_yaml("pmokit.yaml", GOOD + "webhooks:\n  bind: 127.0.0.1:8080\n")])
+    [warning] = [p for p in unsigned.warnings if p.path == ("webhooks", "secret")]
+    assert "anyone who reaches the receiver" in warning.message
+    assert warning.location.line == GOOD.count("\n") + 1  # the `webhooks:` line
+    signed = validate([write_yaml("signed.yaml", GOOD + "webhooks:\n  secret: ${PMOKIT_HOOK:-x}\n")])
+    assert not [p for p in signed.problems if p.path == ("webhooks", "secret")]
