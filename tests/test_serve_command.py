@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,10 @@ from pathlib import Path
 import requests
 
 from pmokit.cli.sandbox_config import sandbox_config
+from tests.serving import free_port
 from webhooks.signature import sign
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jira-webhooks" / "mattermost-plugin-jira" / "webhook-issue-created.json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serve_receives_and_stops_cleanly(tmp_path):
