@@ -138,13 +138,15 @@ class OpenLoop:
 
     async def _run(self, bodies: list[tuple[bytes, str]]) -> tuple[list[float], dict[int, int]]:
         total = int(self.rate * self.seconds)
+        run = time.time_ns()
         loop = asyncio.get_running_loop()
         start = loop.time() + 0.2
         slots: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
         for n in range(total):
             body, identifier = bodies[n % len(bodies)]
-            # Each request a body of its own: the receiver takes the same body only once, whatever identifier.
-            body = body[:-1] + b', "n": %d}' % n
+            # Each request a body of its own (this run's too): the receiver takes the same body only once,
+            # whatever identifier it comes with.
+            body = body[:-1] + b', "n": "%d-%d"}' % (run, n)
             head = (f"POST /webhooks/jira HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(body)}\r\nX-Hub-Signature: {sign(SECRET, body)}\r\n"
                     f"X-Atlassian-Webhook-Identifier: {identifier}-{n}-{time.time_ns()}\r\n\r\n").encode()

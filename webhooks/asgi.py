@@ -5,22 +5,28 @@ Under a WSGI server a request holds one of a few threads from its first byte to 
 clients that send headers and then a body slowly (or never) take every thread, and nothing else is answered.
 Here the body is awaited by a coroutine (thousands cost next to nothing), cut off after ``body_timeout``
 seconds (408) or past ``max_body`` bytes (413, whether announced by Content-Length or sent chunked), and only a
-complete body is handed to the Flask application, in a bounded thread pool (``a2wsgi``). ``/healthz`` is
-answered on the loop itself: no body and no store can keep it waiting.
+complete body is handed to the Flask application, in a bounded thread pool, in one hop (the WSGI environ built
+by ``a2wsgi``, the application run by Werkzeug's ``run_wsgi_app``; the receiver's answers are small, so each is
+collected whole and sent from the loop). ``/healthz`` is answered on the loop itself: no body and no store can
+keep it waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, cast
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, cast
 
-from a2wsgi import WSGIMiddleware
-from a2wsgi.asgi_typing import Receive as A2Receive
-from a2wsgi.asgi_typing import Scope as A2Scope
-from a2wsgi.asgi_typing import Send as A2Send
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+from a2wsgi.asgi_typing import HTTPScope
+from a2wsgi.wsgi import build_environ
+from werkzeug.test import run_wsgi_app
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +45,10 @@ class BodyTooLarge(Exception):
 class BufferedReceiver:
     """ASGI front of a WSGI application (the receiver's Flask app)."""
 
-    def __init__(self, wsgi_app: Any, *, max_body: int, body_timeout: float, threads: int = 8,
+    def __init__(self, wsgi_app: WSGIApplication, *, max_body: int, body_timeout: float, threads: int = 8,
                  on_timeout: Callable[[], object] | None = None):
-        self.wsgi = WSGIMiddleware(wsgi_app, workers=threads)
+        self.app = wsgi_app
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="pmokit-receiver")
         self.max_body, self.body_timeout = max_body, body_timeout
         self.on_timeout = on_timeout
 
@@ -55,31 +62,47 @@ class BufferedReceiver:
         if scope.get("path") == "/healthz" and method in ("GET", "HEAD"):
             await _answer(send, 200, {"status": "alive"})
             return
-        if method not in BODY_METHODS:
-            await self._wsgi(scope, receive, send)
-            return
-        announced = _content_length(scope)
-        if announced is not None and announced > self.max_body:
-            await _answer(send, 413, {"outcome": "rejected", "error": f"the body is over {self.max_body} bytes"})
-            return
-        try:
-            body = await asyncio.wait_for(_read_body(receive, self.max_body), self.body_timeout)
-        except TimeoutError:
-            if self.on_timeout is not None:
-                self.on_timeout()
-            await _answer(send, 408, {"outcome": "rejected",
-                                      "error": f"the body did not arrive within {self.body_timeout:g} s"})
-            return
-        except BodyTooLarge:
-            await _answer(send, 413, {"outcome": "rejected", "error": f"the body is over {self.max_body} bytes"})
-            return
-        except _Disconnected:
-            return
-        await self._wsgi(_with_length(scope, len(body)), _replay(body, receive), send)
+        body = b""
+        if method in BODY_METHODS:
+            announced = _content_length(scope)
+            if announced is not None and announced > self.max_body:
+                await _answer(send, 413, {"outcome": "rejected",
+                                          "error": f"the body is over {self.max_body} bytes"})
+                return
+            try:
+                body = await asyncio.wait_for(_read_body(receive, self.max_body), self.body_timeout)
+            except TimeoutError:
+                if self.on_timeout is not None:
+                    self.on_timeout()
+                await _answer(send, 408, {"outcome": "rejected",
+                                          "error": f"the body did not arrive within {self.body_timeout:g} s"})
+                return
+            except BodyTooLarge:
+                await _answer(send, 413, {"outcome": "rejected",
+                                          "error": f"the body is over {self.max_body} bytes"})
+                return
+            except _Disconnected:
+                return
+            scope = _with_length(scope, len(body))
+        # One hop to a thread and back: the application runs with the whole body, its (small) answer is
+        # collected there and sent from the loop.
+        loop = asyncio.get_running_loop()
+        status, headers, content = await loop.run_in_executor(self.pool, self._run, scope, body)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
 
-    async def _wsgi(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # a2wsgi types the ASGI messages as TypedDicts; these are the same dicts.
-        await self.wsgi(cast(A2Scope, scope), cast(A2Receive, receive), cast(A2Send, send))
+    def _run(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        environ: dict[str, Any] = dict(build_environ(cast(HTTPScope, scope), cast(Any, io.BytesIO(body))))
+        app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
+        try:
+            content = b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()
+        return (int(status.split(" ", 1)[0]),
+                [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()],
+                content)
 
 
 class _Disconnected(Exception):
@@ -100,20 +123,6 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that gives the whole body at once, then waits for the client to go (as ASGI does)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _content_length(scope: Scope) -> int | None:
