@@ -102,8 +102,9 @@ class WebhookSettings(Frozen):
     body_timeout_seconds: float = Field(
         5.0, gt=0, le=120, description="a request's body must arrive within this long (else 408): a slow or "
                                        "stalled client cannot hold the receiver")
-    receiver_threads: int = Field(8, ge=1, le=256, description="threads that persist complete requests, per "
-                                                                "receiver process (bodies are read without one)")
+    receiver_threads: int = Field(8, ge=1, le=256, description="threads per receiver process for what is not a "
+                                                                "webhook (readiness, metrics); webhooks are "
+                                                                "handled on the event loop")
     replay_window_seconds: float | None = Field(
         None, gt=0, description="ignore events whose signed timestamp is older than this (a replayed capture); "
                                 "unset: no limit by age (the same body is a duplicate at any age)")

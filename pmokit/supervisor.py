@@ -62,7 +62,7 @@ def serve_granian(runtime: Runtime, *, bind: str, receivers: int = 1, workers: i
     header_timeout_ms = str(int(settings.body_timeout_seconds * 1000))
     command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--no-ws",
                "--host", host, "--port", port, "--workers", str(receivers), "--backlog", "2048",
-               "--backpressure", "4096", "--http1-header-read-timeout", header_timeout_ms,
+               "--backpressure", "4096", "--http1-header-read-timeout", header_timeout_ms, "--loop", "auto",
                "--log-level", "warning", "webhooks.asgi:from_environment"]
     # The workers count here, the receivers in their processes: one directory of metrics files for them all.
     metrics_dir = tempfile.mkdtemp(prefix="pmokit-metrics-")

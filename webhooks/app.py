@@ -7,13 +7,15 @@ answer 202; answer 200 to duplicates and to events pmokit does not handle (with 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from flask import Flask, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -27,7 +29,7 @@ from config.models import Settings
 from pmokit.store import inbox, open_store
 from pmokit.store.engine import start_checkpointer
 
-from .events import Ignored, Invalid, classify
+from .events import Event, Ignored, Invalid, classify
 from .group_commit import GroupCommit
 from .metrics import Metrics
 from .signature import verify
@@ -94,6 +96,100 @@ def _stale(payload: dict[str, Any], window: float | None) -> str | None:
     return None
 
 
+class Headers(Protocol):
+    """A request's headers, looked up by lower-case name (Werkzeug's ignore case; the ASGI front's are lower)."""
+
+    def get(self, name: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes  # JSON
+
+
+class Intake:
+    """What the receiver does with a request's body and headers, whichever server carries it: verify, parse,
+    classify, persist (through the group commit), answer. Blocking for a WSGI thread (:meth:`receive`), or
+    awaiting the commit on an event loop (:meth:`receive_async`)."""
+
+    def __init__(self, settings: Settings, writer: GroupCommit, metrics: Metrics):
+        secret_ref = settings.webhooks.secret
+        self.secret = secret_ref.reveal() if secret_ref is not None else None
+        self.replay_window = settings.webhooks.replay_window_seconds
+        self.writer = writer
+        self.counters = {outcome: metrics.received.labels(outcome)
+                         for outcome in ("accepted", "duplicate", "ignored", "rejected", "unavailable")}
+
+    def answer(self, status: int, outcome: str, **body: Any) -> Answer:
+        self.counters[outcome].inc()
+        # json.dumps, not jsonify: its extra work is measurable at a thousand requests a second.
+        return Answer(status, json.dumps({"outcome": outcome, **body}, ensure_ascii=False).encode())
+
+    def receive(self, raw: bytes | None, headers: Headers) -> Answer:
+        prepared = self.prepare(raw, headers)
+        if isinstance(prepared, Answer):
+            return prepared
+        incoming, event = prepared
+        try:
+            return self.accepted(event, self.writer.submit(incoming))
+        except (SQLAlchemyError, TimeoutError) as exc:
+            return self.unavailable(exc)
+
+    async def receive_async(self, raw: bytes | None, headers: Headers) -> Answer:
+        prepared = self.prepare(raw, headers)
+        if isinstance(prepared, Answer):
+            return prepared
+        incoming, event = prepared
+        try:
+            new = await asyncio.wait_for(asyncio.wrap_future(self.writer.enqueue(incoming)), 30.0)
+        except (SQLAlchemyError, TimeoutError) as exc:
+            return self.unavailable(exc)
+        return self.accepted(event, new)
+
+    def prepare(self, raw: bytes | None, headers: Headers) -> Answer | tuple[inbox.Incoming, Event]:
+        """The answer when there is nothing to persist, else the event to persist."""
+        if raw is None:
+            return self.answer(413, "rejected", error=f"the body is over {MAX_BODY} bytes")
+        if self.secret is not None and not verify(self.secret, raw, headers.get("x-hub-signature")):
+            return self.answer(401, "rejected", error="missing or wrong X-Hub-Signature")
+        try:
+            payload = json.loads(raw, parse_constant=_no_constants)
+            event = classify(payload) if isinstance(payload, dict) else None
+        except (ValueError, UnicodeDecodeError):
+            return self.answer(400, "rejected", error="the body is not JSON")
+        except RecursionError:
+            return self.answer(400, "rejected", error="the JSON is nested too deeply")
+        if event is None:
+            return self.answer(400, "rejected", error="the body is not a JSON object")
+        if _SURROGATE_ESCAPE.search(raw) and _lone_surrogate(payload):
+            return self.answer(400, "rejected", error="the body holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                                                      "which is not text")
+        if isinstance(event, Invalid):
+            return self.answer(400, "rejected", error=event.reason)
+        if isinstance(event, Ignored):
+            return self.answer(200, "ignored", reason=event.reason)
+        stale = _stale(payload, self.replay_window)
+        if stale is not None:
+            return self.answer(200, "ignored", reason=stale)
+        identifier = (headers.get("x-atlassian-webhook-identifier") or "").strip()
+        body_hash = hashlib.sha256(raw).hexdigest()
+        key = f"id:{_clean(identifier, 180)}" if identifier else f"sha256:{body_hash}"
+        incoming = inbox.Incoming(key, _clean(event.webhook_event, 60), event.issue_id, _clean(event.issue_key, 64),
+                                  _clean(event.actor, 200), event.triggers, _text(raw), body_hash)
+        return incoming, event
+
+    def accepted(self, event: Event, new: bool) -> Answer:
+        if not new:
+            return self.answer(200, "duplicate", reason="this delivery was received before")
+        return self.answer(202, "accepted", issue=event.issue_key or event.issue_id, triggers=list(event.triggers))
+
+    def unavailable(self, exc: Exception) -> Answer:
+        # The store, not the request: 503 so that Jira delivers it again later.
+        log.error("could not persist a webhook event: %s", exc.__class__.__name__)
+        return self.answer(503, "unavailable", error="the store is unavailable; deliver again later")
+
+
 def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None,
                metrics: Metrics | None = None) -> Flask:
     """The receiver for ``settings`` (a pmokit configuration); ``sessions`` defaults to its store, migrated."""
@@ -111,69 +207,21 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
             return inbox.counts(session)
 
     metrics = metrics or Metrics(inbox_counts)
-    replay_window = settings.webhooks.replay_window_seconds
-    secret_ref = settings.webhooks.secret
-    secret = secret_ref.reveal() if secret_ref is not None else None
     writer = GroupCommit(sessions, on_start=on_start)
     app = Flask("pmokit.webhooks")
     app.extensions["pmokit"] = {"sessions": sessions, "metrics": metrics, "writer": writer}
 
-    counters = {outcome: metrics.received.labels(outcome)
-                for outcome in ("accepted", "duplicate", "ignored", "rejected", "unavailable")}
-
-    def answer(status: int, outcome: str, **body: Any) -> Response:
-        counters[outcome].inc()
-        # json.dumps and a plain response: jsonify's extra work is measurable at a thousand requests a second.
-        return app.response_class(json.dumps({"outcome": outcome, **body}, ensure_ascii=False), status,
-                                  mimetype="application/json")
+    intake = Intake(settings, writer, metrics)
+    app.extensions["pmokit"]["intake"] = intake
 
     @app.post(settings.webhooks.path)
     def receive() -> Response:
         started = time.perf_counter()
         try:
-            return _receive(answer)
+            answer = intake.receive(_read_body(MAX_BODY), request.headers)
+            return app.response_class(answer.body, answer.status, mimetype="application/json")
         finally:
             metrics.ack_seconds.observe(time.perf_counter() - started)
-
-    def _receive(answer: Callable[..., Response]) -> Response:
-        raw = _read_body(MAX_BODY)
-        if raw is None:
-            return answer(413, "rejected", error=f"the body is over {MAX_BODY} bytes")
-        if secret is not None and not verify(secret, raw, request.headers.get("X-Hub-Signature")):
-            return answer(401, "rejected", error="missing or wrong X-Hub-Signature")
-        try:
-            payload = json.loads(raw, parse_constant=_no_constants)
-            event = classify(payload) if isinstance(payload, dict) else None
-        except (ValueError, UnicodeDecodeError):
-            return answer(400, "rejected", error="the body is not JSON")
-        except RecursionError:
-            return answer(400, "rejected", error="the JSON is nested too deeply")
-        if event is None:
-            return answer(400, "rejected", error="the body is not a JSON object")
-        if _SURROGATE_ESCAPE.search(raw) and _lone_surrogate(payload):
-            return answer(400, "rejected", error="the body holds a lone UTF-16 surrogate (\\ud800-\\udfff), "
-                                                 "which is not text")
-        if isinstance(event, Invalid):
-            return answer(400, "rejected", error=event.reason)
-        if isinstance(event, Ignored):
-            return answer(200, "ignored", reason=event.reason)
-        stale = _stale(payload, replay_window)
-        if stale is not None:
-            return answer(200, "ignored", reason=stale)
-        identifier = request.headers.get("X-Atlassian-Webhook-Identifier", "").strip()
-        body_hash = hashlib.sha256(raw).hexdigest()
-        key = f"id:{_clean(identifier, 180)}" if identifier else f"sha256:{body_hash}"
-        incoming = inbox.Incoming(key, _clean(event.webhook_event, 60), event.issue_id, _clean(event.issue_key, 64),
-                                  _clean(event.actor, 200), event.triggers, _text(raw), body_hash)
-        try:
-            new = writer.submit(incoming)
-        except (SQLAlchemyError, TimeoutError) as exc:
-            # The store, not the request: 503 so that Jira delivers it again later.
-            log.error("could not persist a webhook event: %s", exc.__class__.__name__)
-            return answer(503, "unavailable", error="the store is unavailable; deliver again later")
-        if not new:
-            return answer(200, "duplicate", reason="this delivery was received before")
-        return answer(202, "accepted", issue=event.issue_key or event.issue_id, triggers=list(event.triggers))
 
     @app.get("/healthz")
     def healthz() -> Response:

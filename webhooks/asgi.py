@@ -17,12 +17,16 @@ import asyncio
 import io
 import json
 import logging
+import sys
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
+
+    from .app import Intake
 
 from a2wsgi.asgi_typing import HTTPScope
 from a2wsgi.wsgi import build_environ
@@ -46,8 +50,12 @@ class BufferedReceiver:
     """ASGI front of a WSGI application (the receiver's Flask app)."""
 
     def __init__(self, wsgi_app: WSGIApplication, *, max_body: int, body_timeout: float, threads: int = 8,
-                 on_timeout: Callable[[], object] | None = None):
+                 on_timeout: Callable[[], object] | None = None, intake: Intake | None = None,
+                 path: str = "/webhooks/jira", ack_seconds: Callable[[float], object] | None = None):
         self.app = wsgi_app
+        # The webhook POST itself is handled on the loop (no thread: the commit is awaited); the rest of the
+        # application (/readyz, /metrics, errors) runs in the threads.
+        self.intake, self.path, self.ack_seconds = intake, path, ack_seconds
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="pmokit-receiver")
         self.max_body, self.body_timeout = max_body, body_timeout
         self.on_timeout = on_timeout
@@ -63,6 +71,7 @@ class BufferedReceiver:
             await _answer(send, 200, {"status": "alive"})
             return
         body = b""
+        started = time.perf_counter()
         if method in BODY_METHODS:
             announced = _content_length(scope)
             if announced is not None and announced > self.max_body:
@@ -70,7 +79,8 @@ class BufferedReceiver:
                                           "error": f"the body is over {self.max_body} bytes"})
                 return
             try:
-                body = await asyncio.wait_for(_read_body(receive, self.max_body), self.body_timeout)
+                async with asyncio.timeout(self.body_timeout):  # a timer, not a task: cheap per request
+                    body = await _read_body(receive, self.max_body)
             except TimeoutError:
                 if self.on_timeout is not None:
                     self.on_timeout()
@@ -82,6 +92,15 @@ class BufferedReceiver:
                                           "error": f"the body is over {self.max_body} bytes"})
                 return
             except _Disconnected:
+                return
+            if self.intake is not None and scope.get("path") == self.path and method == "POST":
+                answer = await self.intake.receive_async(body, _headers(scope))
+                await send({"type": "http.response.start", "status": answer.status,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(answer.body)).encode())]})
+                await send({"type": "http.response.body", "body": answer.body})
+                if self.ack_seconds is not None:
+                    self.ack_seconds(time.perf_counter() - started)
                 return
             scope = _with_length(scope, len(body))
         # One hop to a thread and back: the application runs with the whole body, its (small) answer is
@@ -123,6 +142,16 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name (ASGI gives them lower-case already; repeated ones joined)."""
+    found: dict[str, str] = {}
+    for name, value in scope.get("headers", ()):
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        found[key] = f"{found[key]},{text}" if key in found else text
+    return found
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -169,8 +198,13 @@ def from_environment() -> BufferedReceiver:
 
     from .app import MAX_BODY, create_app
 
+    # The loop and the threads hand the interpreter lock back and forth for every request: the default switch
+    # interval (5 ms) would add up to that much to each hand-over.
+    sys.setswitchinterval(0.0005)
     settings = load_settings(resolve_config_paths(None))
     app = create_app(settings)
-    rejected = app.extensions["pmokit"]["metrics"].received.labels("rejected")
+    parts = app.extensions["pmokit"]
     return BufferedReceiver(app, max_body=MAX_BODY, body_timeout=settings.webhooks.body_timeout_seconds,
-                            threads=settings.webhooks.receiver_threads, on_timeout=rejected.inc)
+                            threads=settings.webhooks.receiver_threads,
+                            on_timeout=parts["metrics"].received.labels("rejected").inc, intake=parts["intake"],
+                            path=settings.webhooks.path, ack_seconds=parts["metrics"].ack_seconds.observe)

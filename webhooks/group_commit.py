@@ -34,6 +34,11 @@ class GroupCommit:
 
     def submit(self, event: inbox.Incoming, timeout: float = 30.0) -> bool:
         """Persist ``event``; True if new, False if a duplicate. Raises what the store raised."""
+        return self.enqueue(event).result(timeout)
+
+    def enqueue(self, event: inbox.Incoming) -> Future[bool]:
+        """Persist ``event`` with the next batch; the future says whether it was new (or raises the store's
+        error). An event loop awaits it without holding a thread."""
         with self._lock:
             if not self._started:  # started on first use: after a server forks its workers
                 if self.on_start is not None:
@@ -42,7 +47,7 @@ class GroupCommit:
                 self._started = True
         done: Future[bool] = Future()
         self._queue.put((event, done))
-        return done.result(timeout)
+        return done
 
     def close(self) -> None:
         self._queue.put(None)
