@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from .jira_client import JiraConnector
+from .translate import parse_datetime
 
 ID_PAGE = 5000
 ISSUE_PAGE = 100
@@ -50,7 +52,17 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _oldest_first(histories: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(histories, key=lambda h: (h.get("created") or "", str(h.get("id"))))
+    """By the instant each was made (Jira writes times in the user's zone, its offset changing with daylight
+    saving: as text, 01:50-0400 sorts after 01:10-0500, which came later), then by id."""
+    return sorted(histories, key=lambda h: (parse_datetime(h.get("created")) or _NEVER, _numeric(h.get("id"))))
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _numeric(value: Any) -> tuple[int, str]:
+    text = str(value or "")
+    return (int(text), "") if text.isdigit() else (0, text)
 
 
 def _inline(issue: dict[str, Any], known: KnownHistories | None) -> FetchedIssue:

@@ -175,6 +175,9 @@ class SiteState:
     """Everything the sandbox holds. One lock guards it: requests are short and the sandbox is local."""
 
     flavor: str = "cloud"
+    # The site's default user time zone: Jira writes every time in it, with that zone's offset of the day (Jira
+    # Cloud's REST documentation; recorded payloads of one Cloud site show -0800 in February, -0700 in July).
+    time_zone: str = "UTC"
     anchor: date = field(default_factory=date.today)
     users: dict[str, SUser] = field(default_factory=dict)  # account id -> user
     groups: dict[str, list[str]] = field(default_factory=dict)  # group name -> account ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .adf_text import to_adf
 from .catalog import DONE_RESOLUTION, RESOLUTIONS
@@ -16,17 +17,20 @@ CATEGORY = {"new": (2, "To Do", "blue-gray"), "indeterminate": (4, "In Progress"
 PRIORITIES = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
 
 
-def timestamp(value: datetime | None) -> str | None:
-    """Jira's timestamp form: ``2024-03-01T10:15:30.000+0000``."""
+def timestamp(value: datetime | None, zone: str = "UTC") -> str | None:
+    """Jira's timestamp form, in ``zone`` with its offset on that day: ``2024-03-01T10:15:30.000+0000``,
+    ``2026-11-01T01:50:00.000-0400``."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    local = value.astimezone(UTC if zone == "UTC" else ZoneInfo(zone))
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}" + local.strftime("%z")
 
 
 class Renderer:
     def __init__(self, state: SiteState, base_url: str, api: int = 2):
         self.state, self.base, self.api = state, base_url.rstrip("/"), api
         self.cloud = state.flavor == "cloud"
+        self.zone = state.time_zone
 
     @property
     def rest(self) -> str:
@@ -84,17 +88,19 @@ class Renderer:
                 "author": author, "body": (comment.get("adf") or self.text(comment["body"])) if self.api == 3
                 else comment["body"],
                 "updateAuthor": self.user(comment.get("update_author") or comment["author"], full=False),
-                "created": timestamp(comment["created"]), "updated": timestamp(comment["updated"]),
+                "created": timestamp(comment["created"], self.zone),
+                "updated": timestamp(comment["updated"], self.zone),
                 "jsdPublic": True}
 
     def history(self, history: dict[str, Any]) -> dict[str, Any]:
         return {"id": history["id"], "author": self.user(history["author"], full=False),
-                "created": timestamp(history["created"]),
+                "created": timestamp(history["created"], self.zone),
                 "items": [{k: v for k, v in item.items() if v is not None} for item in history["items"]]}
 
     def attachment(self, issue: SIssue, data: dict[str, Any]) -> dict[str, Any]:
         return {"self": f"{self.rest}/attachment/{data['id']}", "id": data["id"], "filename": data["filename"],
-                "author": self.user(data.get("author"), full=False), "created": timestamp(data.get("created")),
+                "author": self.user(data.get("author"), full=False),
+                "created": timestamp(data.get("created"), self.zone),
                 "size": data.get("size", 0), "mimeType": data.get("mimeType", "application/octet-stream"),
                 "content": f"{self.base}/secure/attachment/{data['id']}/{data['filename']}"}
 
@@ -167,13 +173,13 @@ class Renderer:
             case "reporter" | "creator":
                 return self.user(issue.reporter, full=False)
             case "created":
-                return timestamp(issue.created)
+                return timestamp(issue.created, self.zone)
             case "updated":
-                return timestamp(issue.updated)
+                return timestamp(issue.updated, self.zone)
             case "duedate":
                 return issue.duedate.isoformat() if issue.duedate else None
             case "resolutiondate":
-                return timestamp(issue.resolutiondate)
+                return timestamp(issue.resolutiondate, self.zone)
             case "resolution":
                 if not issue.resolutiondate:
                     return None

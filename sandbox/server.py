@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import requests
 from waitress.server import create_server
@@ -47,6 +48,7 @@ class SandboxOptions:
     webhook_backoff: float = 0.5
     webhook_attempts: int = 5
     dc_max_results: int = 1000
+    user_timezone: str | None = None  # the site's default user time zone (times written in it); None: UTC
 
 
 class Sandbox:
@@ -62,6 +64,11 @@ class Sandbox:
             state = build(options.seed if options.seed in ("demo", "empty") else Path(options.seed), options.flavor,
                           seed_options)
         state.flavor = options.flavor
+        if options.user_timezone:
+            ZoneInfo(options.user_timezone)  # an unknown zone is refused here, not at the first answer
+            state.time_zone = options.user_timezone
+            for user in state.users.values():  # everyone keeps the site's default
+                user.time_zone = options.user_timezone
         faults = dict(options.faults)
         if options.latency_ms:
             faults.setdefault("latency_ms", options.latency_ms)

@@ -27,8 +27,11 @@ def sandbox_group() -> None:
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Keep the sandbox's state in this file across restarts.")
 @click.option("--faults", "faults_json", help="Faults as JSON (the body /_sandbox/faults takes).")
+@click.option("--user-timezone", metavar="ZONE",
+              help="The site's default user time zone (e.g. America/New_York): times are written in it, with "
+                   "the offset of their day, and JQL dates are read in it. Default: UTC.")
 def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, latency_ms: float,
-                  state_path: Path | None, faults_json: str | None) -> None:
+                  state_path: Path | None, faults_json: str | None, user_timezone: str | None) -> None:
     """Serve Jira under /rest and Confluence under /wiki until interrupted."""
     from sandbox import Sandbox, SandboxOptions
     from sandbox.server import startup_line
@@ -43,8 +46,9 @@ def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, lat
             raise UsageError(f"--faults is not JSON: {exc}") from None
     try:
         sandbox = Sandbox(SandboxOptions(host=host, port=port, seed=seed, issues=issues, flavor=flavor,
-                                         latency_ms=latency_ms, state_path=state_path, faults=faults))
-    except (OSError, ValueError) as exc:
+                                         latency_ms=latency_ms, state_path=state_path, faults=faults,
+                                         user_timezone=user_timezone))
+    except (OSError, ValueError, KeyError) as exc:  # KeyError: ZoneInfoNotFoundError, an unknown time zone
         raise UsageError(f"cannot start the sandbox: {exc}") from None
     click.echo(startup_line(sandbox), err=True)
     try:

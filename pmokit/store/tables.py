@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy import Date as DateType
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -16,6 +29,25 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, kept as UTC on every database. SQLite keeps a datetime's wall clock and drops its offset: a time
+    Jira wrote as 10:00+0800 would read back as 10:00 UTC, eight hours late (and an incremental sync's cursor
+    with it); normalised on the way in, it reads back as the instant it was."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -28,10 +60,10 @@ class SyncCursor(Base):
     __tablename__ = "sync_cursor"
 
     scope: Mapped[str] = mapped_column(String(200), primary_key=True)
-    last_updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_full_sync: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_reconcile: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_updated: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_full_sync: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_reconcile: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class IssueSnapshot(Base):
@@ -44,11 +76,11 @@ class IssueSnapshot(Base):
     project_key: Mapped[str] = mapped_column(String(32), index=True)
     issue_type: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(200))
-    updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    updated: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     fields: Mapped[dict] = mapped_column(JSON)
     remote_links: Mapped[list | None] = mapped_column(JSON, nullable=True)  # read for project records only
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ChangelogItem(Base):
@@ -65,7 +97,7 @@ class ChangelogItem(Base):
     issue_id: Mapped[str] = mapped_column(String(32))
     history_id: Mapped[str] = mapped_column(String(32))
     item_index: Mapped[int] = mapped_column(Integer)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
     author_id: Mapped[str | None] = mapped_column(String(128))
     field: Mapped[str] = mapped_column(String(200))
     field_id: Mapped[str | None] = mapped_column(String(100))
@@ -84,7 +116,7 @@ class ConnectorCache(Base):
     site: Mapped[str] = mapped_column(String(300), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class PublishedPage(Base):
@@ -97,7 +129,7 @@ class PublishedPage(Base):
     title: Mapped[str] = mapped_column(String(500))
     body_hash: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class PublishedAttachment(Base):
@@ -109,7 +141,7 @@ class PublishedAttachment(Base):
     filename: Mapped[str] = mapped_column(String(300), primary_key=True)
     attachment_id: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class RuleState(Base):
@@ -121,7 +153,7 @@ class RuleState(Base):
     issue_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     state: Mapped[str] = mapped_column(String(20))
     fingerprint: Mapped[str] = mapped_column(String(64))  # hash of state, message and missing
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AuditEvent(Base):
@@ -131,7 +163,7 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_event_project_at", "project_key", "at"),)
 
     pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(String(20))  # result | action | approval
     trigger: Mapped[str] = mapped_column(String(40))
     project_key: Mapped[str] = mapped_column(String(32))
@@ -157,14 +189,14 @@ class GateDecision(Base):
     verb: Mapped[str] = mapped_column(String(40))
     author: Mapped[str] = mapped_column(String(200))
     author_name: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     applied: Mapped[bool] = mapped_column(Boolean)
     answer: Mapped[str] = mapped_column(Text)
     phase: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text)
     deadline: Mapped[Date | None] = mapped_column(DateType)
     conditions: Mapped[str] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class PmokitComment(Base):
@@ -175,7 +207,7 @@ class PmokitComment(Base):
     issue_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     comment_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ConfluenceDocument(Base):
@@ -187,7 +219,7 @@ class ConfluenceDocument(Base):
     project_key: Mapped[str] = mapped_column(String(64), index=True)  # a Jira project key or a record's key
     title: Mapped[str] = mapped_column(String(500))
     labels: Mapped[list] = mapped_column(JSON)
-    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class InboxEvent(Base):
@@ -200,7 +232,7 @@ class InboxEvent(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)  # Jira's identifier, or the body's hash
     # The same signed body sent again under another identifier is a replay, not a new event.
     body_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     webhook_event: Mapped[str] = mapped_column(String(60))
     issue_id: Mapped[str] = mapped_column(String(32))
     issue_key: Mapped[str] = mapped_column(String(64))
@@ -209,11 +241,11 @@ class InboxEvent(Base):
     payload: Mapped[str] = mapped_column(Text)  # the body as received (JSON text): kept, not re-encoded
     status: Mapped[str] = mapped_column(String(12), index=True)  # pending | done | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     claim: Mapped[str | None] = mapped_column(String(64))  # the claiming worker's token while it holds the event
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     outcome: Mapped[str] = mapped_column(Text, default="")  # what processing did, or the last error
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class IssueLease(Base):
@@ -223,7 +255,7 @@ class IssueLease(Base):
 
     issue_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     claim: Mapped[str] = mapped_column(String(64), index=True)
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LeaderLease(Base):
@@ -233,7 +265,7 @@ class LeaderLease(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StatusSnapshot(Base):
@@ -246,4 +278,4 @@ class StatusSnapshot(Base):
     rag: Mapped[str] = mapped_column(String(10))
     figures: Mapped[dict] = mapped_column(JSON)  # indicator values and colours, progress, compliance
     reasons: Mapped[list] = mapped_column(JSON)
-    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime())
