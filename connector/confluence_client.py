@@ -6,6 +6,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from atlassian import Confluence
 
@@ -76,16 +77,23 @@ class ConfluenceConnector:
         return parse_answer(response.content, response.json())
 
     def search(self, cql: str, *, expand: str = "", page_size: int = 100) -> Iterator[dict[str, Any]]:
-        """Every content item a CQL query finds, page by page (``start``/``limit`` until a short page)."""
-        start = 0
+        """Every content item a CQL query finds: page after page by following ``_links.next`` until there is
+        none. Confluence Cloud pages search by the cursor in that link (``start`` is deprecated there and its
+        page size is the system's: a page may be shorter than asked and still not the last); Data Center's link
+        carries ``start``: the same loop reads both."""
+        params: dict[str, Any] = {"cql": cql, "limit": page_size, **({"expand": expand} if expand else {})}
+        seen: set[str] = set()
         while True:
-            data = self.request("GET", "content/search", params={"cql": cql, "expand": expand, "start": start,
-                                                                 "limit": page_size})
-            results = data.get("results") or []
-            yield from results
-            if len(results) < page_size or not (data.get("_links") or {}).get("next"):
+            data = self.request("GET", "content/search", params=params) or {}
+            yield from data.get("results") or []
+            following = (data.get("_links") or {}).get("next")
+            if not following:
                 return
-            start += len(results)
+            if following in seen:
+                raise AtlassianError(f"Confluence search named the same next page twice ({following[:120]}): "
+                                     f"stopped rather than read it again", url=f"{self.settings.url}/rest/api")
+            seen.add(following)
+            params = dict(parse_qsl(urlsplit(following).query, keep_blank_values=True))
 
     def _error(self, method: str, url: str, response: Any) -> AtlassianError:
         status = response.status_code

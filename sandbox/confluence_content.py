@@ -9,7 +9,7 @@ from . import confluence_state as pages
 from . import cql
 from .confluence_attachments import update_attachment_by_id
 from .confluence_json import content_v1
-from .confluence_paging import expand, page_of_v1
+from .confluence_paging import expand, page_of_v1, search_page_cloud
 from .requests_util import body
 from .responses import error, site
 
@@ -35,7 +35,8 @@ def find_content() -> Response:
 
 @blueprint.get(f"{CONTENT}/search")
 def search_content() -> Response:
-    """CQL search (the subset of :mod:`sandbox.cql`), paged by start and limit like every v1 list."""
+    """CQL search (the subset of :mod:`sandbox.cql`): on Cloud paged by cursor only, on Data Center by start and
+    limit like every v1 list."""
     state = site().state
     try:
         test = cql.matcher(request.args.get("cql", ""), pages.ancestors)
@@ -44,6 +45,8 @@ def search_content() -> Response:
     with state.lock:
         found = [p for p in state.pages.values() if p.status == "current" and test(p)]
         wanted = expand()
+        if state.flavor == "cloud":
+            return search_page_cloud(found, lambda p: content_v1(p, wanted), wanted)
         return page_of_v1(found, lambda p: content_v1(p, wanted))
 
 

@@ -59,3 +59,23 @@ def cursor_page(items: list[Any], render: Callable[[Any], dict[str, Any]]) -> Re
         response.set_data(json.dumps(body, ensure_ascii=False))
         response.headers["Link"] = f'<{next_url}>; rel="next", <{wiki()}>; rel="base"'
     return response
+
+
+def search_page_cloud(items: list[Any], render: Callable[[Any], dict[str, Any]], wanted: set[str]) -> Response:
+    """Confluence Cloud's ``content/search``: paged by the cursor in ``_links.next`` only — ``start`` was
+    deprecated in 2020 and is not honoured — with the limit the system allows (50 with a body expansion)."""
+    cap = 50 if any(e.startswith("body") for e in wanted) else 250
+    try:
+        limit = min(max(int(request.args.get("limit", 25)), 1), cap)
+        offset = int(base64.urlsafe_b64decode(request.args["cursor"]).decode()) if request.args.get("cursor") else 0
+    except (ValueError, KeyError):
+        return error(400, "Invalid cursor or limit")
+    page = items[offset:offset + limit]
+    links: dict[str, Any] = {"base": wiki(), "context": "/wiki", "self": request.base_url}
+    if offset + limit < len(items):
+        cursor = base64.urlsafe_b64encode(str(offset + limit).encode()).decode()
+        args = {k: v for k, v in request.args.items() if k not in ("cursor", "start", "next")}
+        args |= {"next": "true", "cursor": cursor, "limit": str(limit)}
+        links["next"] = f"{request.path.removeprefix('/wiki')}?{urlencode(args)}"
+    return jsonify({"results": [render(i) for i in page], "start": offset, "limit": limit, "size": len(page),
+                    "_links": links})
