@@ -88,6 +88,9 @@ def create_app(site_: Site) -> Flask:
         g.refused = True  # until the request passes faults and authentication: nothing was applied
         if request.path.startswith("/_sandbox/"):
             return None
+        if not site_.cloud and request.path.startswith("/rest/api/3/"):
+            # Jira Data Center serves REST v2 only (its REST reference documents /rest/api/2; v3 is Cloud's).
+            return error(404, "null for uri: " + request.url)
         site_.stats.request(route)
         site_.stats.arrival(g.started)
         delay = site_.faults.latency(route)

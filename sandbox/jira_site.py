@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, g, jsonify
 
 from .jira_lookup import API, renderer
 from .render import timestamp
@@ -23,6 +23,17 @@ def server_info(version: str) -> Response:
                     "deploymentType": "Cloud" if cloud else "Server", "buildNumber": 100250 if cloud else 9120005,
                     "buildDate": "2026-11-01T00:00:00.000+0000", "serverTime": timestamp(datetime.now(UTC)),
                     "scmInfo": "sandbox", "serverTitle": "pmokit sandbox"})
+
+
+@blueprint.get("/rest/auth/1/session")
+def session_info() -> Response:
+    """Who the caller is, as Jira's auth resource answers (what ``JIRA(..., validate=True)`` asks first); its
+    shape as Jira Server/Data Center's REST reference gives it: ``self``, ``name``, ``loginInfo``."""
+    user = site().state.users.get(g.user or "")
+    name = user.name if user is not None else str(g.user or "")
+    return jsonify({"self": f"{site().base_url}/rest/api/latest/user?username={name}", "name": name,
+                    "loginInfo": {"failedLoginCount": 0, "loginCount": 1,
+                                  "previousLoginTime": timestamp(datetime.now(UTC), site().state.time_zone)}})
 
 
 @blueprint.get(f"{API}/field")

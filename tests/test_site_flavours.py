@@ -1,0 +1,36 @@
+"""The flavours as the real products serve them, with the real client libraries as witnesses.
+
+Sources: the `jira` library's `JIRA(..., validate=True)` asks `GET /rest/auth/1/session` before anything else
+(its client code), the resource Jira Server/Data Center's REST reference documents with `self`, `name` and
+`loginInfo`; Jira Data Center's REST reference documents `/rest/api/2` only (`/rest/api/3` is Jira Cloud's).
+"""
+
+from __future__ import annotations
+
+import pytest
+from jira import JIRA
+
+from sandbox import BOT_ACCOUNT_ID, BOT_EMAIL, BOT_NAME, BOT_TOKEN, Sandbox
+from tests.conftest import ANCHOR
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_the_jira_library_validates_its_login_and_reads_an_issue(flavor):
+    with Sandbox.start(seed="demo", anchor=ANCHOR, flavor=flavor) as sb:
+        auth = {"basic_auth": (BOT_EMAIL, BOT_TOKEN)} if flavor == "cloud" else {"token_auth": BOT_TOKEN}
+        client = JIRA(server=sb.url, validate=True, get_server_info=True, max_retries=0,
+                      options={"rest_api_version": "2"}, **auth)
+        me = client.myself()
+        assert me.get("accountId") == BOT_ACCOUNT_ID if flavor == "cloud" else me.get("name") == BOT_NAME
+        assert client.session().name  # the session resource answers with the caller's name
+        issue = client.issue("SHOP-1")
+        assert issue.fields.summary == sb.state.issue("SHOP-1").summary
+
+
+def test_data_center_serves_rest_v2_only():
+    with Sandbox.start(seed="demo", anchor=ANCHOR, flavor="datacenter") as sb:
+        session = sb.session()
+        assert session.get(f"{sb.url}/rest/api/2/issue/SHOP-1", timeout=10).status_code == 200
+        assert session.get(f"{sb.url}/rest/api/3/issue/SHOP-1", timeout=10).status_code == 404
+    with Sandbox.start(seed="demo", anchor=ANCHOR) as cloud:
+        assert cloud.session().get(f"{cloud.url}/rest/api/3/issue/SHOP-1", timeout=10).status_code == 200
