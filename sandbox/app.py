@@ -22,6 +22,11 @@ PUBLIC = {"GET /rest/api/{version}/serverInfo", "GET /status", "GET /wiki/spaces
           "GET /wiki/download/attachments/{page_id}/{filename}"}
 
 
+TOMCAT_400 = ('<!doctype html><html lang="en"><head><title>HTTP Status 400 – Bad Request</title></head><body>'
+              '<h1>HTTP Status 400 – Bad Request</h1><hr class="line" /><p><b>Type</b> Exception Report</p>'
+              '<p><b>Message</b> Request header is too large</p></body></html>')
+
+
 def authenticate(site_: Site) -> str | None:
     """The account id of the caller, from Basic (email or username + token) or Bearer (Data Center PAT)."""
     header = request.headers.get("Authorization", "")
@@ -88,6 +93,11 @@ def create_app(site_: Site) -> Flask:
         g.refused = True  # until the request passes faults and authentication: nothing was applied
         if request.path.startswith("/_sandbox/"):
             return None
+        if site_.max_url_bytes and len(request.full_path) > site_.max_url_bytes:
+            # Tomcat (and most proxies) in front of Data Center refuse a request line past the header limit,
+            # 8 KB by default (Atlassian KB: "Request header is too large", maxHttpHeaderSize in server.xml),
+            # with an HTML page, before Jira sees it.
+            return Response(TOMCAT_400, 400, mimetype="text/html")
         if not site_.cloud and request.path.startswith("/rest/api/3/"):
             # Jira Data Center serves REST v2 only (its REST reference documents /rest/api/2; v3 is Cloud's).
             return error(404, "null for uri: " + request.url)

@@ -25,6 +25,7 @@ class Site:
     state_path: Path | None = None
     dispatcher: Any = None  # sandbox.webhooks.Dispatcher, set by the server
     dc_max_results: int = 1000  # Data Center caps maxResults of /search server-side
+    max_url_bytes: int | None = None  # longer request URIs get Tomcat's 400 page (Data Center: 8192 by default)
     _saver: threading.Timer | None = field(default=None, repr=False)
 
     @property

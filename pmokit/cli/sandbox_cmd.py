@@ -30,8 +30,12 @@ def sandbox_group() -> None:
 @click.option("--user-timezone", metavar="ZONE",
               help="The site's default user time zone (e.g. America/New_York): times are written in it, with "
                    "the offset of their day, and JQL dates are read in it. Default: UTC.")
+@click.option("--max-url-bytes", type=click.IntRange(0, 10_000_000),
+              help="Longer request URIs get a 400 with Tomcat's HTML page (default: 8192 on Data Center, as Tomcat "
+                   "in front of it; no limit on Cloud; 0: no limit).")
 def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, latency_ms: float,
-                  state_path: Path | None, faults_json: str | None, user_timezone: str | None) -> None:
+                  state_path: Path | None, faults_json: str | None, user_timezone: str | None,
+                  max_url_bytes: int | None) -> None:
     """Serve Jira under /rest and Confluence under /wiki until interrupted."""
     from sandbox import Sandbox, SandboxOptions
     from sandbox.server import startup_line
@@ -47,7 +51,7 @@ def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, lat
     try:
         sandbox = Sandbox(SandboxOptions(host=host, port=port, seed=seed, issues=issues, flavor=flavor,
                                          latency_ms=latency_ms, state_path=state_path, faults=faults,
-                                         user_timezone=user_timezone))
+                                         user_timezone=user_timezone, max_url_bytes=max_url_bytes))
     except (OSError, ValueError, KeyError) as exc:  # KeyError: ZoneInfoNotFoundError, an unknown time zone
         raise UsageError(f"cannot start the sandbox: {exc}") from None
     click.echo(startup_line(sandbox), err=True)
