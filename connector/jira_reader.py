@@ -194,6 +194,21 @@ class JiraReader:
         if ready:
             yield ready
 
+    def still_there(self, ids: Iterable[str], projects: Iterable[str]) -> set[str]:
+        """Of ``ids`` (absent from a search), those Jira still has in one of ``projects``, read by id. Jira
+        Cloud's search is eventually consistent: an issue it did not return may only be too new for its index,
+        and is no deletion. Data Center's search is current: nothing to confirm there."""
+        wanted = sorted({str(i) for i in ids}, key=int)
+        if not wanted or not self.jira.cloud:
+            return set()
+        keys, found = set(projects), set()
+        for chunk in _chunks(wanted, ISSUE_PAGE):
+            page = self.jira.query("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": ["project"]})
+            for issue in page.get("issues") or []:
+                if (((issue.get("fields") or {}).get("project") or {}).get("key")) in keys:
+                    found.add(str(issue["id"]))
+        return found
+
     # -- what bulk reads do not carry -------------------------------------------------------------------
     def remote_links(self, key: str) -> list[dict[str, Any]]:
         return self.jira.get(f"issue/{key}/remotelink") or []

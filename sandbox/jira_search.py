@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -50,10 +51,15 @@ class _Cursors:
 _cursors = _Cursors()
 
 
-def _run_jql(text: str) -> list[int]:
+def _run_jql(text: str, lagging: bool = False) -> list[int]:
+    """Ids matching ``text``; ``lagging`` (Cloud's search/jql): without issues created within the site's search
+    lag. Source: Atlassian's documentation of the enhanced JQL search (search/jql is eventually consistent:
+    recent writes may not be returned yet; read an issue by id when it must be there)."""
     state = site().state
+    lag = site().search_lag_ms / 1000 if lagging else 0.0
+    horizon = datetime.now(UTC) - timedelta(seconds=lag)
     with state.lock:
-        return [i.id for i in jql.search(state, text, me())]
+        return [i.id for i in jql.search(state, text, me()) if not lag or i.created <= horizon]
 
 
 def issue_page(version: str, ids: list[int], field_ids: list[str], expand: list[str],
@@ -102,7 +108,7 @@ def search_jql(version: str) -> Response:
         ids = held[1]
         base_token = str(token).split(":", 1)[0]
     else:
-        ids, offset = _run_jql(text), 0
+        ids, offset = _run_jql(text, lagging=True), 0
         base_token = _cursors.put(text, ids) if len(ids) > limit else ""
     page = ids[offset:offset + limit]
     body: dict[str, Any] = {"issues": issue_page(version, page, field_ids, expand, CLOUD_INLINE_CHANGELOG)}

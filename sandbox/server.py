@@ -50,6 +50,7 @@ class SandboxOptions:
     dc_max_results: int = 1000
     user_timezone: str | None = None  # the site's default user time zone (times written in it); None: UTC
     max_url_bytes: int | None = None  # None: 8192 on Data Center (Tomcat's header limit), none on Cloud; 0: none
+    search_lag_ms: float = 0.0  # Cloud: search/jql finds an issue only this long after it was created
 
 
 class Sandbox:
@@ -76,7 +77,8 @@ class Sandbox:
         self.site = Site(state=state, faults=Faults(faults), state_path=options.state_path,
                          dc_max_results=options.dc_max_results,
                          max_url_bytes=(options.max_url_bytes if options.max_url_bytes is not None
-                                        else None if options.flavor == "cloud" else 8192) or None)
+                                        else None if options.flavor == "cloud" else 8192) or None,
+                         search_lag_ms=options.search_lag_ms if options.flavor == "cloud" else 0.0)
         self.app = create_app(self.site)
         # waitress: keep-alive, TCP_NODELAY by default; enough threads that latency faults overlap.
         # waitress's server internals (its trigger, map and task dispatcher) are used to stop it cleanly.

@@ -26,6 +26,7 @@ class Site:
     dispatcher: Any = None  # sandbox.webhooks.Dispatcher, set by the server
     dc_max_results: int = 1000  # Data Center caps maxResults of /search server-side
     max_url_bytes: int | None = None  # longer request URIs get Tomcat's 400 page (Data Center: 8192 by default)
+    search_lag_ms: float = 0.0  # Cloud's search/jql does not yet find issues created less than this long ago
     _saver: threading.Timer | None = field(default=None, repr=False)
 
     @property

@@ -33,9 +33,11 @@ def sandbox_group() -> None:
 @click.option("--max-url-bytes", type=click.IntRange(0, 10_000_000),
               help="Longer request URIs get a 400 with Tomcat's HTML page (default: 8192 on Data Center, as Tomcat "
                    "in front of it; no limit on Cloud; 0: no limit).")
+@click.option("--search-lag-ms", type=click.FloatRange(0, 600_000), default=0.0, show_default=True,
+              help="Cloud: search/jql finds an issue only this long after it was created (eventually consistent).")
 def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, latency_ms: float,
                   state_path: Path | None, faults_json: str | None, user_timezone: str | None,
-                  max_url_bytes: int | None) -> None:
+                  max_url_bytes: int | None, search_lag_ms: float) -> None:
     """Serve Jira under /rest and Confluence under /wiki until interrupted."""
     from sandbox import Sandbox, SandboxOptions
     from sandbox.server import startup_line
@@ -51,7 +53,8 @@ def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, lat
     try:
         sandbox = Sandbox(SandboxOptions(host=host, port=port, seed=seed, issues=issues, flavor=flavor,
                                          latency_ms=latency_ms, state_path=state_path, faults=faults,
-                                         user_timezone=user_timezone, max_url_bytes=max_url_bytes))
+                                         user_timezone=user_timezone, max_url_bytes=max_url_bytes,
+                                         search_lag_ms=search_lag_ms))
     except (OSError, ValueError, KeyError) as exc:  # KeyError: ZoneInfoNotFoundError, an unknown time zone
         raise UsageError(f"cannot start the sandbox: {exc}") from None
     click.echo(startup_line(sandbox), err=True)

@@ -141,8 +141,10 @@ class Syncer:
         else:
             # Data Center: one pass of search pages carries fields and inline changelogs.
             newest = self._save(self.reader.fetch(jql, self.field_ids(), None, self.batch), summary, None, seen=seen)
-        with self.sessions.begin() as session:
+        with self.sessions() as session:
             gone = store.live_ids(session, projects) - seen
+        gone -= self.reader.still_there(gone, projects)  # not found by a lagging search is not gone
+        with self.sessions.begin() as session:
             summary.deleted = store.mark_deleted(session, gone)
             store.set_cursor(session, summary.scope, last_updated=newest, full=True, reconciled=True)
         return self._finish(summary)
@@ -187,8 +189,9 @@ class Syncer:
         missing = sorted(ids - stored, key=int)
         if missing:
             self._save(self.reader.fetch("", self.field_ids(), None, self.batch, ids=missing), summary, len(missing))
+        gone = (stored - ids) - self.reader.still_there(stored - ids, projects)
         with self.sessions.begin() as session:
-            summary.deleted = store.mark_deleted(session, stored - ids)
+            summary.deleted = store.mark_deleted(session, gone)
             store.set_cursor(session, summary.scope, reconciled=True)
         return self._finish(summary)
 
