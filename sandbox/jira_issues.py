@@ -41,10 +41,17 @@ def bulk_fetch(version: str) -> Response:
     r = renderer(version)
     field_ids = r.field_ids(param_list("fields"), "*navigable")
     expand = param_list("expand") or []
+    # As Atlassian's reference for POST /rest/api/3/issue/bulkfetch says: the issues in ascending id order, and
+    # an entry in issueErrors for each id or key that is not there (or not visible).
     with site().state.lock:
+        found = {k: find_issue(k) for k in dict.fromkeys(str(w) for w in wanted)}
         issues = [r.issue(issue, field_ids, expand, BULKFETCH_INLINE_CHANGELOG)
-                  for issue in (find_issue(k) for k in dict.fromkeys(wanted)) if issue is not None]
-    return jsonify({"issues": issues, "issueErrors": []})
+                  for issue in sorted({i.id: i for i in found.values() if i is not None}.values(),
+                                      key=lambda i: i.id)]
+    errors = [{"errorMessages": ["Issue does not exist or you do not have permission to see it."],
+               "errors": {}, "status": 404, "issueIdsOrKeys": [key]}
+              for key, issue in found.items() if issue is None]
+    return jsonify({"issues": issues, "issueErrors": errors})
 
 
 @blueprint.post(f"{API}/issue")

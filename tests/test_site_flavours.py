@@ -34,3 +34,15 @@ def test_data_center_serves_rest_v2_only():
         assert session.get(f"{sb.url}/rest/api/3/issue/SHOP-1", timeout=10).status_code == 404
     with Sandbox.start(seed="demo", anchor=ANCHOR) as cloud:
         assert cloud.session().get(f"{cloud.url}/rest/api/3/issue/SHOP-1", timeout=10).status_code == 200
+
+
+def test_bulkfetch_answers_in_ascending_id_order_with_an_error_for_each_missing_issue():
+    """Source: Atlassian's REST reference for `POST /rest/api/3/issue/bulkfetch` (issues in ascending id order;
+    `issueErrors` for the ids and keys not found or not visible)."""
+    with Sandbox.start(seed="demo", anchor=ANCHOR) as sb:
+        ids = sorted(str(i.id) for i in sb.state.live_issues())[:5]
+        asked = [ids[3], "NOPE-1", ids[0], ids[4], "999999999"]
+        page = sb.session().post(f"{sb.url}/rest/api/3/issue/bulkfetch",
+                                 json={"issueIdsOrKeys": asked, "fields": ["summary"]}, timeout=10).json()
+        assert [i["id"] for i in page["issues"]] == sorted([ids[3], ids[0], ids[4]], key=int)
+        assert [e["issueIdsOrKeys"] for e in page["issueErrors"]] == [["NOPE-1"], ["999999999"]]
