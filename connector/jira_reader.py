@@ -66,12 +66,21 @@ def _numeric(value: Any) -> tuple[int, str]:
     return (int(text), "") if text.isdigit() else (0, text)
 
 
+def _complete(changelog: dict[str, Any], count: int) -> bool:
+    """Whether an inline changelog of ``count`` histories is the whole of it: by its ``total``; without one, only
+    if it is shorter than its own page (``maxResults``). Missing both, nothing proves it complete."""
+    total = changelog.get("total")
+    if isinstance(total, int) and not isinstance(total, bool):
+        return total <= count
+    page = changelog.get("maxResults")
+    return isinstance(page, int) and not isinstance(page, bool) and count < page
+
+
 def _inline(issue: dict[str, Any], known: KnownHistories | None) -> FetchedIssue:
     """The issue with what its inline changelog proves: all of it, the new tail, or nothing."""
     changelog = issue.pop("changelog", None) or {}
     histories = _oldest_first(changelog.get("histories") or [])
-    total = int(changelog.get("total", len(histories)) or 0)
-    if total <= len(histories):
+    if _complete(changelog, len(histories)):
         return FetchedIssue(issue, histories, ALL)
     if histories and known is not None:
         # Cut, but enough when its oldest history is one already stored: everything older is stored too.

@@ -430,3 +430,21 @@ def test_a_503_outage_is_retried_for_give_up_after_seconds_not_for_a_count():
     with pytest.raises(GaveUp):
         jira.get("field")
     assert clock.now - 1000 == pytest.approx(100)
+
+
+@responses.activate
+def test_an_inline_changelog_without_a_total_is_not_taken_as_complete():
+    """A search or bulk fetch answer whose inline changelog carries no `total` (and no page size to tell by) was
+    taken as the whole changelog; the reader now fetches it in full."""
+    from connector.jira_reader import JiraReader
+
+    history = lambda n: {"id": str(n), "created": f"2026-11-0{n}T10:00:00.000+0000",  # noqa: E731
+                         "items": [{"field": "summary", "fromString": str(n - 1), "toString": str(n)}]}
+    responses.post(f"{URL}/rest/api/3/issue/bulkfetch", json={"issues": [
+        {"id": "10001", "key": "SHOP-1", "fields": {"summary": "x"},
+         "changelog": {"histories": [history(3), history(2)]}}], "issueErrors": []})
+    responses.post(f"{URL}/rest/api/3/changelog/bulkfetch", json={"issueChangeLogs": [
+        {"issueId": "10001", "changeHistories": [history(1), history(2), history(3)]}]})
+    [batch] = list(JiraReader(connector(FakeClock())).fetch("", ["summary"], ids=["10001"]))
+    assert [h["id"] for h in batch[0].histories] == ["1", "2", "3"]
+    assert [c.request.url.rsplit("/", 1)[-1] for c in responses.calls] == ["bulkfetch", "bulkfetch"]
