@@ -100,7 +100,7 @@ class Faults:
     def configure(self, spec: dict[str, Any]) -> None:
         """Replace every fault with those in ``spec`` (see docs/sandbox.md for the keys)."""
         unknown = set(spec) - {"latency_ms", "route_latency_ms", "rate_limits", "unavailable", "quota",
-                               "confluence_conflicts", "webhook_failures", "after_applying"}
+                               "confluence_conflicts", "webhook_failures", "after_applying", "apply_then_fail"}
         if unknown:
             raise ValueError(f"unknown fault keys: {', '.join(sorted(unknown))}")
         limits = []
@@ -116,6 +116,17 @@ class Faults:
         if not isinstance(after, list):
             raise ValueError("after_applying takes a list of objects")
         after_applying = [AfterApplying.parse(item) for item in after]
+        # apply_then_fail: the write is applied, then the client gets a 5xx (503 unless said) or a dropped
+        # connection — after_applying without the late answer.
+        failing = spec.get("apply_then_fail") or []
+        if not isinstance(failing, list) or not all(isinstance(item, dict) for item in failing):
+            raise ValueError("apply_then_fail takes a list of objects")
+        for item in failing:
+            rule = AfterApplying.parse({"answer": "503", **item})
+            if rule.answer == "late":
+                raise ValueError("apply_then_fail answers 500, 502, 503, 504 or drop (a late answer is "
+                                 "after_applying's)")
+            after_applying.append(rule)
         unavailable = dict(spec.get("unavailable") or {})
         quota = dict(spec.get("quota") or {})
         with self._lock:

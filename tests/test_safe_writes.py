@@ -341,3 +341,27 @@ def move(sb, key: str, status: str) -> None:
     """Put an issue in ``status`` directly in the sandbox's state (the test's starting point, not a write)."""
     state = sb.state
     state.issue(key).status = next(s.id for s in state.statuses.values() if s.name == status)
+
+
+@pytest.mark.parametrize("answer", ["503", "drop"])
+def test_apply_then_fail_on_comments_and_transitions_leaves_each_write_done_once(fresh_sandbox, tmp_path, answer):
+    """The fault kind named for what real sites do: the write is applied, then the client gets a 5xx or a
+    dropped connection. The comment is there once and the issue moved once: the writer read before retrying."""
+    sb = fresh_sandbox
+    runtime = runtime_for(sb, tmp_path, give_up_after=6)
+    sb.set_faults(apply_then_fail=[{"match": "POST /rest/api/*/issue/*/comment", "answer": answer, "count": 1},
+                                   {"match": "POST /rest/api/*/issue/*/transitions", "answer": answer,
+                                    "count": 1}])
+    assert runtime.writer.upsert_comment("SHOP-7", "compliance", "h3. pmokit: 1 gap").action == "created"
+    assert len(pmokit_comments(sb, "SHOP-7")) == 1
+    issue = sb.state.issue("SHOP-7")
+    offered = sb.session().get(f"{sb.url}/rest/api/2/issue/SHOP-7/transitions", timeout=10).json()["transitions"]
+    target = offered[0]["to"]["name"]
+    histories_before = len(issue.histories)
+    runtime.writer.transition_to("SHOP-7", target)
+    assert sb.state.statuses[issue.status].name == target
+    status_changes = [h for h in issue.histories[histories_before:]
+                      if any(i["field"] == "status" for i in h["items"])]
+    assert len(status_changes) == 1
+    assert sb.stats()["answers_after_applying"] == {answer: 2}
+    runtime.close()
