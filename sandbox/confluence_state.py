@@ -55,6 +55,11 @@ def title_taken(space_key: str, title: str, except_id: str | None = None) -> boo
     return found is not None and found.id != except_id
 
 
+# Confluence's page titles are at most 255 characters (its documented limit; longer ones are refused with 400).
+MAX_TITLE = 255
+TITLE_TOO_LONG = "Title cannot be longer than 255 characters."
+
+
 def refuse_body(value: Any) -> Response | None:
     """Confluence's 400 for a body it would not store (see :mod:`sandbox.storage_check`), else None."""
     if not isinstance(value, str):
@@ -84,6 +89,8 @@ def create(space: SSpace, title: str, parent_id: str | None, value: str) -> SPag
     state = site().state
     if parent_id and page(parent_id) is None:
         return error(400, f"Can not find parent page with id {parent_id}")
+    if len(title) > MAX_TITLE:
+        return error(400, TITLE_TOO_LONG)
     if title_taken(space.key, title):
         return error(400, TITLE_TAKEN)
     now = datetime.now(UTC)
@@ -102,6 +109,8 @@ def update(target: SPage, number: Any, title: str | None, value: str | None, min
         return error(409, f"Version must be incremented on update. Current version is: {target.version}")
     if not isinstance(number, int) or number != target.version + 1:
         return error(409, f"Version must be incremented on update. Current version is: {target.version}")
+    if title is not None and len(title) > MAX_TITLE:
+        return error(400, TITLE_TOO_LONG)
     if value is not None:
         refusal = refuse_body(value)
         if refusal:

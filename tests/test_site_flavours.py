@@ -46,3 +46,28 @@ def test_bulkfetch_answers_in_ascending_id_order_with_an_error_for_each_missing_
                                  json={"issueIdsOrKeys": asked, "fields": ["summary"]}, timeout=10).json()
         assert [i["id"] for i in page["issues"]] == sorted([ids[3], ids[0], ids[4]], key=int)
         assert [e["issueIdsOrKeys"] for e in page["issueErrors"]] == [["NOPE-1"], ["999999999"]]
+
+
+def test_confluence_refuses_a_title_over_255_characters_and_pmokit_never_sends_one(tmp_path, run_cli):
+    """Source: Confluence's page title limit, 255 characters (its documentation; a longer one is a 400). A
+    project whose record has a long summary made pmokit's project page title longer, and the report failed."""
+    from tests.syncing import runtime_for
+
+    with Sandbox.start(seed="demo", anchor=ANCHOR) as sb:
+        refused = sb.session().post(f"{sb.url}/wiki/rest/api/content", json={
+            "type": "page", "title": "x" * 256, "space": {"key": "PMO"},
+            "body": {"storage": {"value": "<p>x</p>", "representation": "storage"}}}, timeout=10)
+        assert refused.status_code == 400 and "255" in refused.text
+        record = next(i for i in sb.state.live_issues() if i.project_key == "SHOP" and i.issue_type == "Project")
+        long_name = "Storefront replatforming " + "with a very long charter name " * 10
+        assert sb.session().put(f"{sb.url}/rest/api/2/issue/{record.key}",
+                                json={"fields": {"summary": long_name.strip()}}, timeout=10).status_code == 204
+        runtime_for(sb, tmp_path).close()
+        config = str(tmp_path / "pmokit.yaml")
+        assert run_cli("--config", config, "sync", "--full").exit_code == 0
+        published = run_cli("--config", config, "report", "--publish")
+        assert published.exit_code == 0, published.output
+        titles = [p.title for p in sb.state.pages.values() if p.status == "current"]
+        assert max(len(t) for t in titles) <= 255
+        [shop] = [t for t in titles if " · SHOP Storefront replatforming" in t]
+        assert shop.endswith("…")

@@ -27,7 +27,18 @@ from .trends import HISTORY, history_chart, trends_page
 
 LABELS = ("pmokit", "pmokit-report")
 CHILD_PAGES = {"risks": ("Risks", "风险"), "resources": ("Resources", "资源"), "trends": ("Trends", "趋势")}
+MAX_TITLE = 255  # Confluence refuses a longer page title (400)
 
+
+def page_title(text: str) -> str:
+    """A page title Confluence takes: at most 255 characters, a long one cut at a word with an ellipsis (the
+    portfolio's name and the project key come first, so cut titles stay distinct)."""
+    text = " ".join(text.split())
+    if len(text) <= MAX_TITLE:
+        return text
+    cut = text[:MAX_TITLE - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > MAX_TITLE // 2 else cut).rstrip() + "…"
 
 def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition: ReportDefinition) -> list[PageSpec]:
     """The pages of report ``name`` (a ``reports.definitions`` entry), parents first."""
@@ -45,8 +56,9 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
     shown_projects = [k for p in programs for k in p.projects if k in rated]
     if not programs:  # a portfolio without programs: every project it has
         shown_projects = list(inputs.portfolio.rag["project"])
-    program_titles = {p.key: f"{top} · {p.name.get(language)}" for p in programs} if "programs" in kinds else {}
-    project_titles = {k: f"{top} · {k} {inputs.names.get(k, '')}".rstrip() for k in shown_projects} \
+    program_titles = {p.key: page_title(f"{top} · {p.name.get(language)}") for p in programs} \
+        if "programs" in kinds else {}
+    project_titles = {k: page_title(f"{top} · {k} {inputs.names.get(k, '')}".rstrip()) for k in shown_projects} \
         if "projects" in kinds else {}
     ctx = PageContext(inputs, language, settings.jira.server_id, project_titles, program_titles,
                       {p.key: p.name.get(language) for p in programs}, definition.charts)
