@@ -188,7 +188,8 @@ class Publisher:
         for attempt in range(self.conflict_retries + 1):
             body: dict[str, Any] = {
                 "type": "page", "title": page.title,
-                "version": {"number": version + 1, "minorEdit": True, "message": "pmokit"},
+                # What the page history shows beside the version: who wrote it and which page of which report.
+                "version": {"number": version + 1, "minorEdit": True, "message": f"pmokit: {page.key}"},
                 "body": {"storage": {"value": page.body, "representation": "storage"}}}
             if parent_id:
                 body["ancestors"] = [{"id": parent_id}]

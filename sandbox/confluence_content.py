@@ -96,7 +96,8 @@ def update_content(page_id: str) -> Response:
         value = ((data.get("body") or {}).get("storage") or {}).get("value")
         ancestors = data.get("ancestors") or []
         failure = pages.update(found, version.get("number"), data.get("title"), value,
-                               bool(version.get("minorEdit")), ancestors[-1].get("id") if ancestors else None)
+                               bool(version.get("minorEdit")), ancestors[-1].get("id") if ancestors else None,
+                               message=version.get("message", ""))
         return failure or jsonify(content_v1(found, {"body.storage", "ancestors"}))
 
 

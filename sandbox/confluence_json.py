@@ -56,7 +56,7 @@ def content_v1(page: SPage, expand: set[str]) -> dict[str, Any]:
         "id": page.id, "type": "page", "status": page.status, "title": page.title,
         "space": space_v1(space),
         "version": {"by": user_v1(page.author), "when": iso(page.updated), "number": page.version,
-                    "minorEdit": page.minor_edit, "message": ""},
+                    "minorEdit": page.minor_edit, "message": page.version_message},
         "_expandable": {"children": f"/rest/api/content/{page.id}/child",
                         "history": f"/rest/api/content/{page.id}/history"},
         "_links": {"webui": f"/spaces/{space.key}/pages/{page.id}/{quote(page.title)}",
@@ -102,7 +102,7 @@ def page_v2(page: SPage, body_format: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": page.id, "status": page.status, "title": page.title, "spaceId": space.id,
         "position": None, "authorId": page.author, "ownerId": page.author, "createdAt": iso(page.created),
-        "version": {"createdAt": iso(page.updated), "message": "", "number": page.version,
+        "version": {"createdAt": iso(page.updated), "message": page.version_message, "number": page.version,
                     "minorEdit": page.minor_edit, "authorId": page.author},
         "body": {},
         "_links": {"webui": f"/spaces/{space.key}/pages/{page.id}/{quote(page.title)}",

@@ -97,7 +97,8 @@ def update_page(page_id: str) -> Response:
             return error(404, "Page not found")
         version = data.get("version") or {}
         failure = pages.update(found, version.get("number"), data.get("title"), value,
-                               bool(version.get("minorEdit")), data.get("parentId"))
+                               bool(version.get("minorEdit")), data.get("parentId"),
+                               message=version.get("message", ""))
         return failure or jsonify(page_v2(found, "storage"))
 
 

@@ -103,7 +103,7 @@ def create(space: SSpace, title: str, parent_id: str | None, value: str) -> SPag
 
 
 def update(target: SPage, number: Any, title: str | None, value: str | None, minor: bool,
-           parent_id: str | None = None) -> Response | None:
+           parent_id: str | None = None, message: Any = "") -> Response | None:
     """Apply an update; None when done, else the error response (nothing is changed then)."""
     if site().faults.take_conflict():
         return error(409, f"Version must be incremented on update. Current version is: {target.version}")
@@ -125,6 +125,7 @@ def update(target: SPage, number: Any, title: str | None, value: str | None, min
         target.parent_id = str(parent_id)
     target.version = number
     target.minor_edit = minor
+    target.version_message = message if isinstance(message, str) else ""
     target.updated = datetime.now(UTC)
     target.author = g.user
     _written()

@@ -168,6 +168,7 @@ class SPage:
     labels: list[str] = field(default_factory=list)
     attachments: list[SAttachment] = field(default_factory=list)
     status: str = "current"
+    version_message: str = ""  # the update's "version.message", shown in the page history
 
 
 @dataclass

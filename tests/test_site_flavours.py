@@ -71,3 +71,25 @@ def test_confluence_refuses_a_title_over_255_characters_and_pmokit_never_sends_o
         assert max(len(t) for t in titles) <= 255
         [shop] = [t for t in titles if " · SHOP Storefront replatforming" in t]
         assert shop.endswith("…")
+
+
+def test_an_update_keeps_its_version_message_and_pmokit_says_which_page_it_wrote(tmp_path, run_cli):
+    """Source: Confluence's REST reference (`version.message` of an update is kept and shown in the page
+    history). The sandbox dropped it; pmokit's said only "pmokit"."""
+    from tests.syncing import runtime_for
+
+    with Sandbox.start(seed="demo", anchor=ANCHOR) as sb:
+        runtime_for(sb, tmp_path).close()
+        config = str(tmp_path / "pmokit.yaml")
+        assert run_cli("--config", config, "sync", "--full").exit_code == 0
+        assert run_cli("--config", config, "report", "--publish").exit_code == 0
+        record = next(i for i in sb.state.live_issues() if i.project_key == "SHOP" and i.issue_type == "Project")
+        assert sb.session().put(f"{sb.url}/rest/api/2/issue/{record.key}",
+                                json={"fields": {"summary": "Storefront, renamed"}}, timeout=10).status_code == 204
+        assert run_cli("--config", config, "sync").exit_code == 0
+        assert run_cli("--config", config, "report", "--publish").exit_code == 0
+        [page] = [p for p in sb.state.pages.values() if "SHOP Storefront, renamed" in p.title]
+        answer = sb.session().get(f"{sb.url}/wiki/rest/api/content/{page.id}", params={"expand": "version"},
+                                  timeout=10).json()
+        assert answer["version"]["number"] == 2
+        assert answer["version"]["message"].startswith("pmokit: ") and "/project/SHOP" in answer["version"]["message"]
