@@ -11,7 +11,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import OperationalError
@@ -83,7 +83,19 @@ class GroupCommit:
                     self._write([item])
                 return
             log.error("could not persist a webhook event: %s", exc.__class__.__name__)
-            batch[0][1].set_exception(exc)
+            _settle(batch[0][1], exception=exc)
             return
         for event, done in batch:
-            done.set_result(new.pop(event.dedupe_key, None) is event)
+            _settle(done, result=new.pop(event.dedupe_key, None) is event)
+
+
+def _settle(done: Future[bool], *, result: bool = False, exception: BaseException | None = None) -> None:
+    """Answer one waiting request. Its waiter may have given up (an event loop cancels the future it stopped
+    awaiting): setting a cancelled future raises, and must not end the writer thread with it."""
+    try:
+        if exception is not None:
+            done.set_exception(exception)
+        else:
+            done.set_result(result)
+    except InvalidStateError:
+        pass
