@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
 from a2wsgi.asgi_typing import HTTPScope
 from a2wsgi.wsgi import build_environ
 from werkzeug.test import run_wsgi_app
-
-log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -50,7 +47,7 @@ class BufferedReceiver:
     """ASGI front of a WSGI application (the receiver's Flask app)."""
 
     def __init__(self, wsgi_app: WSGIApplication, *, max_body: int, body_timeout: float, threads: int = 8,
-                 on_timeout: Callable[[], object] | None = None, intake: Intake | None = None,
+                 on_rejected: Callable[[], object] | None = None, intake: Intake | None = None,
                  path: str = "/webhooks/jira", ack_seconds: Callable[[float], object] | None = None):
         self.app = wsgi_app
         # The webhook POST itself is handled on the loop (no thread: the commit is awaited); the rest of the
@@ -58,7 +55,7 @@ class BufferedReceiver:
         self.intake, self.path, self.ack_seconds = intake, path, ack_seconds
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="pmokit-receiver")
         self.max_body, self.body_timeout = max_body, body_timeout
-        self.on_timeout = on_timeout
+        self.on_rejected = on_rejected  # counts what the front refuses itself (408, 413) with the receiver's
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -75,21 +72,16 @@ class BufferedReceiver:
         if method in BODY_METHODS:
             announced = _content_length(scope)
             if announced is not None and announced > self.max_body:
-                await _answer(send, 413, {"outcome": "rejected",
-                                          "error": f"the body is over {self.max_body} bytes"})
+                await self._refuse(send, 413, f"the body is over {self.max_body} bytes")
                 return
             try:
                 async with asyncio.timeout(self.body_timeout):  # a timer, not a task: cheap per request
                     body = await _read_body(receive, self.max_body)
             except TimeoutError:
-                if self.on_timeout is not None:
-                    self.on_timeout()
-                await _answer(send, 408, {"outcome": "rejected",
-                                          "error": f"the body did not arrive within {self.body_timeout:g} s"})
+                await self._refuse(send, 408, f"the body did not arrive within {self.body_timeout:g} s")
                 return
             except BodyTooLarge:
-                await _answer(send, 413, {"outcome": "rejected",
-                                          "error": f"the body is over {self.max_body} bytes"})
+                await self._refuse(send, 413, f"the body is over {self.max_body} bytes")
                 return
             except _Disconnected:
                 return
@@ -109,6 +101,11 @@ class BufferedReceiver:
         status, headers, content = await loop.run_in_executor(self.pool, self._run, scope, body)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
+
+    async def _refuse(self, send: Send, status: int, error: str) -> None:
+        if self.on_rejected is not None:
+            self.on_rejected()
+        await _answer(send, status, {"outcome": "rejected", "error": error})
 
     def _run(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         environ: dict[str, Any] = dict(build_environ(cast(HTTPScope, scope), cast(Any, io.BytesIO(body))))
@@ -206,5 +203,5 @@ def from_environment() -> BufferedReceiver:
     parts = app.extensions["pmokit"]
     return BufferedReceiver(app, max_body=MAX_BODY, body_timeout=settings.webhooks.body_timeout_seconds,
                             threads=settings.webhooks.receiver_threads,
-                            on_timeout=parts["metrics"].received.labels("rejected").inc, intake=parts["intake"],
+                            on_rejected=parts["metrics"].received.labels("rejected").inc, intake=parts["intake"],
                             path=settings.webhooks.path, ack_seconds=parts["metrics"].ack_seconds.observe)
