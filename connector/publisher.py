@@ -21,6 +21,7 @@ from pmokit.records import Remembered
 
 from .confluence_client import ConfluenceConnector
 from .errors import AtlassianError, Conflict, NotFound, OutcomeUnknown
+from .page_content import same_storage, version_message, written_by_pmokit
 from .transport import RequestKind
 
 log = logging.getLogger(__name__)
@@ -141,10 +142,10 @@ class Publisher:
             report.created.append(page.key)
         else:
             version = int(current["version"]["number"])
+            # What pmokit remembers decides at no cost; else (nothing remembered, or someone wrote since) what the
+            # page holds does.
             unchanged_here = (remembered is not None and remembered.version == version
-                              and remembered.body_hash == body_hash) or (
-                remembered is None and digest((current.get("body") or {}).get("storage", {}).get("value", ""))
-                == body_hash)
+                              and remembered.body_hash == body_hash) or _holds(current, page.body, body_hash)
             same_place = current.get("title") == page.title and (
                 parent_id is None or _parent_of(current) == str(parent_id))
             if unchanged_here and same_place:
@@ -188,8 +189,10 @@ class Publisher:
         for attempt in range(self.conflict_retries + 1):
             body: dict[str, Any] = {
                 "type": "page", "title": page.title,
-                # What the page history shows beside the version: who wrote it and which page of which report.
-                "version": {"number": version + 1, "minorEdit": True, "message": f"pmokit: {page.key}"},
+                # What the page history shows beside the version: who wrote it, which page of which report,
+                # and a digest of the body, by which pmokit knows its page again with nothing remembered.
+                "version": {"number": version + 1, "minorEdit": True,
+                            "message": version_message(page.key, digest(page.body))},
                 "body": {"storage": {"value": page.body, "representation": "storage"}}}
             if parent_id:
                 body["ancestors"] = [{"id": parent_id}]
@@ -226,6 +229,14 @@ class Publisher:
         uploaded = (result.get("results") or [result])[0]
         self.memory.remember_attachment(page_id, attachment.filename, str(uploaded.get("id")), content_hash)
         return True
+
+
+def _holds(current: dict[str, Any], body: str, body_hash: str) -> bool:
+    """The page holds ``body``: Confluence answers its own serialisation of what was written, never the bytes, so
+    the version message or the content decides (:mod:`connector.page_content`)."""
+    if written_by_pmokit(current, body_hash):
+        return True
+    return same_storage(str(((current.get("body") or {}).get("storage") or {}).get("value") or ""), body)
 
 
 def _parent_of(content: dict[str, Any]) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 
-from . import storage_check
+from . import storage_check, storage_store
 from .model import SPage, SSpace
 from .responses import error, site
 
@@ -95,8 +95,9 @@ def create(space: SSpace, title: str, parent_id: str | None, value: str) -> SPag
         return error(400, TITLE_TAKEN)
     now = datetime.now(UTC)
     created = SPage(id=str(state.next_id("page")), title=title, space_key=space.key,
-                    parent_id=str(parent_id) if parent_id else space.homepage_id, body=value, version=1, created=now,
-                    updated=now, author=g.user)
+                    parent_id=str(parent_id) if parent_id else space.homepage_id,
+                    body=storage_store.as_stored(value),  # Confluence's serialisation, not the bytes sent
+                    version=1, created=now, updated=now, author=g.user)
     state.pages[created.id] = created
     _written()
     return created
@@ -118,7 +119,7 @@ def update(target: SPage, number: Any, title: str | None, value: str | None, min
     if title and title != target.title and title_taken(target.space_key, title, target.id):
         return error(400, TITLE_TAKEN)
     if value is not None:
-        target.body = value
+        target.body = storage_store.as_stored(value)  # Confluence's serialisation, not the bytes sent
     if title:
         target.title = title
     if parent_id and page(parent_id) is not None:
