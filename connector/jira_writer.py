@@ -22,6 +22,7 @@ deleted, and the result's ``detail`` says how many.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import re
 import sys
@@ -64,7 +65,7 @@ class JiraWriter:
     applied. ``settle_seconds``: the pauses between searches for an issue created with an unknown outcome."""
 
     def __init__(self, jira: JiraConnector, *, attempts: int = 3,
-                 settle_seconds: Sequence[float] = (0.5, 1.0, 2.0), sleep: Callable[[float], None] = time.sleep):
+                 settle_seconds: Sequence[float] = (0.5, 1.0, 2.0, 4.0), sleep: Callable[[float], None] = time.sleep):
         self.jira, self.attempts, self.settle_seconds, self.sleep = jira, attempts, tuple(settle_seconds), sleep
 
     def _again(self, what: str, write: Callable[[], T], applied: Callable[[], T | None]) -> T:
@@ -282,20 +283,26 @@ class JiraWriter:
     def create_issue(self, project: str, issue_type: str, summary: str, *, idempotency_key: str,
                      description: str = "", fields: dict[str, Any] | None = None,
                      labels: list[str] | None = None) -> WriteResult:
-        """Create an issue once: a label derived from ``idempotency_key`` finds it again on the next run, and
-        after a create whose outcome is unknown."""
+        """Create an issue once per ``idempotency_key``.
+
+        What made it is kept on Jira's own records, not found by search (Cloud's search may not show an issue
+        made a moment ago): a project property per key names the issue, and the issue carries the key as a
+        property of its own. A label derived from the key is set too, for people and for issues made before
+        the project property; it is what a create whose outcome is unknown is looked for by (read back before
+        the create is sent again)."""
         label = "pmokit-" + re.sub(r"[^a-z0-9]+", "-", idempotency_key.lower()).strip("-")
         jql = f'project = "{project}" AND labels = "{label}"'
-        found = self._search_one(jql)
+        found = self._made_before(project, idempotency_key, jql)
         if found is not None:
             return WriteResult(UNCHANGED, str(found["id"]), str(found.get("key", "")))
         payload: dict[str, Any] = {"project": {"key": project}, "issuetype": {"name": issue_type},
                                    "summary": summary, "labels": [*(labels or []), label], **(fields or {})}
         if description:
             payload["description"] = self._body(description)
+        properties = [{"key": CREATED_PROPERTY, "value": {"idempotencyKey": idempotency_key}}]
 
         def create() -> dict[str, Any]:
-            return dict(self.jira.post("issue", {"fields": payload}))
+            return dict(self.jira.post("issue", {"fields": payload, "properties": properties}))
 
         def created() -> dict[str, Any] | None:
             # Cloud's search is eventually consistent: a just-created issue may be missing for a moment.
@@ -308,7 +315,25 @@ class JiraWriter:
             return None
 
         made = self._again(f"new {issue_type} in {project}", create, created)
+        # Setting a property again sets the same value: safe to send twice.
+        self.jira.put(f"project/{project}/properties/{_ledger_key(idempotency_key)}",
+                      {"idempotencyKey": idempotency_key, "issueId": str(made["id"])}, kind=RequestKind.IDEMPOTENT)
         return WriteResult(CREATED, str(made["id"]), str(made.get("key", "")))
+
+    def _made_before(self, project: str, idempotency_key: str, jql: str) -> dict[str, Any] | None:
+        """The issue an earlier create of this key made, if it is still there."""
+        try:
+            entry = self.jira.get(f"project/{project}/properties/{_ledger_key(idempotency_key)}")
+        except NotFound:
+            entry = None
+        value = (entry or {}).get("value") or {}
+        if value.get("idempotencyKey") == idempotency_key and value.get("issueId"):
+            try:
+                return dict(self.jira.get(f"issue/{value['issueId']}", params={"fields": "key"}))
+            except NotFound:
+                log.info("the issue made for %s (%s) is gone: making it again", idempotency_key, value["issueId"])
+                return None
+        return self._search_one(jql)  # made before the project property was kept, or its write failed
 
     def _search_one(self, jql: str) -> dict[str, Any] | None:
         if self.jira.cloud:
@@ -317,6 +342,15 @@ class JiraWriter:
             page = self.jira.get("search", params={"jql": jql, "fields": "key", "maxResults": 1}, api="2")
         issues = page.get("issues") or []
         return issues[0] if issues else None
+
+
+CREATED_PROPERTY = "pmokit.created"
+
+
+def _ledger_key(idempotency_key: str) -> str:
+    """The project property that names the issue made for ``idempotency_key`` (a property key is at most 255
+    characters: a digest keeps any key short)."""
+    return f"{CREATED_PROPERTY}.{hashlib.sha256(idempotency_key.encode('utf-8')).hexdigest()[:32]}"
 
 
 def _says(body: Any, full: str) -> bool:

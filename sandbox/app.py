@@ -66,6 +66,7 @@ def create_app(site_: Site) -> Flask:
         jira_links,
         jira_people,
         jira_projects,
+        jira_properties,
         jira_search,
         jira_site,
         jira_transitions,
@@ -73,8 +74,9 @@ def create_app(site_: Site) -> Flask:
     )
 
     modules = (control, jira_site, jira_people, jira_projects, jira_search, jira_issues, jira_changelogs,
-               jira_transitions, jira_comments, jira_links, jira_attachments, webhook_api, confluence_spaces,
-               confluence_content, confluence_pages_v2, confluence_labels, confluence_attachments, confluence_view)
+               jira_transitions, jira_comments, jira_links, jira_attachments, jira_properties, webhook_api,
+               confluence_spaces, confluence_content, confluence_pages_v2, confluence_labels, confluence_attachments,
+               confluence_view)
     app = Flask("pmokit-sandbox")
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024 * 1024, JSON_SORT_KEYS=False)
     # Flask's default JSON provider has both settings (its base class, as typed, does not).

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from . import field_edits, jira_events
+from . import field_edits, jira_events, jira_properties
 from .histories import new_history
 from .jira_lookup import API, find_issue, renderer, with_issue
 from .jira_search import CLOUD_INLINE_CHANGELOG
@@ -77,6 +77,14 @@ def create_issue(version: str) -> Response:
         issue = SIssue(id=state.next_id("issue") + 100_000_000, key=f"{project.key}-{project.next_number}",
                        project_key=project.key, issue_type=itype.name, summary=fields["summary"],
                        status=workflow.statuses[0], created=now, updated=now, reporter=g.user)
+        properties = data.get("properties") or []
+        if not isinstance(properties, list) or not all(isinstance(p, dict) for p in properties):
+            return error(400, "", properties="Properties must be a list of {key, value}.")
+        for entry in properties:  # the create's entity properties are kept with the issue (POST /issue reference)
+            problem = jira_properties.refusal(entry.get("key"), entry.get("value"))
+            if problem is not None:
+                return problem
+            issue.properties[entry["key"]] = entry["value"]
         project.next_number += 1
         result = field_edits.apply(version, issue, fields, data.get("update") or {})
         if isinstance(result, Response):

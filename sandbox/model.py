@@ -69,6 +69,7 @@ class SProject:
     issue_types: list[str]  # names
     next_number: int = 1
     category: str = ""
+    properties: dict[str, Any] = field(default_factory=dict)  # entity properties: key -> JSON value
 
 
 @dataclass
@@ -117,6 +118,7 @@ class SIssue:
     due_history: tuple[date, ...] = ()  # earlier due dates of a seeded issue, baseline first
     histories: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
+    properties: dict[str, Any] = field(default_factory=dict)  # entity properties: key -> JSON value
 
     @property
     def number(self) -> int:
