@@ -47,7 +47,7 @@ from atlassian import Confluence
 from report_jobs.reports.report import definition_of, run_report
 from sandbox import BOT_EMAIL, BOT_NAME, BOT_TOKEN, Sandbox
 from tests.conftest import ANCHOR
-from tests.syncing import runtime_for, syncer
+from tests.syncing import runtime_for
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -330,10 +330,10 @@ def test_pmokit_publishes_the_demo_report_to_a_data_center_confluence_with_a_per
         assert "pages: 0 created, 0 updated, 19 unchanged, 0 failed; 0 attachments uploaded" in second.output
         assert sb.stats()["writes_total"] == 0
 
+        # The publisher itself, on the store the command line wrote (the pages it remembers), one page changed.
         runtime = runtime_for(sb, tmp_path / "api", store_url=f"sqlite:///{tmp_path / 'store.db'}")
         try:
             assert runtime.confluence.cloud is False
-            syncer(runtime)  # the same store the command line wrote: the pages it remembers
             definition = definition_of(runtime.settings, "portfolio-weekly")[1]
             pages = run_report(runtime, "portfolio-weekly").pages
             index = next(i for i, p in enumerate(pages) if p.title == "E-commerce Portfolio · Risks")
