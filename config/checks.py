@@ -7,7 +7,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Phase, PortfolioSettings, ScheduleSettings, WebhookSettings
+from .models import (
+    CloudAuth,
+    ConfluenceSettings,
+    Phase,
+    PortfolioSettings,
+    ScheduleSettings,
+    TokenAuth,
+    WebhookSettings,
+)
 from .problems import Path, Problem, Severity, did_you_mean
 from .reports import ReportSettings
 from .source import Source
@@ -125,7 +133,34 @@ def _webhooks_are_signed(ctx: CheckContext) -> Iterator[Problem]:
                       Severity.WARNING)
 
 
+def _confluence_auth_fits_its_flavour(ctx: CheckContext) -> Iterator[Problem]:
+    """A personal access token is Data Center's (Confluence Cloud answers a bearer token it did not issue with
+    401); an Atlassian account's email and API token are Cloud's (a Data Center has no Atlassian API tokens, and
+    its Basic login is a username and password)."""
+    confluence: ConfluenceSettings | None = ctx.sections["confluence"]
+    if confluence is None:
+        return
+    flavor = confluence.resolved_flavor
+    named = "Confluence Cloud" if flavor == "cloud" else "a Confluence Data Center"
+    why = (f"flavor: {flavor} says this is {named}" if confluence.flavor != "auto" else
+           f"{confluence.url} is Confluence Cloud (its host ends with .atlassian.net or its path with /wiki; set "
+           f"flavor: datacenter for a Data Center served there)" if flavor == "cloud" else
+           f"{confluence.url} is a Confluence Data Center (neither an .atlassian.net host nor a /wiki path; set "
+           f"flavor: cloud if it is Cloud)")
+    where = ("confluence", "auth", "type")
+    if flavor == "cloud" and isinstance(confluence.auth, TokenAuth):
+        yield ctx.problem(where, f"a personal access token (type: pat) is Confluence Data Center's: Confluence Cloud "
+                                 f"refuses it with 401; {why}. Use type: cloud with the bot's email and an API "
+                                 f"token (id.atlassian.com, Security, API tokens)")
+    elif flavor == "datacenter" and isinstance(confluence.auth, CloudAuth):
+        yield ctx.problem(where, f"type: cloud (an Atlassian account's email and API token) is Confluence Cloud's: a "
+                                 f"Data Center has no Atlassian API tokens and logs in by username; {why}. Use type: "
+                                 f"pat with a personal access token (Profile, Personal Access Tokens; Confluence "
+                                 f"7.9 and later), or type: basic with username and password")
+
+
 CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
+    (("confluence",), _confluence_auth_fits_its_flavour),
     (("webhooks",), _webhooks_are_signed),
     (("portfolio",), _portfolio_is_coherent),
     (("portfolio", "phases"), _phases_are_readable),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path as FsPath
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
@@ -70,10 +71,28 @@ class JiraSettings(Frozen):
 class ConfluenceSettings(Frozen):
     url: Url
     auth: Auth
+    flavor: Literal["auto", "cloud", "datacenter"] = Field(
+        "auto", description="auto: Cloud when the host ends with .atlassian.net or the URL's path ends with /wiki, "
+                            "else Data Center")
     space: str = Field(min_length=1)
     parent_page: str | None = Field(None, description="Title of the page the portfolio tree hangs under")
     timeout_seconds: float = Field(30.0, gt=0)
     give_up_after_seconds: float = Field(120.0, gt=0)
+
+
+    @property
+    def resolved_flavor(self) -> Literal["cloud", "datacenter"]:
+        """``cloud`` or ``datacenter``: as configured, else read from the URL (Confluence Cloud is always
+        ``https://SITE.atlassian.net/wiki``; a Data Center answers at its own host and context path). Known
+        before any request, so the configuration can be checked against it."""
+        if self.flavor != "auto":
+            return self.flavor
+        return "cloud" if looks_like_confluence_cloud(self.url) else "datacenter"
+
+
+def looks_like_confluence_cloud(url: str) -> bool:
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower().endswith(".atlassian.net") or parts.path.rstrip("/").endswith("/wiki")
 
 
 class StoreSettings(Frozen):

@@ -6,7 +6,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from atlassian import Confluence
 
@@ -28,9 +28,24 @@ from .transport import PolicyAdapter, RequestKind, install
 log = logging.getLogger(__name__)
 
 
+def page_url(settings: ConfluenceSettings, page_id: str) -> str:
+    """Where a person reads a page of the configured space: on Cloud ``{url}/spaces/KEY/pages/ID``; on Data Center
+    the page id form ``{url}/pages/viewpage.action?pageId=ID``, which every page has (the ``/display/KEY/Title``
+    form exists only for titles that make a clean URL, and changes with the title)."""
+    if settings.resolved_flavor == "cloud":
+        return f"{settings.url}/spaces/{quote(settings.space)}/pages/{page_id}"
+    return f"{settings.url}/pages/viewpage.action?pageId={quote(page_id)}"
+
+
 class ConfluenceConnector:
+    """Confluence's v1 content API, on Cloud (``https://SITE.atlassian.net/wiki``) and on Data Center (its own
+    host and context path): the same paths under ``/rest/api``, the client built for the flavour."""
+
     def __init__(self, settings: ConfluenceSettings, adapter: PolicyAdapter):
         self.settings = settings
+        # Like Jira's, the flavour is the configured one, else found out; Confluence's from its URL, before any
+        # request (it decides the client, and the configuration was checked against it).
+        self.flavor = settings.resolved_flavor
         auth = settings.auth
         kwargs: dict[str, Any] = {}
         if isinstance(auth, CloudAuth):
@@ -40,17 +55,29 @@ class ConfluenceConnector:
             kwargs.update(username=auth.username, password=auth.password.reveal())
             self.login = auth.username
         elif isinstance(auth, TokenAuth):
-            kwargs.update(token=auth.token.reveal())
+            kwargs.update(token=auth.token.reveal())  # sent as a bearer token: a Data Center personal access token
             self.login = "personal access token"
-        # api_version=1: the content API, whose page and attachment semantics pmokit relies on. The client
-        # warns that its own v1 helper methods are deprecated; pmokit calls the REST paths itself.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            self.client = Confluence(url=settings.url, cloud=True, api_version=1, backoff_and_retry=False,
-                                     timeout=settings.timeout_seconds, **kwargs)
+            if self.cloud:
+                # api_version=1: the content API, whose page and attachment semantics pmokit relies on. The client
+                # warns that its own v1 helper methods are deprecated; pmokit calls the REST paths itself.
+                self.client = Confluence(url=settings.url, cloud=True, api_version=1, backoff_and_retry=False,
+                                         timeout=settings.timeout_seconds, **kwargs)
+            else:
+                # Data Center: the library's Server client (REST v1 only, which Data Center serves).
+                self.client = Confluence(url=settings.url, cloud=False, backoff_and_retry=False,
+                                         timeout=settings.timeout_seconds, **kwargs)
         # The client keeps int(timeout): 0.5 s would become 0, which requests refuses. Keep the configured value.
         self.client.timeout = settings.timeout_seconds  # type: ignore[assignment]
         install(self.client._session, adapter)
+
+    @property
+    def cloud(self) -> bool:
+        return self.flavor == "cloud"
+
+    def page_url(self, page_id: str) -> str:
+        return page_url(self.settings, page_id)
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
                 files: dict[str, Any] | None = None, headers: dict[str, str] | None = None,

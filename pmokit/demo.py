@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from connector.confluence_client import page_url
 from report_jobs.events.enforce import enforce
 from report_jobs.reports.inputs import gather
 from report_jobs.reports.report import run_report
@@ -66,9 +67,8 @@ def run_demo(runtime: Runtime, site: Site, directory: Path, now: datetime | None
         run = run_report(runtime, name, preview=directory / "preview", publish=True, now=now, inputs=inputs)
         result.reports[name] = run.published.line() if run.published else ""
         top = run.pages[0].key
-        if run.published and top in run.published.page_ids:
-            space = runtime.settings.confluence.space if runtime.settings.confluence else ""
-            result.pages[name] = f"{site.wiki_url}/spaces/{space}/pages/{run.published.page_ids[top]}"
+        if run.published and top in run.published.page_ids and runtime.settings.confluence:
+            result.pages[name] = page_url(runtime.settings.confluence, run.published.page_ids[top])
         if result.preview is None and run.preview:
             result.preview = run.preview[0]
     result.seconds = time.perf_counter() - started

@@ -1,4 +1,5 @@
-"""The sandbox's WSGI application: Jira under /rest, Confluence under /wiki, controls under /_sandbox."""
+"""The sandbox's WSGI application: Jira under /rest, Confluence under /wiki (Cloud) or /confluence (Data Center),
+controls under /_sandbox."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 # Open without a login: the server's identity, and the views for people (a page, with its images; an issue).
 PUBLIC = {"GET /rest/api/{version}/serverInfo", "GET /status", "GET /wiki/spaces/{key}/pages/{page_id}",
           "GET /wiki/spaces/{key}/pages/{page_id}/{title}", "GET /wiki/spaces/{key}/overview", "GET /browse/{key}",
-          "GET /wiki/download/attachments/{page_id}/{filename}"}
+          "GET /wiki/download/attachments/{page_id}/{filename}", "GET /confluence/display/{key}/{title}",
+          "GET /confluence/pages/viewpage.action", "GET /confluence/download/attachments/{page_id}/{filename}"}
 
 
 TOMCAT_400 = ('<!doctype html><html lang="en"><head><title>HTTP Status 400 – Bad Request</title></head><body>'
@@ -28,10 +30,15 @@ TOMCAT_400 = ('<!doctype html><html lang="en"><head><title>HTTP Status 400 – B
 
 
 def authenticate(site_: Site) -> str | None:
-    """The account id of the caller, from Basic (email or username + token) or Bearer (Data Center PAT)."""
+    """The account id of the caller, from Basic (email or username + token) or Bearer (Data Center PAT), as the
+    product the path belongs to takes them: Cloud Basic with the email and an API token and no bearer token
+    (Atlassian's "Basic auth for REST APIs"); Data Center personal access tokens as bearer tokens ("Using personal
+    access tokens", Jira 8.14 and Confluence 7.9 on) and Basic with the username (Jira also takes the email)."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     users = site_.state.users.values()
+    confluence = is_confluence()
+    cloud = site_.confluence_cloud if confluence else site_.cloud
     if scheme.lower() == "basic":
         try:
             login, _, secret = base64.b64decode(value).decode("utf-8").partition(":")
@@ -39,11 +46,11 @@ def authenticate(site_: Site) -> str | None:
             return None
         for user in users:
             if login in (user.email, user.name) and secret == user.token and user.active:
-                # Cloud takes the email; Data Center the username (and also the email).
-                if site_.cloud and login != user.email:
+                # Cloud takes the email; Data Center the username (Jira also the email, Confluence does not).
+                if (cloud and login != user.email) or (not cloud and confluence and login != user.name):
                     return None
                 return user.account_id
-    elif scheme.lower() == "bearer" and not site_.cloud:
+    elif scheme.lower() == "bearer" and not cloud:
         for user in users:
             if value == user.token and user.active:
                 return user.account_id
@@ -74,9 +81,16 @@ def create_app(site_: Site) -> Flask:
     )
 
     modules = (control, jira_site, jira_people, jira_projects, jira_search, jira_issues, jira_changelogs,
-               jira_transitions, jira_comments, jira_links, jira_attachments, jira_properties, webhook_api,
-               confluence_spaces, confluence_content, confluence_pages_v2, confluence_labels, confluence_attachments,
-               confluence_view)
+               jira_transitions, jira_comments, jira_links, jira_attachments, jira_properties, webhook_api)
+    # Confluence's v1 under its context path; Cloud's v2 and its page views under /wiki; Data Center has no v2, and
+    # its page views are /display/... and /pages/viewpage.action (so /wiki and /confluence/api/v2 are 404s there).
+    confluence = [confluence_spaces.blueprint, confluence_content.blueprint, confluence_labels.blueprint,
+                  confluence_attachments.blueprint]
+    if site_.confluence_cloud:
+        confluence += [confluence_spaces.blueprint_v2, confluence_pages_v2.blueprint, confluence_labels.blueprint_v2,
+                       confluence_attachments.blueprint_v2, confluence_view.cloud_blueprint]
+    else:
+        confluence.append(confluence_view.dc_blueprint)
     app = Flask("pmokit-sandbox")
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024 * 1024, JSON_SORT_KEYS=False)
     # Flask's default JSON provider has both settings (its base class, as typed, does not).
@@ -85,6 +99,8 @@ def create_app(site_: Site) -> Flask:
     app.extensions["sandbox"] = site_
     for module in modules:
         app.register_blueprint(module.blueprint)
+    for blueprint in confluence:
+        app.register_blueprint(blueprint, url_prefix=site_.context_path)
 
     @app.before_request
     def _before() -> Response | None:
@@ -117,7 +133,8 @@ def create_app(site_: Site) -> Flask:
             response.headers.update(decision.headers)
             return response
         g.user = authenticate(site_)
-        if g.user is None and route not in PUBLIC:
+        # A path the site does not serve is a 404 whoever asks (on Data Center, /wiki/... and .../api/v2/...).
+        if g.user is None and route not in PUBLIC and request.url_rule is not None:
             response = error(401, "You are not authenticated. Authentication required to perform this operation."
                              if not is_confluence() else "Authentication required")
             response.headers["WWW-Authenticate"] = 'Basic realm="protected-area"'

@@ -1,5 +1,6 @@
 """Page attachments: v1 ``content/{id}/child/attachment`` (list; create with POST, create-or-update with PUT;
-``.../{id}/data``), v2 ``pages/{id}/attachments``, and downloads under ``/wiki/download/attachments``. Uploads
+``.../{id}/data``), Cloud's v2 ``pages/{id}/attachments``, and downloads under
+``{context}/download/attachments``. Uploads
 need ``X-Atlassian-Token: no-check`` (Atlassian's docs also spell it ``nocheck``)."""
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from .confluence_paging import array_v1, cursor_page, page_of_v1
 from .model import SAttachment, SPage
 from .responses import error, site
 
-blueprint = Blueprint("confluence_attachments", __name__)
-ATTACHMENTS = "/wiki/rest/api/content/<page_id>/child/attachment"
+blueprint = Blueprint("confluence_attachments", __name__)  # under the context path
+blueprint_v2 = Blueprint("confluence_attachments_v2", __name__)  # Cloud only, under /wiki
+ATTACHMENTS = "/rest/api/content/<page_id>/child/attachment"
 
 
 def _xsrf_ok() -> bool:
@@ -115,7 +117,7 @@ def update_attachment_by_id(attachment_id: str) -> Response:
         return jsonify(attachment_v1(page, stored))
 
 
-@blueprint.get("/wiki/api/v2/pages/<page_id>/attachments")
+@blueprint_v2.get("/api/v2/pages/<page_id>/attachments")
 def attachments_v2(page_id: str) -> Response:
     page = pages.page(page_id)
     if page is None:
@@ -123,7 +125,7 @@ def attachments_v2(page_id: str) -> Response:
     return cursor_page(page.attachments, lambda a: attachment_v2(page, a))
 
 
-@blueprint.get("/wiki/download/attachments/<page_id>/<path:filename>")
+@blueprint.get("/download/attachments/<page_id>/<path:filename>")
 def download(page_id: str, filename: str) -> Response:
     page = pages.page(page_id)
     att = next((a for a in page.attachments if a.title == filename), None) if page else None

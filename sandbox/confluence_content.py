@@ -1,20 +1,24 @@
-"""Confluence v1 content (``/wiki/rest/api/content``): find by space and title, CQL search, create, get with
-``expand``, update (``version.number`` = current + 1, or 409), delete, and child pages."""
+"""Confluence v1 content (``{context}/rest/api/content``): find by space and title, CQL search (``content/search``
+and ``search``), create, get with ``expand``, update (``version.number`` = current + 1, or 409), delete, history,
+and child pages. Registered under the context path of the site's Confluence (``/wiki`` or ``/confluence``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from . import confluence_state as pages
 from . import cql
 from .confluence_attachments import update_attachment_by_id
-from .confluence_json import content_v1
-from .confluence_paging import expand, page_of_v1, search_page_cloud
+from .confluence_json import content_v1, history_v1, iso, webui
+from .confluence_paging import expand, page_of_v1, search_page_cloud, search_page_dc
+from .model import SPage
 from .requests_util import body
 from .responses import error, site
 
 blueprint = Blueprint("confluence_content", __name__)
-CONTENT = "/wiki/rest/api/content"
+CONTENT = "/rest/api/content"
 
 
 def not_found(page_id: str) -> Response:
@@ -35,8 +39,29 @@ def find_content() -> Response:
 
 @blueprint.get(f"{CONTENT}/search")
 def search_content() -> Response:
-    """CQL search (the subset of :mod:`sandbox.cql`): on Cloud paged by cursor only, on Data Center by start and
-    limit like every v1 list."""
+    """CQL search (the subset of :mod:`sandbox.cql`): on Confluence Cloud paged by cursor only, on Data Center by
+    start and limit, capped by the system."""
+    return _search(lambda p, wanted: content_v1(p, wanted), expand())
+
+
+@blueprint.get("/rest/api/search")
+def search() -> Response:
+    """The general CQL search: each result wraps its content (``content``, expanded as ``content.*``) with the
+    title, the page's ``url`` and when it last changed, as Confluence's search resource answers."""
+    wanted = {e.removeprefix("content.") for e in expand() if e.startswith("content.")}
+
+    def result(page: SPage, _: set[str]) -> dict[str, Any]:
+        space = site().state.spaces[page.space_key]
+        return {"content": content_v1(page, wanted), "title": page.title, "excerpt": "", "url": webui(page),
+                "resultGlobalContainer": {"title": space.name, "displayUrl": (
+                    f"/spaces/{space.key}" if site().confluence_cloud else f"/display/{space.key}")},
+                "entityType": "content", "iconCssClass": "aui-icon content-type-page",
+                "lastModified": iso(page.updated), "score": 0.0}
+
+    return _search(result, wanted)
+
+
+def _search(render: Any, wanted: set[str]) -> Response:
     state = site().state
     try:
         test = cql.matcher(request.args.get("cql", ""), pages.ancestors)
@@ -44,10 +69,9 @@ def search_content() -> Response:
         return error(400, str(exc))
     with state.lock:
         found = [p for p in state.pages.values() if p.status == "current" and test(p)]
-        wanted = expand()
-        if state.flavor == "cloud":
-            return search_page_cloud(found, lambda p: content_v1(p, wanted), wanted)
-        return page_of_v1(found, lambda p: content_v1(p, wanted))
+        if site().confluence_cloud:
+            return search_page_cloud(found, lambda p: render(p, wanted), wanted)
+        return search_page_dc(found, lambda p: render(p, wanted), wanted)
 
 
 @blueprint.post(CONTENT)
@@ -81,6 +105,13 @@ def get_content(page_id: str) -> Response:
     with site().state.lock:
         found = pages.page(page_id)
         return jsonify(content_v1(found, expand())) if found else not_found(page_id)
+
+
+@blueprint.get(f"{CONTENT}/<page_id>/history")
+def content_history(page_id: str) -> Response:
+    with site().state.lock:
+        found = pages.page(page_id)
+        return jsonify(history_v1(found)) if found else not_found(page_id)
 
 
 @blueprint.put(f"{CONTENT}/<page_id>")

@@ -1,12 +1,21 @@
-"""Confluence Cloud's JSON for spaces, users, pages, labels and attachments: v1 (``/wiki/rest/api``) and v2
-(``/wiki/api/v2``) shapes."""
+"""Confluence's JSON for spaces, users, pages, labels and attachments: v1 (``/rest/api`` under the context path,
+Cloud's and Data Center's) and Cloud's v2 (``/wiki/api/v2``) shapes.
+
+Where the flavours differ in v1 (sources in ``tests/test_site_confluence_flavours.py``): Data Center's users carry
+``username`` and ``userKey`` where Cloud's carry ``accountId`` (Atlassian's Data Center REST examples; Cloud's v1
+reference); a Data Center page's ``webui`` is ``/display/KEY/Title+With+Pluses``, or
+``/pages/viewpage.action?pageId=ID`` when the title would not make a clean URL (Atlassian KB "The Differences
+Between Various URL Formats for a Confluence Page"), where Cloud's is ``/spaces/KEY/pages/ID/Title``.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from .confluence_state import ancestors, children
 from .model import SAttachment, SPage, SSpace
@@ -22,17 +31,50 @@ def iso(value: datetime) -> str:
 
 
 def wiki() -> str:
-    return f"{site().base_url}/wiki"
+    """Confluence's base URL: the site and its context path (``_links.base``)."""
+    return f"{site().base_url}{site().context_path}"
 
 
 def label_id(label: str) -> str:
     return str(abs(hash(label)) % 10**9)
 
 
+# The KB's list of URL reserved or unsafe characters that keep a Data Center page off its "pretty" URL.
+_UNPRETTY = set('%&?/\\;"§+:')
+
+
+def pretty_title(title: str) -> bool:
+    """Whether Data Center gives a page with this title a ``/display/KEY/Title`` URL: no reserved or unsafe
+    character, no letter of a script other than Latin, and a letter or digit at the end."""
+    latin = all(unicodedata.name(c, "").startswith("LATIN") for c in title if c.isalpha())
+    return bool(title) and not (set(title) & _UNPRETTY) and latin and title[-1].isalnum()
+
+
+def webui(page: SPage) -> str:
+    """Where people read the page, relative to ``_links.base``."""
+    if site().confluence_cloud:
+        return f"/spaces/{page.space_key}/pages/{page.id}/{quote(page.title)}"
+    if pretty_title(page.title):
+        return f"/display/{page.space_key}/{quote_plus(page.title)}"
+    return f"/pages/viewpage.action?pageId={page.id}"
+
+
+def user_key(account_id: str) -> str:
+    """A Data Center user key: 32 hex digits, fixed for the person (Atlassian's examples show this form)."""
+    return hashlib.sha256(account_id.encode()).hexdigest()[:32]
+
+
 # -- v1 ------------------------------------------------------------------------------------------------------
 def user_v1(account_id: str) -> dict[str, Any]:
     user = site().state.users.get(account_id)
     name = user.display_name if user else "Unknown"
+    if not site().confluence_cloud:
+        key = user_key(account_id)
+        return {"type": "known", "username": user.name if user else account_id, "userKey": key,
+                "profilePicture": {"path": f"{site().context_path}/images/icons/profilepics/default.svg",
+                                   "width": 48, "height": 48, "isDefault": True},
+                "displayName": name, "_links": {"self": f"{wiki()}/rest/api/user?key={key}"},
+                "_expandable": {"status": ""}}
     return {"type": "known", "accountId": account_id, "accountType": "atlassian", "email": user.email if user else "",
             "publicName": name, "displayName": name, "profilePicture": {"path": "/wiki/aa-avatar/default.png",
                                                                          "width": 48, "height": 48,
@@ -40,9 +82,10 @@ def user_v1(account_id: str) -> dict[str, Any]:
 
 
 def space_v1(space: SSpace) -> dict[str, Any]:
+    webui_path = f"/spaces/{space.key}" if site().confluence_cloud else f"/display/{space.key}"
     return {"id": int(space.id), "key": space.key, "name": space.name, "type": "global", "status": "current",
             "_expandable": {"homepage": f"/rest/api/content/{space.homepage_id}"},
-            "_links": {"webui": f"/spaces/{space.key}", "self": f"{wiki()}/rest/api/space/{space.key}"}}
+            "_links": {"webui": webui_path, "self": f"{wiki()}/rest/api/space/{space.key}"}}
 
 
 def labels_v1(page: SPage) -> dict[str, Any]:
@@ -52,20 +95,27 @@ def labels_v1(page: SPage) -> dict[str, Any]:
 
 def content_v1(page: SPage, expand: set[str]) -> dict[str, Any]:
     space = site().state.spaces[page.space_key]
+    links = {"webui": webui(page), "self": f"{wiki()}/rest/api/content/{page.id}", "base": wiki(),
+             "context": site().context_path,
+             "tinyui": f"/x/{base64.urlsafe_b64encode(page.id.encode()).decode().rstrip('=')}"}
+    if site().confluence_cloud:
+        links["editui"] = f"/pages/resumedraft.action?draftId={page.id}"
+    else:
+        links["edit"] = f"/pages/resumedraft.action?draftId={page.id}"
     data: dict[str, Any] = {
         "id": page.id, "type": "page", "status": page.status, "title": page.title,
         "space": space_v1(space),
         "version": {"by": user_v1(page.author), "when": iso(page.updated), "number": page.version,
                     "minorEdit": page.minor_edit, "message": page.version_message},
         "_expandable": {"children": f"/rest/api/content/{page.id}/child",
-                        "history": f"/rest/api/content/{page.id}/history"},
-        "_links": {"webui": f"/spaces/{space.key}/pages/{page.id}/{quote(page.title)}",
-                   "self": f"{wiki()}/rest/api/content/{page.id}", "base": wiki(),
-                   "tinyui": f"/x/{base64.urlsafe_b64encode(page.id.encode()).decode().rstrip('=')}"},
+                        "history": f"/rest/api/content/{page.id}/history",
+                        "container": f"/rest/api/space/{space.key}", "space": f"/rest/api/space/{space.key}"},
+        "_links": links,
     }
     if "ancestors" in expand:
         data["ancestors"] = [{"id": a.id, "type": "page", "status": a.status, "title": a.title,
-                              "_links": {"self": f"{wiki()}/rest/api/content/{a.id}"}} for a in ancestors(page)]
+                              "_links": {"self": f"{wiki()}/rest/api/content/{a.id}", "webui": webui(a)}}
+                             for a in ancestors(page)]
     if "body.storage" in expand or "body" in expand:
         data["body"] = {"storage": {"value": page.body, "representation": "storage"}}
     if "metadata.labels" in expand or "metadata" in expand:
@@ -75,6 +125,15 @@ def content_v1(page: SPage, expand: set[str]) -> dict[str, Any]:
         data["children"] = {"page": {"results": [content_v1(c, set()) for c in kids], "start": 0,
                                      "limit": 25, "size": len(kids)}}
     return data
+
+
+def history_v1(page: SPage) -> dict[str, Any]:
+    """``content/{id}/history``: who made the page and when, and its latest version."""
+    return {"latest": True, "createdBy": user_v1(page.author), "createdDate": iso(page.created),
+            "lastUpdated": {"by": user_v1(page.author), "when": iso(page.updated), "number": page.version,
+                            "minorEdit": page.minor_edit, "message": page.version_message},
+            "_links": {"self": f"{wiki()}/rest/api/content/{page.id}/history", "base": wiki(),
+                       "context": site().context_path}}
 
 
 def attachment_v1(page: SPage, att: SAttachment) -> dict[str, Any]:

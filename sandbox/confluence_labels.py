@@ -1,4 +1,4 @@
-"""Page labels: v1 ``content/{id}/label`` (list, add, remove) and v2 ``pages/{id}/labels``."""
+"""Page labels: v1 ``content/{id}/label`` (list, add, remove) and Cloud's v2 ``pages/{id}/labels``."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from .confluence_json import label_v2, labels_v1
 from .confluence_paging import cursor_page
 from .responses import error, site
 
-blueprint = Blueprint("confluence_labels", __name__)
+blueprint = Blueprint("confluence_labels", __name__)  # under the context path
+blueprint_v2 = Blueprint("confluence_labels_v2", __name__)  # Cloud only, under /wiki
 
 
-@blueprint.get("/wiki/rest/api/content/<page_id>/label")
+@blueprint.get("/rest/api/content/<page_id>/label")
 def labels(page_id: str) -> Response:
     found = pages.page(page_id)
     return jsonify(labels_v1(found)) if found else not_found(page_id)
 
 
-@blueprint.post("/wiki/rest/api/content/<page_id>/label")
+@blueprint.post("/rest/api/content/<page_id>/label")
 def add_labels(page_id: str) -> Response:
     items = request.get_json(silent=True)
     items = items if isinstance(items, list) else [items] if isinstance(items, dict) else []
@@ -39,7 +40,7 @@ def add_labels(page_id: str) -> Response:
         return jsonify(labels_v1(found))
 
 
-@blueprint.delete("/wiki/rest/api/content/<page_id>/label/<label>")
+@blueprint.delete("/rest/api/content/<page_id>/label/<label>")
 def remove_label(page_id: str, label: str) -> Response:
     with site().state.lock:
         found = pages.page(page_id)
@@ -51,7 +52,7 @@ def remove_label(page_id: str, label: str) -> Response:
     return Response(status=204)
 
 
-@blueprint.get("/wiki/api/v2/pages/<page_id>/labels")
+@blueprint_v2.get("/api/v2/pages/<page_id>/labels")
 def labels_v2(page_id: str) -> Response:
     found = pages.page(page_id)
     return cursor_page(found.labels, label_v2) if found else error(404, "Page not found")

@@ -1,4 +1,5 @@
-"""Confluence v2 pages (``/wiki/api/v2/pages``): list with cursor paging, get with ``body-format=storage``,
+"""Confluence Cloud's v2 pages (``/wiki/api/v2/pages``; Data Center has no v2):
+list with cursor paging, get with ``body-format=storage``,
 create, update, delete, and children."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from .requests_util import body
 from .responses import error, site
 
 blueprint = Blueprint("confluence_pages_v2", __name__)
-V2 = "/wiki/api/v2"
+V2 = "/api/v2"  # the blueprint is registered under /wiki
 
 
 def _listing(space_ids: list[str] | None) -> Response:

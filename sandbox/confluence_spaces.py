@@ -1,4 +1,4 @@
-"""Confluence spaces: v1 ``/wiki/rest/api/space`` and v2 ``/wiki/api/v2/spaces``."""
+"""Confluence spaces: v1 ``{context}/rest/api/space`` (Cloud and Data Center) and Cloud's v2 ``/wiki/api/v2/spaces``."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ from .confluence_paging import cursor_page, page_of_v1
 from .confluence_state import space_by_key_or_id
 from .responses import error, site
 
-blueprint = Blueprint("confluence_spaces", __name__)
+blueprint = Blueprint("confluence_spaces", __name__)  # under the context path
+blueprint_v2 = Blueprint("confluence_spaces_v2", __name__)  # Cloud only, under /wiki
 
 
-@blueprint.get("/wiki/rest/api/space")
+@blueprint.get("/rest/api/space")
 def spaces_v1() -> Response:
     return page_of_v1(list(site().state.spaces.values()), space_v1)
 
 
-@blueprint.get("/wiki/rest/api/space/<key>")
+@blueprint.get("/rest/api/space/<key>")
 def space_v1_(key: str) -> Response:
     space = site().state.spaces.get(key)
     return jsonify(space_v1(space)) if space else error(404, f"No space with key : {key}")
 
 
-@blueprint.get("/wiki/api/v2/spaces")
+@blueprint_v2.get("/api/v2/spaces")
 def spaces_v2() -> Response:
     keys = [k for k in (request.args.get("keys") or "").split(",") if k]
     ids = [i for i in (request.args.get("ids") or "").split(",") if i]
@@ -31,7 +32,7 @@ def spaces_v2() -> Response:
     return cursor_page(items, space_v2)
 
 
-@blueprint.get("/wiki/api/v2/spaces/<space_id>")
+@blueprint_v2.get("/api/v2/spaces/<space_id>")
 def space_v2_(space_id: str) -> Response:
     space = space_by_key_or_id(space_id)
     return jsonify(space_v2(space)) if space and space.id == space_id else error(404, "Space not found")

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify
 
 from . import storage_check, storage_store
 from .model import SPage, SSpace
-from .responses import error, site
+from .responses import error, is_confluence_v2, site
 
 TITLE_TAKEN = "A page with this title already exists: A page already exists with the same TITLE in this space"
 
@@ -64,14 +64,14 @@ def refuse_body(value: Any) -> Response | None:
     """Confluence's 400 for a body it would not store (see :mod:`sandbox.storage_check`), else None."""
     if not isinstance(value, str):
         return error(400, "Page body is missing or not a string.")
-    problem = storage_check.check(value, cloud=site().cloud)
+    problem = storage_check.check(value, cloud=site().confluence_cloud)
     if problem is None:
         return None
-    if request.path.startswith("/wiki/api/v2/"):
+    if is_confluence_v2():
         return error(400, problem.message)
     # The v1 shape, as recorded from real sites: Cloud names the exception (chesshacker/terraform-provider-
     # confluence#7), Server does not (kovetskiy/mark#111); both say "valid": true and "authorized": false.
-    prefix = "com.atlassian.confluence.api.service.exceptions.BadRequestException: " if site().cloud else ""
+    prefix = "com.atlassian.confluence.api.service.exceptions.BadRequestException: " if site().confluence_cloud else ""
     response = jsonify({"statusCode": 400, "data": {"authorized": False, "valid": True, "allowedInReadOnlyMode": True,
                                                     "errors": [], "successful": False},
                         "message": prefix + problem.message, "reason": "Bad Request"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from .confluence_view import page_path
 from .html_page import page
 from .responses import error, site
 from .rich_view import adf_html, wiki_html
@@ -48,9 +49,10 @@ def flush_webhooks() -> Response:
 @blueprint.get("/_sandbox/")
 def index() -> Response:
     state = site().state
-    pages = "".join(f'<li><a href="/wiki/spaces/{p.space_key}/pages/{p.id}">{_esc(p.title)}</a></li>'
+    pages = "".join(f'<li><a href="{_esc(page_path(p))}">{_esc(p.title)}</a></li>'
                     for p in state.pages.values() if p.status == "current")
-    body = (f"<p>Flavour: {state.flavor}. Issues: {len(state.live_issues())}. Projects: {len(state.projects)}.</p>"
+    body = (f"<p>Jira: {state.flavor}, Confluence: {site().confluence_flavor} (at {site().context_path}). "
+            f"Issues: {len(state.live_issues())}. Projects: {len(state.projects)}.</p>"
             f"<p><a href='/_sandbox/stats'>stats</a> · <a href='/_sandbox/faults'>faults</a></p>"
             f"<h2>Confluence pages</h2><ul>{pages}</ul>")
     return Response(page("pmokit sandbox", body), mimetype="text/html")

@@ -25,12 +25,17 @@ def site() -> Site:
 
 
 def is_confluence() -> bool:
-    return request.path.startswith("/wiki/")
+    """The request is for Confluence: under /wiki (Cloud) or /confluence (the sandbox's Data Center)."""
+    return request.path.startswith(("/wiki/", "/confluence/"))
+
+
+def is_confluence_v2() -> bool:
+    return request.path.startswith("/wiki/api/v2/")
 
 
 def error(status: int, message: str, **errors: str) -> Response:
     """An error in the shape of the product the path belongs to."""
-    if request.path.startswith("/wiki/api/v2/"):
+    if is_confluence_v2():
         body: dict[str, Any] = {"errors": [{"status": status, "code": _code(status), "title": message,
                                             "detail": None}]}
     elif is_confluence():

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
+import requests.auth
 from waitress.server import create_server
 
 from .app import create_app
@@ -51,6 +53,7 @@ class SandboxOptions:
     user_timezone: str | None = None  # the site's default user time zone (times written in it); None: UTC
     max_url_bytes: int | None = None  # None: 8192 on Data Center (Tomcat's header limit), none on Cloud; 0: none
     search_lag_ms: float = 0.0  # Cloud: search/jql finds an issue only this long after it was created
+    confluence_flavor: str = "cloud"  # cloud (under /wiki, v1 and v2) | datacenter (under /confluence, v1 only)
 
 
 class Sandbox:
@@ -59,6 +62,8 @@ class Sandbox:
     def __init__(self, options: SandboxOptions):
         if options.flavor not in ("cloud", "datacenter"):
             raise ValueError("flavor must be 'cloud' or 'datacenter'")
+        if options.confluence_flavor not in ("cloud", "datacenter"):
+            raise ValueError("confluence_flavor must be 'cloud' or 'datacenter'")
         self.options = options
         state = load_state(options.state_path) if options.state_path else None
         if state is None:
@@ -78,7 +83,8 @@ class Sandbox:
                          dc_max_results=options.dc_max_results,
                          max_url_bytes=(options.max_url_bytes if options.max_url_bytes is not None
                                         else None if options.flavor == "cloud" else 8192) or None,
-                         search_lag_ms=options.search_lag_ms if options.flavor == "cloud" else 0.0)
+                         search_lag_ms=options.search_lag_ms if options.flavor == "cloud" else 0.0,
+                         confluence_flavor=options.confluence_flavor)
         self.app = create_app(self.site)
         # waitress: keep-alive, TCP_NODELAY by default; enough threads that latency faults overlap.
         # waitress's server internals (its trigger, map and task dispatcher) are used to stop it cleanly.
@@ -154,7 +160,9 @@ class Sandbox:
 
     @property
     def wiki_url(self) -> str:
-        return f"{self.url}/wiki"
+        """Confluence's base URL: the site and Confluence's context path (/wiki on Cloud, /confluence on Data
+        Center), what a client is given as Confluence's URL."""
+        return f"{self.url}{self.site.context_path}"
 
     def stats(self) -> dict[str, Any]:
         return self.site.stats.snapshot()
@@ -169,20 +177,42 @@ class Sandbox:
         return self.site.dispatcher.flush(timeout)
 
     def session(self, email: str = ADMIN_EMAIL, token: str = ADMIN_TOKEN) -> requests.Session:
-        """A requests session authenticated as a sandbox user (the admin by default)."""
+        """A requests session authenticated as a sandbox user (the admin by default), the way each product of
+        the site takes it: Basic with the email and API token on Cloud, the token as a bearer token (a personal
+        access token) on Data Center."""
         session = requests.Session()
-        if self.options.flavor == "cloud":
-            session.auth = (email, token)
-        else:
-            session.headers["Authorization"] = f"Bearer {token}"
+        session.auth = _ProductAuth(self.site.context_path, email, token, jira_cloud=self.options.flavor == "cloud",
+                                    confluence_cloud=self.options.confluence_flavor == "cloud")
         session.headers["Accept"] = "application/json"
         return session
 
 
+class _ProductAuth(requests.auth.AuthBase):
+    """Basic or bearer by the product a request goes to (Jira and Confluence may be of different flavours)."""
+
+    def __init__(self, context_path: str, email: str, token: str, *, jira_cloud: bool, confluence_cloud: bool):
+        self.context_path, self.email, self.token = context_path, email, token
+        self.jira_cloud, self.confluence_cloud = jira_cloud, confluence_cloud
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        path = urlsplit(r.url or "").path
+        cloud = self.confluence_cloud if path.startswith(f"{self.context_path}/") else self.jira_cloud
+        if cloud:
+            return requests.auth.HTTPBasicAuth(self.email, self.token)(r)
+        r.headers["Authorization"] = f"Bearer {self.token}"
+        return r
+
+
 def startup_line(sandbox: Sandbox) -> str:
-    auth = (f"email {ADMIN_EMAIL} with API token '{ADMIN_TOKEN}'" if sandbox.options.flavor == "cloud"
-            else f"bearer token '{ADMIN_TOKEN}' (or user admin, password '{ADMIN_TOKEN}')")
+    def auth(flavor: str) -> str:
+        return (f"email {ADMIN_EMAIL} with API token '{ADMIN_TOKEN}'" if flavor == "cloud"
+                else f"bearer token '{ADMIN_TOKEN}' (or user admin, password '{ADMIN_TOKEN}')")
+
+    jira, confluence = sandbox.options.flavor, sandbox.options.confluence_flavor
+    admin = auth(jira) if jira == confluence else f"Jira {auth(jira)}, Confluence {auth(confluence)}"
+    bot = {"cloud": f"{BOT_EMAIL} / '{BOT_TOKEN}'", "datacenter": f"bearer token '{BOT_TOKEN}'"}
+    bots = bot[jira] if jira == confluence else f"Jira {bot[jira]}, Confluence {bot[confluence]}"
     state = sandbox.state
-    return (f"pmokit sandbox ({sandbox.options.flavor}) at {sandbox.url} — Jira {sandbox.url}/rest, Confluence "
-            f"{sandbox.wiki_url}; {len(state.live_issues())} issues in {len(state.projects)} projects; "
-            f"admin: {auth}; pmokit's bot: {BOT_EMAIL} / '{BOT_TOKEN}'; controls: {sandbox.url}/_sandbox/")
+    return (f"pmokit sandbox (Jira {jira}, Confluence {confluence}) at {sandbox.url} — Jira {sandbox.url}/rest, "
+            f"Confluence {sandbox.wiki_url}; {len(state.live_issues())} issues in {len(state.projects)} projects; "
+            f"admin: {admin}; pmokit's bot: {bots}; controls: {sandbox.url}/_sandbox/")

@@ -27,11 +27,23 @@ class Site:
     dc_max_results: int = 1000  # Data Center caps maxResults of /search server-side
     max_url_bytes: int | None = None  # longer request URIs get Tomcat's 400 page (Data Center: 8192 by default)
     search_lag_ms: float = 0.0  # Cloud's search/jql does not yet find issues created less than this long ago
+    confluence_flavor: str = "cloud"  # Confluence's own flavour: cloud (under /wiki) or datacenter (/confluence)
     _saver: threading.Timer | None = field(default=None, repr=False)
 
     @property
     def cloud(self) -> bool:
+        """Jira's flavour."""
         return self.state.flavor == "cloud"
+
+    @property
+    def confluence_cloud(self) -> bool:
+        return self.confluence_flavor == "cloud"
+
+    @property
+    def context_path(self) -> str:
+        """Confluence's context path: Cloud serves it under /wiki; a Data Center under its own (the sandbox's is
+        /confluence, the path Atlassian's Data Center REST documentation uses in its examples)."""
+        return "/wiki" if self.confluence_cloud else "/confluence"
 
     def changed(self) -> None:
         """Call after every write: bumps the version and schedules a save when state is kept on disk."""

@@ -100,10 +100,11 @@ def fresh_sandbox():
 
 @pytest.fixture
 def dc_sandbox():
-    """A Data Center sandbox of its own."""
+    """A Data Center sandbox of its own: Jira and Confluence both Data Center."""
     from sandbox import Sandbox
 
-    with Sandbox.start(seed="demo", flavor="datacenter", anchor=ANCHOR, webhook_backoff=0.05) as sb:
+    with Sandbox.start(seed="demo", flavor="datacenter", confluence_flavor="datacenter", anchor=ANCHOR,
+                       webhook_backoff=0.05) as sb:
         yield sb
 
 

@@ -19,7 +19,8 @@ def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps:
     for every Jira and Confluence request, ``give_up_after`` how long the Jira transport keeps retrying."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "pmokit.yaml"
-    text = sandbox_config(sb.url, flavor=sb.options.flavor, store=store_url or f"sqlite:///{directory / 'store.db'}")
+    text = sandbox_config(sb.url, flavor=sb.options.flavor, store=store_url or f"sqlite:///{directory / 'store.db'}",
+                          confluence_flavor=sb.options.confluence_flavor)
     if rps:
         text = text.replace("  bot:\n", f"  requests_per_second: {rps}\n  bot:\n", 1)
     if give_up_after:

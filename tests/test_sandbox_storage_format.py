@@ -25,7 +25,7 @@ CLOUD_PREFIX = "com.atlassian.confluence.api.service.exceptions.BadRequestExcept
 
 
 def _create(sb, body: str, title: str = "Storage check") -> requests.Response:
-    return sb.session().post(f"{sb.url}/wiki/rest/api/content", json={
+    return sb.session().post(f"{sb.wiki_url}/rest/api/content", json={
         "type": "page", "title": title, "space": {"key": "PMO"},
         "body": {"storage": {"value": body, "representation": "storage"}}})
 

@@ -3,7 +3,8 @@
 Source: Atlassian's change notice for Confluence Cloud (2020) deprecating the `start` parameter of
 `GET /wiki/rest/api/content/search` in favour of cursor pagination: the next page is the `_links.next` URL
 (with `cursor=` and `next=true`), and the page size is capped by the system (at most 50 results when a body is
-expanded). Confluence Data Center keeps `start`/`limit` paging, its `_links.next` carrying `start`.
+expanded). Confluence Data Center keeps `start`/`limit` paging, its `_links.next` carrying `start`; which one a site
+does is Confluence's flavour (a Jira Data Center may stand beside a Confluence Cloud).
 
 pmokit paged by `start` and stopped on a page shorter than the 100 it asked for: on Cloud it read the first page
 again and again (start ignored) or stopped after one short page.
@@ -54,10 +55,14 @@ def test_cloud_search_pages_by_cursor_and_data_center_by_start():
         with_body = session.get(f"{cloud.url}{SEARCH}", params={"cql": cql, "limit": 100,
                                                                 "expand": "body.storage"}, timeout=10).json()
         assert len(with_body["results"]) == 50 and with_body["limit"] == 50
-    with Sandbox.start(seed="demo", anchor=ANCHOR, flavor="datacenter") as dc:
-        session = dc.session()
-        first = session.get(f"{dc.url}{SEARCH}", params={"cql": cql, "limit": 10}, timeout=10).json()
-        second = session.get(f"{dc.url}{SEARCH}", params={"cql": cql, "limit": 10, "start": 10}, timeout=10).json()
+    # The paging follows Confluence's flavour, not Jira's: a Jira Data Center beside a Confluence Cloud.
+    with Sandbox.start(seed="demo", anchor=ANCHOR, flavor="datacenter") as cloud_wiki:
+        page = cloud_wiki.session().get(f"{cloud_wiki.url}{SEARCH}", params={"cql": cql, "limit": 10}, timeout=10)
+        assert "cursor=" in page.json()["_links"]["next"]
+    with Sandbox.start(seed="demo", anchor=ANCHOR, confluence_flavor="datacenter") as dc:
+        session, search = dc.session(), f"{dc.wiki_url}/rest/api/content/search"
+        first = session.get(search, params={"cql": cql, "limit": 10}, timeout=10).json()
+        second = session.get(search, params={"cql": cql, "limit": 10, "start": 10}, timeout=10).json()
         assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
         assert "start=10" in first["_links"]["next"]
 

@@ -13,6 +13,7 @@ from .context import CliState, pass_state
 from .errors import ServiceError, UserError
 
 if TYPE_CHECKING:
+    from config.models import ConfluenceSettings
     from report_jobs.reports.report import ReportRun
 
 
@@ -51,7 +52,7 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
             except AtlassianError as exc:
                 raise ServiceError(f"Confluence: {exc}") from None
             inputs = run.inputs  # one gathering for every report of this run
-            _summary(run)
+            _summary(run, settings.confluence)
             failed = failed or bool(run.published and run.published.failed)
     finally:
         runtime.close()
@@ -59,7 +60,7 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
         raise ServiceError("some pages were not published (see above)")
 
 
-def _summary(run: ReportRun) -> None:
+def _summary(run: ReportRun, confluence: ConfluenceSettings | None) -> None:
     rag = run.inputs.portfolio.rag["rag"].value_counts()
     click.echo(f"report {run.name}: period {run.inputs.portfolio.period}, {len(run.inputs.portfolio.rag)} projects "
                f"(red {rag.get('red', 0)}, amber {rag.get('amber', 0)}, green {rag.get('green', 0)}), "
@@ -68,6 +69,11 @@ def _summary(run: ReportRun) -> None:
         click.echo(f"preview: {run.preview[0]}")
     if run.published is not None:
         click.echo(run.published.line())
+        top = run.published.page_ids.get(run.pages[0].key) if run.pages else None
+        if top and confluence is not None:
+            from connector.confluence_client import page_url
+
+            click.echo(f"read it at {page_url(confluence, top)}")
     if not run.preview and run.published is None:
         for page in run.pages:
             click.echo(f"  {page.title}  ({len(page.body):,} characters, {len(page.attachments)} charts)")

@@ -21,7 +21,11 @@ def sandbox_group() -> None:
 @click.option("--seed", default="demo", show_default=True, help="demo, empty, or a seed file (YAML or JSON).")
 @click.option("--issues", default=3000, show_default=True, type=click.IntRange(20, 2_000_000),
               help="Scale the demo seed to about this many issues.")
-@click.option("--flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True)
+@click.option("--flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True,
+              help="Jira's flavour.")
+@click.option("--confluence-flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True,
+              help="Confluence's flavour: Cloud under /wiki (REST v1 and v2), or Data Center under /confluence (REST "
+                   "v1, personal access tokens).")
 @click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0, 60_000),
               help="Latency added to every request.")
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -35,10 +39,10 @@ def sandbox_group() -> None:
                    "in front of it; no limit on Cloud; 0: no limit).")
 @click.option("--search-lag-ms", type=click.FloatRange(0, 600_000), default=0.0, show_default=True,
               help="Cloud: search/jql finds an issue only this long after it was created (eventually consistent).")
-def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, latency_ms: float,
-                  state_path: Path | None, faults_json: str | None, user_timezone: str | None,
+def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, confluence_flavor: str,
+                  latency_ms: float, state_path: Path | None, faults_json: str | None, user_timezone: str | None,
                   max_url_bytes: int | None, search_lag_ms: float) -> None:
-    """Serve Jira under /rest and Confluence under /wiki until interrupted."""
+    """Serve Jira under /rest and Confluence under /wiki (Cloud) or /confluence (Data Center) until interrupted."""
     from sandbox import Sandbox, SandboxOptions
     from sandbox.server import startup_line
 
@@ -54,7 +58,7 @@ def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, lat
         sandbox = Sandbox(SandboxOptions(host=host, port=port, seed=seed, issues=issues, flavor=flavor,
                                          latency_ms=latency_ms, state_path=state_path, faults=faults,
                                          user_timezone=user_timezone, max_url_bytes=max_url_bytes,
-                                         search_lag_ms=search_lag_ms))
+                                         search_lag_ms=search_lag_ms, confluence_flavor=confluence_flavor))
     except (OSError, ValueError, KeyError) as exc:  # KeyError: ZoneInfoNotFoundError, an unknown time zone
         raise UsageError(f"cannot start the sandbox: {exc}") from None
     click.echo(startup_line(sandbox), err=True)
@@ -71,15 +75,19 @@ def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, lat
                    "configuration reads it from PMOKIT_WEBHOOK_SECRET.")
 @click.option("--webhook-secret-file", metavar="PATH",
               help="A file holding the webhook secret, named in the configuration as ${file:PATH}.")
-@click.option("--flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True)
+@click.option("--flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True,
+              help="The sandbox's Jira flavour (as given to `sandbox serve`).")
+@click.option("--confluence-flavor", type=click.Choice(["cloud", "datacenter"]), default="cloud", show_default=True,
+              help="The sandbox's Confluence flavour (as given to `sandbox serve`).")
 @click.option("--store", default="sqlite:///pmokit.db", show_default=True, help="Store URL for this configuration.")
-def config_command(url: str, webhook_secret: str, webhook_secret_file: str | None, flavor: str, store: str) -> None:
+def config_command(url: str, webhook_secret: str, webhook_secret_file: str | None, flavor: str,
+                   confluence_flavor: str, store: str) -> None:
     """Print a complete configuration: the example PMO standard, pointed at a sandbox."""
     from .sandbox_config import SANDBOX_WEBHOOK_SECRET, sandbox_config
 
     own = webhook_secret == SANDBOX_WEBHOOK_SECRET
     click.echo(sandbox_config(url.rstrip("/"), webhook_secret if own else None, flavor, store,
-                              webhook_secret_file=webhook_secret_file), nl=False)
+                              webhook_secret_file=webhook_secret_file, confluence_flavor=confluence_flavor), nl=False)
     if not own and not webhook_secret_file:
         click.echo("pmokit: the webhook secret is not written into the configuration: set PMOKIT_WEBHOOK_SECRET "
                    "to it where pmokit runs (or give --webhook-secret-file)", err=True)

@@ -4,6 +4,7 @@ sandbox's credentials. The composition belongs to the command line; the sandbox 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -25,8 +26,11 @@ def webhook_secret_reference(secret: str | None = SANDBOX_WEBHOOK_SECRET, secret
 
 
 def sandbox_config(url: str, webhook_secret: str | None = SANDBOX_WEBHOOK_SECRET, flavor: str = "cloud",
-                   store: str = "sqlite:///pmokit.db", webhook_secret_file: str | None = None) -> str:
-    """YAML text; secrets are references with the sandbox's values as defaults, so it works at once."""
+                   store: str = "sqlite:///pmokit.db", webhook_secret_file: str | None = None,
+                   confluence_flavor: str = "cloud") -> str:
+    """YAML text; secrets are references with the sandbox's values as defaults, so it works at once. ``flavor``
+    is Jira's, ``confluence_flavor`` Confluence's (Cloud under /wiki with the bot's email and API token; Data
+    Center under /confluence with the bot's personal access token)."""
     source, problems = load_sources([Path(DEFAULT_CONFIG)])
     if problems:
         raise RuntimeError("the embedded example configuration does not load: " + problems[0].format())
@@ -39,9 +43,13 @@ def sandbox_config(url: str, webhook_secret: str | None = SANDBOX_WEBHOOK_SECRET
         bot = {"name": BOT_NAME}
     data["jira"] = {**data["jira"], "url": url, "flavor": flavor, "auth": jira_auth, "bot": bot}
     data["jira"].pop("requests_per_second", None)
-    data["confluence"] = {**data["confluence"], "url": f"{url}/wiki",
-                          "auth": {"type": "cloud", "email": BOT_EMAIL,
-                                   "api_token": f"${{PMOKIT_SANDBOX_TOKEN:-{BOT_TOKEN}}}"}}
+    token = f"${{PMOKIT_SANDBOX_TOKEN:-{BOT_TOKEN}}}"
+    if confluence_flavor == "cloud":
+        wiki: dict[str, Any] = {"url": f"{url}/wiki", "flavor": "cloud",
+                                "auth": {"type": "cloud", "email": BOT_EMAIL, "api_token": token}}
+    else:
+        wiki = {"url": f"{url}/confluence", "flavor": "datacenter", "auth": {"type": "pat", "token": token}}
+    data["confluence"] = {**data["confluence"], **wiki}
     data["store"] = {"url": store}
     data["webhooks"] = {**data["webhooks"], "bind": "127.0.0.1:8080",
                         "secret": webhook_secret_reference(webhook_secret, webhook_secret_file)}
