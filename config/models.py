@@ -6,7 +6,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from .base import Cron, Frozen, LocalText, ProjectKey, Text, Url
 from .problems import Location
@@ -108,6 +108,11 @@ class EnforcementSettings(Frozen):
                            "is deleted (remove). An issue pmokit never commented on gets nothing either way.")
 
 
+# The shortest replay window: longer than Jira Cloud's retries of a failed delivery ("up to 30 minutes", Atlassian's
+# webhook retry policy), with room for a secondary delivery's own delay and for clocks that differ.
+MIN_REPLAY_WINDOW = 3600
+
+
 class WebhookSettings(Frozen):
     bind: str = Field("127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
     path: str = Field("/webhooks/jira", pattern=r"^/\S*$")
@@ -125,8 +130,20 @@ class WebhookSettings(Frozen):
                                                                 "webhook (readiness, metrics); webhooks are "
                                                                 "handled on the event loop")
     replay_window_seconds: float | None = Field(
-        None, gt=0, description="ignore events whose signed timestamp is older than this (a replayed capture); "
+        None, gt=0, description="ignore events whose signed timestamp is older than this (a replayed capture); at "
+                                f"least {MIN_REPLAY_WINDOW} (Jira retries a failed delivery for up to 30 minutes); "
                                 "unset: no limit by age (the same body is a duplicate at any age)")
+
+    @field_validator("replay_window_seconds")
+    @classmethod
+    def _keeps_late_retries(cls, value: float | None) -> float | None:
+        if value is not None and value < MIN_REPLAY_WINDOW:
+            raise ValueError(
+                f"a window of {value:g} s would drop genuine deliveries: Jira Cloud retries a failed delivery for up "
+                f"to 30 minutes (the retry carries the event's first timestamp, and may be its only copy), a "
+                f"cascade's secondary deliveries may take a quarter of an hour before their first try, and the two "
+                f"clocks differ; use at least {MIN_REPLAY_WINDOW} (a day, 86400, is a good choice) or leave it unset")
+        return value
 
 
 class ScheduleSettings(Frozen):

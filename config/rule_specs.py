@@ -13,12 +13,26 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import Frozen, LocalText
+from .labels import confluence_label_problem, jira_label_problem
 
 DURATION = re.compile(r"^(\d+)([dhw])$")
 Duration = Annotated[str, Field(pattern=DURATION.pattern, description="e.g. 3d, 12h, 2w")]
+
+
+def _checked(problem: typing.Callable[[str], str | None]) -> typing.Callable[[str], str]:
+    def check(value: str) -> str:
+        found = problem(value)
+        if found:
+            raise ValueError(found)
+        return value
+    return check
+
+
+JiraLabel = Annotated[str, AfterValidator(_checked(jira_label_problem))]
+ConfluenceLabel = Annotated[str, AfterValidator(_checked(confluence_label_problem))]
 
 
 def parse_duration(text: str | None) -> timedelta | None:
@@ -53,7 +67,7 @@ class RuleScope(Frozen):
     issue_types: list[str] = Field(default_factory=list)
     phases: list[str] = Field(default_factory=list, description="phase ids (see phases:)")
     statuses: list[str] = Field(default_factory=list)
-    labels: list[str] = Field(default_factory=list, description="the issue carries at least one of them")
+    labels: list[JiraLabel] = Field(default_factory=list, description="the issue carries at least one of them")
     where: str | None = Field(None, description="a condition, e.g. \"budget > 1000000\"")
 
     @property
@@ -131,7 +145,8 @@ class DocumentRequirement(Frozen):
     name: LocalText
     attachment: str | None = Field(None, description="regular expression on attachment file names")
     link: str | None = Field(None, description="regular expression on remote link titles and URLs")
-    confluence_label: str | None = Field(None, description="a label on a Confluence page of the project")
+    confluence_label: ConfluenceLabel | None = Field(
+        None, description="a label on a Confluence page of the project (as Confluence keeps it: no spaces)")
 
     @field_validator("attachment", "link")
     @classmethod

@@ -41,7 +41,7 @@ def _data_path(data: dict[str, Any], prefix: Path, loc: tuple[Any, ...]) -> Path
     for index, part in enumerate(loc):
         last = index == len(loc) - 1
         if isinstance(node, dict):
-            if part in node or last:
+            if (part in node and not _tag_named_like_a_key(node, part, loc[index + 1:])) or last:
                 path.append(part)
                 node = node.get(part)
             # else: a union member's tag, not a key of the document
@@ -51,6 +51,20 @@ def _data_path(data: dict[str, Any], prefix: Path, loc: tuple[Any, ...]) -> Path
         elif last or not isinstance(part, str):
             path.append(part)
     return tuple(path)
+
+
+def _tag_named_like_a_key(node: dict[str, Any], part: Any, rest: tuple[Any, ...]) -> bool:
+    """Whether ``part`` is a union member's tag that is also a key of ``node`` (a rule of ``kind: documents``
+    has a ``documents`` key): it is the tag when ``node`` names it as a value and what follows in the location
+    does not lead into ``node[part]``."""
+    if not rest or part not in {v for v in node.values() if isinstance(v, str)}:
+        return False
+    inner, following = node[part], rest[0]
+    if isinstance(inner, list):
+        return not isinstance(following, int)
+    if isinstance(inner, dict):
+        return following not in inner
+    return True
 
 
 def _message(error: ErrorDetails, annotation: Any, loc: tuple[Any, ...]) -> str:

@@ -1,6 +1,7 @@
-"""Paging as Confluence does it: v1 lists by ``start``/``limit`` with ``_links.next``, v2 lists by an opaque
-``cursor`` with the next page in the ``Link`` header; ``content/search`` by cursor on Cloud, by ``start`` with
-the system's caps on Data Center. Links are relative to ``_links.base`` (the site and its context path)."""
+"""Paging as Confluence does it: v1 lists by ``start``/``limit`` with ``_links.next``, v2 lists (Cloud's, under
+``/wiki``) by an opaque ``cursor`` with the next page in ``_links.next`` and the ``Link`` header (a path from the
+site's root, ``/wiki`` included); ``content/search`` by cursor on Cloud, by ``start`` with the system's caps on
+Data Center. v1 links are relative to ``_links.base`` (the site and its context path)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ def page_of_v1(items: list[Any], render: Callable[[Any], dict[str, Any]], defaul
 
 
 def cursor_page(items: list[Any], render: Callable[[Any], dict[str, Any]]) -> Response:
-    """A v2 list: ``limit`` and an opaque ``cursor``; the next page's URL in the ``Link`` header."""
+    """A v2 list: ``limit`` and an opaque ``cursor``; the next page in ``_links.next`` and the ``Link`` header as
+    Confluence Cloud writes it: a path from the site's root (``/wiki/api/v2/pages?cursor=…``), beside
+    ``_links.base`` (``https://site/wiki``), so that base + next would say ``/wiki`` twice."""
     try:
         limit = min(max(int(request.args.get("limit", 25)), 1), 250)
         offset = int(base64.urlsafe_b64decode(request.args["cursor"]).decode()) if request.args.get("cursor") else 0
@@ -60,7 +63,7 @@ def cursor_page(items: list[Any], render: Callable[[Any], dict[str, Any]]) -> Re
     if offset + limit < len(items):
         cursor = base64.urlsafe_b64encode(str(offset + limit).encode()).decode()
         args = {k: v for k, v in request.args.items() if k != "cursor"} | {"cursor": cursor}
-        next_url = f"{relative(request.path)}?{urlencode(args)}"
+        next_url = f"{request.path}?{urlencode(args)}"
         body["_links"]["next"] = next_url
         response.set_data(json.dumps(body, ensure_ascii=False))
         response.headers["Link"] = f'<{next_url}>; rel="next", <{wiki()}>; rel="base"'

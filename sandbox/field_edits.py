@@ -13,6 +13,35 @@ from .histories import make_item
 from .model import SIssue
 from .responses import error, site
 
+MAX_LABEL = 255
+
+
+def _bad_labels(labels: list[str]) -> Response | None:
+    """Jira's 400 for a label it refuses (its ``LabelParser``: no space, at most 255 characters), else None."""
+    for label in labels:
+        if " " in label:
+            return error(400, "", labels=f"The label '{label}' contains spaces which is invalid.")
+        if len(label) > MAX_LABEL:
+            return error(400, "", labels=f"The label '{label}' exceeds the maximum length for a single label of "
+                                         f"{MAX_LABEL} characters.")
+    return None
+
+
+def _labels_given(fields: dict[str, Any], update: dict[str, Any]) -> list[str]:
+    """Every label a request sets or adds."""
+    given: list[str] = []
+    for name, value in fields.items():
+        field = site().state.field_by_name(name)
+        if field is not None and field.id == "labels" and isinstance(value, list):
+            given.extend(str(v) for v in value)
+    for operation in (update or {}).get("labels", []):
+        for verb, label in (operation.items() if isinstance(operation, dict) else ()):
+            if verb == "add":
+                given.append(str(label))
+            elif verb == "set" and isinstance(label, list):
+                given.extend(str(v) for v in label)
+    return given
+
 
 def cannot_set(name: str) -> Response:
     return error(400, "", **{name: f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."})
@@ -37,6 +66,9 @@ def apply(version: str, issue: SIssue, fields: dict[str, Any], update: dict[str,
           ) -> list[dict[str, Any]] | Response:
     """Change fields; return the changelog items (empty when nothing changed), or Jira's 400."""
     state = site().state
+    refused = _bad_labels(_labels_given(fields, update))
+    if refused is not None:  # before anything changes
+        return refused
     items: list[dict[str, Any]] = []
     for name, value in fields.items():
         field = state.field_by_name(name)

@@ -71,7 +71,9 @@ def _generate(issue_id: int, seed: int, count: int, created: datetime, updated: 
         items.insert(position + offset, slip)
     items.extend(status_changes)
     items = items[-count:] if count else []
-    span = max((updated - created).total_seconds(), float(len(items)))
+    # Between the issue's creation and its last update, in the order of their ids (as Jira's only grow): an
+    # issue updated the moment it was created has them all at that instant.
+    span = max((updated - created).total_seconds(), 0.0)
     step = span / max(len(items), 1)
     histories = []
     for index, history_items in enumerate(items):

@@ -32,6 +32,16 @@ def deletion(version: str, issue: SIssue) -> dict[str, Any]:
     return body
 
 
+def deletion_fallout(version: str, issue: SIssue) -> list[tuple[str, dict[str, Any]]]:
+    """What deleting the issue brings with it on Cloud, sent as secondary deliveries after ``jira:issue_deleted``:
+    a ``comment_deleted`` for each of its comments (built while the issue is still there)."""
+    r = renderer(version)
+    if not r.cloud:
+        return []
+    return [pair for comment_ in issue.comments for pair in webhooks.comment_events(r, "deleted", issue, comment_,
+                                                                                     g.user)]
+
+
 def comment(version: str, action: str, issue: SIssue, comment_: dict[str, Any]) -> None:
     for event, body in webhooks.comment_events(renderer(version), action, issue, comment_, g.user):
         site().dispatcher.emit(event, body, issue)

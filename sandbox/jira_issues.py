@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from . import field_edits, jira_events, jira_properties
+from . import field_edits, jira_events, jira_properties, webhooks
 from .histories import new_history
 from .jira_lookup import API, find_issue, renderer, with_issue
 from .jira_search import CLOUD_INLINE_CHANGELOG
@@ -125,8 +125,11 @@ def edit_issue(version: str, issue: SIssue) -> Response:
 @with_issue
 def delete_issue(version: str, issue: SIssue) -> Response:
     event = jira_events.deletion(version, issue)
+    fallout = jira_events.deletion_fallout(version, issue)
     issue.deleted = True
     site().changed()
     site().stats.write("delete")
     site().dispatcher.emit("jira:issue_deleted", event, issue)
+    for name, payload in fallout:
+        site().dispatcher.emit(name, payload, issue, flow=webhooks.SECONDARY)
     return Response(status=204)

@@ -49,6 +49,7 @@ class SandboxOptions:
     threads: int = 16
     webhook_backoff: float = 0.5
     webhook_attempts: int = 5
+    webhook_retry_seconds: float = 0.5  # a retry comes up to this much later than its backoff (Jira: up to 1800)
     dc_max_results: int = 1000
     user_timezone: str | None = None  # the site's default user time zone (times written in it); None: UTC
     max_url_bytes: int | None = None  # None: 8192 on Data Center (Tomcat's header limit), none on Cloud; 0: none
@@ -94,8 +95,11 @@ class Sandbox:
         self.port = int(self._server.effective_port)
         self.url = f"http://{options.host}:{self.port}"
         self.site.base_url = self.url
+        if options.webhook_retry_seconds < 0:
+            raise ValueError("webhook_retry_seconds must not be negative")
         self.site.dispatcher = Dispatcher(self.site, backoff=options.webhook_backoff,
-                                          max_attempts=options.webhook_attempts)
+                                          max_attempts=options.webhook_attempts,
+                                          retry_spread=options.webhook_retry_seconds)
         self._thread: threading.Thread | None = None
 
     @classmethod

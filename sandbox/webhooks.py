@@ -1,4 +1,11 @@
-"""Webhook deliveries shaped like Jira's (per flavour), signed, identified, and retried like Jira Cloud."""
+"""Webhook deliveries shaped like Jira's (per flavour), signed, identified, and retried like Jira Cloud.
+
+Jira Cloud names the lane a delivery went by (``X-Atlassian-Webhook-Flow``): ``Primary`` for the event itself,
+``Secondary`` for the fallout of a cascading change (deleting an issue sends ``jira:issue_deleted`` as primary
+and a ``comment_deleted`` for each of its comments as secondary). A failed delivery is tried again after its
+backoff and up to ``retry_spread`` seconds more, drawn at random: retries come late, after later events (Jira
+Cloud: "up to 30 minutes").
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import hmac
 import json
 import logging
 import queue
+import random
 import threading
 import time
 import uuid
@@ -21,6 +29,7 @@ from .render import Renderer
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = {408, 409, 425, 429} | set(range(500, 600))
+PRIMARY, SECONDARY = "Primary", "Secondary"
 
 
 @dataclass(order=True)
@@ -31,14 +40,18 @@ class Delivery:
     body: bytes = field(compare=False)
     identifier: str = field(compare=False)
     attempt: int = field(default=0, compare=False)
+    flow: str = field(default=PRIMARY, compare=False)
 
 
 class Dispatcher:
-    """Sends deliveries from worker threads; failed ones come back after a backoff, up to ``max_attempts``."""
+    """Sends deliveries from worker threads; failed ones come back after a backoff and a random part of
+    ``retry_spread`` seconds, up to ``max_attempts``."""
 
     def __init__(self, site: Any, workers: int = 4, timeout: float = 10.0, backoff: float = 0.5,
-                 max_attempts: int = 5):
+                 max_attempts: int = 5, retry_spread: float = 0.5):
         self.site, self.timeout, self.backoff, self.max_attempts = site, timeout, backoff, max_attempts
+        self.retry_spread = retry_spread
+        self._random = random.Random()
         self._queue: queue.PriorityQueue[Delivery] = queue.PriorityQueue()
         self._pending = 0
         self._cond = threading.Condition()
@@ -51,8 +64,9 @@ class Dispatcher:
             thread.start()
 
     # -- events ---------------------------------------------------------------------------------------
-    def emit(self, event: str, body: dict[str, Any], issue: SIssue | None) -> int:
-        """Queue ``body`` for every enabled webhook registered for ``event`` whose JQL filter matches."""
+    def emit(self, event: str, body: dict[str, Any], issue: SIssue | None, flow: str = PRIMARY) -> int:
+        """Queue ``body`` for every enabled webhook registered for ``event`` whose JQL filter matches; ``flow``:
+        ``Primary`` for the event itself, ``Secondary`` for what a cascading change brings with it."""
         state: SiteState = self.site.state
         targets = []
         for hook in state.webhooks.values():
@@ -65,7 +79,7 @@ class Dispatcher:
             return 0
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         for hook in targets:
-            self._enqueue(Delivery(time.monotonic(), 0, hook.id, payload, str(uuid.uuid4())))
+            self._enqueue(Delivery(time.monotonic(), 0, hook.id, payload, str(uuid.uuid4()), flow=flow))
         return len(targets)
 
     def _enqueue(self, delivery: Delivery) -> None:
@@ -108,7 +122,8 @@ class Dispatcher:
             retry = self._send(delivery)
             if retry:
                 delivery.attempt += 1
-                delivery.due = time.monotonic() + self.backoff * (2 ** (delivery.attempt - 1))
+                delivery.due = (time.monotonic() + self.backoff * (2 ** (delivery.attempt - 1))
+                                + self._random.uniform(0, self.retry_spread))
                 self._queue.put(delivery)
                 continue
             with self._cond:
@@ -125,6 +140,8 @@ class Dispatcher:
         headers = {"Content-Type": "application/json; charset=utf-8",
                    "X-Atlassian-Webhook-Identifier": delivery.identifier,
                    "User-Agent": "Atlassian Webhook HTTP Client"}
+        if self.site.state.flavor == "cloud":
+            headers["X-Atlassian-Webhook-Flow"] = delivery.flow
         if delivery.attempt:
             headers["X-Atlassian-Webhook-Retry"] = str(delivery.attempt)
         if hook.secret:

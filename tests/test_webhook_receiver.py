@@ -192,3 +192,23 @@ def test_an_issue_key_that_is_not_a_jira_key_is_a_400(receiver, issue_key):
     assert response.json["error"] == "jira:issue_updated: the issue key is not a Jira issue key (PROJECT-123)"
     with sessions() as session:
         assert inbox.counts(session)["pending"] == 0
+
+
+def test_deliveries_are_counted_by_lane_and_retry_whatever_the_headers_say(receiver):
+    """`X-Atlassian-Webhook-Flow` and `X-Atlassian-Webhook-Retry` are not signed: counted in a few fixed values,
+    never a 5xx (a 5,000-digit retry count, a superscript digit, a flow nobody sends)."""
+    client, _, path = receiver
+    body = FIXTURES[0].read_bytes()
+    cases = [({"X-Atlassian-Webhook-Flow": "Primary"}, 202), ({"X-Atlassian-Webhook-Flow": "Primary",
+                                                               "X-Atlassian-Webhook-Retry": "2"}, 200),
+             ({"X-Atlassian-Webhook-Flow": "Secondary", "X-Atlassian-Webhook-Retry": "9" * 5000}, 200),
+             ({"X-Atlassian-Webhook-Flow": "sideways", "X-Atlassian-Webhook-Retry": "²"}, 200), ({}, 200)]
+    for headers, status in cases:
+        answer = client.post(path, data=body, headers={"Content-Type": "application/json", "X-Hub-Signature":
+                                                       sign(SECRET, body), **headers})
+        assert answer.status_code == status, answer.json
+    post(client, path, body, secret=None)  # unsigned: not counted as a delivery
+    text = client.get("/metrics").get_data(as_text=True)
+    for flow, retried, count in (("primary", "no", 1), ("primary", "yes", 1), ("secondary", "yes", 1),
+                                 ("other", "no", 1), ("none", "no", 1)):
+        assert f'pmokit_webhook_deliveries_total{{flow="{flow}",retried="{retried}"}} {count}.0' in text

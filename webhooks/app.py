@@ -96,6 +96,17 @@ def _stale(payload: dict[str, Any], window: float | None) -> str | None:
     return None
 
 
+_RETRY_COUNT = re.compile(r"0*[1-9][0-9]*")  # ASCII digits, never parsed: an unsigned header may carry anything
+
+
+def _lane(headers: Headers) -> tuple[str, str]:
+    """(flow, retried) of a delivery as Jira Cloud marks it, in a few fixed values (the headers are not signed)."""
+    flow = (headers.get("x-atlassian-webhook-flow") or "").strip().lower()
+    retry = (headers.get("x-atlassian-webhook-retry") or "").strip()
+    return (flow if flow in ("primary", "secondary") else "none" if not flow else "other",
+            "yes" if _RETRY_COUNT.fullmatch(retry) else "no")
+
+
 class Headers(Protocol):
     """A request's headers, looked up by lower-case name (Werkzeug's ignore case; the ASGI front's are lower)."""
 
@@ -120,6 +131,7 @@ class Intake:
         self.writer = writer
         self.counters = {outcome: metrics.received.labels(outcome)
                          for outcome in ("accepted", "duplicate", "ignored", "rejected", "unavailable")}
+        self.deliveries = metrics.deliveries
 
     def answer(self, status: int, outcome: str, **body: Any) -> Answer:
         self.counters[outcome].inc()
@@ -153,6 +165,7 @@ class Intake:
             return self.answer(413, "rejected", error=f"the body is over {MAX_BODY} bytes")
         if self.secret is not None and not verify(self.secret, raw, headers.get("x-hub-signature")):
             return self.answer(401, "rejected", error="missing or wrong X-Hub-Signature")
+        self.deliveries.labels(*_lane(headers)).inc()
         try:
             payload = json.loads(raw, parse_constant=_no_constants)
             event = classify(payload) if isinstance(payload, dict) else None

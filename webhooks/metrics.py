@@ -46,6 +46,11 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.received = Counter("pmokit_webhook_requests", "Webhook requests by outcome", ["outcome"],
                                 registry=self.registry)
+        # Atlassian recommends watching X-Atlassian-Webhook-Retry: retries say deliveries are failing somewhere.
+        self.deliveries = Counter("pmokit_webhook_deliveries", "Signed (or, without a secret, any) webhook "
+                                  "requests by the lane Jira names (X-Atlassian-Webhook-Flow: primary, secondary, "
+                                  "none) and whether Jira retried them (X-Atlassian-Webhook-Retry)",
+                                  ["flow", "retried"], registry=self.registry)
         self.processed = Counter("pmokit_events_processed", "Inbox events handled by workers, by outcome",
                                  ["outcome"], registry=self.registry)
         self.ack_seconds = Histogram("pmokit_webhook_ack_seconds", "From request to answer",

@@ -39,9 +39,12 @@ def sandbox_group() -> None:
                    "in front of it; no limit on Cloud; 0: no limit).")
 @click.option("--search-lag-ms", type=click.FloatRange(0, 600_000), default=0.0, show_default=True,
               help="Cloud: search/jql finds an issue only this long after it was created (eventually consistent).")
+@click.option("--webhook-retry-seconds", type=click.FloatRange(0, 7200), default=0.5, show_default=True,
+              help="A failed webhook delivery is tried again after its backoff and up to this many seconds more, "
+                   "at random, so that retries come late and after later events (Jira Cloud: up to 1800).")
 def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, confluence_flavor: str,
                   latency_ms: float, state_path: Path | None, faults_json: str | None, user_timezone: str | None,
-                  max_url_bytes: int | None, search_lag_ms: float) -> None:
+                  max_url_bytes: int | None, search_lag_ms: float, webhook_retry_seconds: float) -> None:
     """Serve Jira under /rest and Confluence under /wiki (Cloud) or /confluence (Data Center) until interrupted."""
     from sandbox import Sandbox, SandboxOptions
     from sandbox.server import startup_line
@@ -58,7 +61,8 @@ def serve_command(host: str, port: int, seed: str, issues: int, flavor: str, con
         sandbox = Sandbox(SandboxOptions(host=host, port=port, seed=seed, issues=issues, flavor=flavor,
                                          latency_ms=latency_ms, state_path=state_path, faults=faults,
                                          user_timezone=user_timezone, max_url_bytes=max_url_bytes,
-                                         search_lag_ms=search_lag_ms, confluence_flavor=confluence_flavor))
+                                         search_lag_ms=search_lag_ms, confluence_flavor=confluence_flavor,
+                                         webhook_retry_seconds=webhook_retry_seconds))
     except (OSError, ValueError, KeyError) as exc:  # KeyError: ZoneInfoNotFoundError, an unknown time zone
         raise UsageError(f"cannot start the sandbox: {exc}") from None
     click.echo(startup_line(sandbox), err=True)
