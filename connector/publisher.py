@@ -185,26 +185,37 @@ class Publisher:
         raise AssertionError("unreachable")
 
     def _update(self, page: PageSpec, current: dict[str, Any], parent_id: str | None) -> dict[str, Any]:
+        """One new version holding ``page``. The PUT is a write whose outcome is checked, not retried blindly:
+        sent again after an applied update it would meet a 409 and, read again, make a version more. So after a
+        lost answer, a 5xx or a 409 the page is read: if its version is pmokit's with this body, that is the
+        update; otherwise it is written on top of the version read, a bounded number of times."""
         version = int(current["version"]["number"])
+        body_digest = digest(page.body)
         for attempt in range(self.conflict_retries + 1):
             body: dict[str, Any] = {
                 "type": "page", "title": page.title,
                 # What the page history shows beside the version: who wrote it, which page of which report,
                 # and a digest of the body, by which pmokit knows its page again with nothing remembered.
                 "version": {"number": version + 1, "minorEdit": True,
-                            "message": version_message(page.key, digest(page.body))},
+                            "message": version_message(page.key, body_digest)},
                 "body": {"storage": {"value": page.body, "representation": "storage"}}}
             if parent_id:
                 body["ancestors"] = [{"id": parent_id}]
             try:
-                updated = self.confluence.request("PUT", f"content/{current['id']}", body=body)
+                updated = self.confluence.request("PUT", f"content/{current['id']}", body=body,
+                                                  kind=RequestKind.WRITE)
                 updated["metadata"] = current.get("metadata") or {}
                 return updated
-            except Conflict:
+            except (Conflict, OutcomeUnknown) as exc:
+                fresh = self.confluence.request("GET", f"content/{current['id']}", params={"expand": EXPAND})
+                if written_by_pmokit(fresh, body_digest) and int(fresh["version"]["number"]) > version:
+                    log.info("updating %s: %s; read back: the update is there (version %s)", page.key, exc,
+                             fresh["version"]["number"])
+                    fresh["metadata"] = current.get("metadata") or fresh.get("metadata") or {}
+                    return fresh
                 if attempt == self.conflict_retries:
                     raise
-                # Someone saved in between: read the version again and write on top of it.
-                fresh = self.confluence.request("GET", f"content/{current['id']}", params={"expand": "version"})
+                # Someone saved in between, or the update was not applied: write on top of the version read.
                 version = int(fresh["version"]["number"])
         raise AssertionError("unreachable")
 

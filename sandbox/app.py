@@ -146,7 +146,8 @@ def create_app(site_: Site) -> Flask:
     @app.after_request
     def _after(response: Response) -> Response:
         if not request.path.startswith("/_sandbox/"):
-            rule = None if g.get("refused", True) else site_.faults.after_applying(g.route)
+            rule = None if g.get("refused", True) else site_.faults.after_applying(g.route, _caller(site_),
+                                                                                     response.status_code)
             if rule is not None:
                 response = answer_after_applying(site_, rule, response)
             site_.stats.response(response.status_code)
@@ -167,6 +168,12 @@ def create_app(site_: Site) -> Flask:
         return error(500, f"Internal server error: {exc.__class__.__name__}")
 
     return app
+
+
+def _caller(site_: Site) -> tuple[str, ...]:
+    """Who made the request (account id, name, email), for faults that fall on one user's requests."""
+    user = site_.state.users.get(g.get("user") or "")
+    return (user.account_id, user.name, user.email) if user is not None else ()
 
 
 def answer_after_applying(site_: Site, rule: AfterApplying, response: Response) -> Response:

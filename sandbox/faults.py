@@ -53,17 +53,20 @@ class AfterApplying:
     answer: str = "late"  # late | drop | 500 | 502 | 503 | 504
     delay_ms: float = 0.0  # how long a late answer is held back
     count: int = 0  # how many matching requests (0: every one)
+    user: str = ""  # only requests of this user (name, email or account id); "": anyone's
+    applied_only: bool = False  # only answers that say the write was made (2xx): apply_then_fail's
     taken: int = field(default=0, repr=False)
 
     @classmethod
     def parse(cls, item: Any) -> AfterApplying:
         if not isinstance(item, dict):
             raise ValueError("after_applying takes a list of objects")
-        unknown = set(item) - {"match", "answer", "delay_ms", "count"}
+        unknown = set(item) - {"match", "answer", "delay_ms", "count", "user"}
         if unknown:
             raise ValueError(f"unknown after_applying keys: {', '.join(sorted(unknown))}")
         rule = cls(match=str(item.get("match", "*")), answer=str(item.get("answer", "late")),
-                   delay_ms=float(item.get("delay_ms", 0)), count=int(item.get("count", 0)))
+                   delay_ms=float(item.get("delay_ms", 0)), count=int(item.get("count", 0)),
+                   user=str(item.get("user") or ""))
         if rule.answer not in AFTER_APPLYING_ANSWERS:
             raise ValueError(f"after_applying answer must be one of {', '.join(AFTER_APPLYING_ANSWERS)}")
         if rule.delay_ms < 0 or rule.count < 0:
@@ -123,6 +126,7 @@ class Faults:
             raise ValueError("apply_then_fail takes a list of objects")
         for item in failing:
             rule = AfterApplying.parse({"answer": "503", **item})
+            rule.applied_only = True
             if rule.answer == "late":
                 raise ValueError("apply_then_fail answers 500, 502, 503, 504 or drop (a late answer is "
                                  "after_applying's)")
@@ -212,12 +216,17 @@ class Faults:
             headers["Retry-After"] = "0"
         return headers
 
-    def after_applying(self, route: str) -> AfterApplying | None:
-        """The first rule for ``route`` that still applies (a counted rule is used up by its matches), or None."""
+    def after_applying(self, route: str, caller: tuple[str, ...] = (), status: int = 200) -> AfterApplying | None:
+        """The first rule for ``route`` (and ``caller``: the user's account id, name and email) that still applies
+        (a counted rule is used up by its matches), or None."""
         with self._lock:
             for rule in self.after_applying_rules:
                 if not fnmatch.fnmatchcase(route, rule.match):
                     continue
+                if rule.user and rule.user not in caller:
+                    continue
+                if rule.applied_only and not 200 <= status < 300:
+                    continue  # a refused write was not applied: its answer stands
                 if rule.count and rule.taken >= rule.count:
                     continue
                 rule.taken += 1

@@ -30,10 +30,11 @@ def free_port() -> int:
 
 def write_config(directory: Path, *, jira_url: str = "http://127.0.0.1:9", secret: str = "serve-secret",
                  store: str | None = None, flavor: str = "cloud", webhooks: dict[str, Any] | None = None,
-                 jira: dict[str, Any] | None = None) -> Path:
+                 jira: dict[str, Any] | None = None, confluence_flavor: str = "cloud") -> Path:
     """A sandbox configuration with the webhook secret given as the variable's default (no secret printed)."""
     directory.mkdir(parents=True, exist_ok=True)
-    data = yaml.safe_load(sandbox_config(jira_url, flavor=flavor, store=store or f"sqlite:///{directory / 'store.db'}"))
+    data = yaml.safe_load(sandbox_config(jira_url, flavor=flavor, store=store or f"sqlite:///{directory / 'store.db'}",
+                                         confluence_flavor=confluence_flavor))
     data["webhooks"]["secret"] = "${PMOKIT_TEST_WEBHOOK_SECRET}"
     data["webhooks"].update(webhooks or {})
     data["jira"].update(jira or {})

@@ -306,6 +306,27 @@ def test_a_page_created_while_the_answer_was_lost_is_found_by_title_not_created_
     runtime.close()
 
 
+@pytest.mark.parametrize("answer", ["503", "drop"])
+def test_a_page_update_applied_then_failed_is_one_new_version(fresh_sandbox, tmp_path, answer):
+    """A page update applied and then answered 503 (or its connection dropped) was sent again by the transport
+    as if idempotent, met a 409 (the version was taken by itself) and was written once more: two versions."""
+    from connector.publisher import PageSpec
+
+    sb = fresh_sandbox
+    runtime = runtime_for(sb, tmp_path, timeout=2, give_up_after=6)
+    runtime.publisher.publish([PageSpec("portfolio", "E-commerce Portfolio", "<p>Portfolio: green</p>")])
+    sb.set_faults(apply_then_fail=[{"match": "PUT /wiki/rest/api/content/{page_id}", "answer": answer}])
+    report = runtime.publisher.publish([PageSpec("portfolio", "E-commerce Portfolio", "<p>Portfolio: amber</p>")])
+    [page] = [p for p in sb.state.pages.values() if p.title == "E-commerce Portfolio"]
+    assert report.failed == {} and report.updated == ["portfolio"]
+    assert page.version == 2 and "amber" in page.body
+    assert sb.stats()["requests"]["PUT /wiki/rest/api/content/{page_id}"] == 1
+    sb.set_faults()
+    again = runtime.publisher.publish([PageSpec("portfolio", "E-commerce Portfolio", "<p>Portfolio: amber</p>")])
+    assert again.unchanged == ["portfolio"] and page.version == 2  # what was read back is remembered
+    runtime.close()
+
+
 def test_an_attachment_upload_is_retried_on_a_5xx(fresh_sandbox, tmp_path):
     """``PUT child/attachment`` creates or updates the file of that name: doing it twice is doing it once."""
     from connector.publisher import AttachmentSpec, PageSpec
