@@ -1,6 +1,9 @@
-"""Jira's people: ``myself``, ``user``, ``user/search`` and ``group/member``."""
+"""Jira's people: ``myself``, ``user``, ``user/search``, ``group/member`` and ``group`` (with ``expand=users``)."""
 
 from __future__ import annotations
+
+import re
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -55,3 +58,37 @@ def group_members(version: str) -> Response:
     r = renderer(version)
     return jsonify({"self": request.url, "maxResults": limit, "startAt": start, "total": len(members),
                     "isLast": start + len(page) >= len(members), "values": [r.user(u, full=False) for u in page]})
+
+
+GROUP_USERS_PAGE = 50
+_USERS_EXPAND = re.compile(r"users(?:\[(\d+):(\d+)\])?$")
+
+
+@blueprint.get(f"{API}/group")
+def group(version: str) -> Response:
+    """A group and, with ``expand=users``, up to 50 of its members; ``users[a:b]`` asks members ``a`` to ``b``.
+    ``users.size`` is how many members the group has (without the expansion too), ``start-index``/``end-index``
+    the first and last index of those listed. Sources: Jira's REST reference for ``GET /rest/api/{2,3}/group``
+    (deprecated for ``group/member``, still served; "a maximum of 50 users", "append [start-index:end-index] to
+    the expand request") and its sample answer (``"users": {"size": 1, "items": [], "max-results": 50,
+    "start-index": 0, "end-index": 0}`` unexpanded); the `jira` library's ``group_members``, which reads ``size`` as
+    the group's size and asks ``users[end-index + 1:end-index + 50]`` for the next 50."""
+    name = request.args.get("groupname") or request.args.get("groupName") or ""
+    members = site().state.groups.get(name)
+    if members is None:
+        return error(404, f"Group with name '{name}' does not exist.")
+    expanded = None
+    for part in (request.args.get("expand") or "").split(","):
+        match = _USERS_EXPAND.match(part.strip())
+        if match:
+            expanded = match
+    start, items = 0, []
+    if expanded is not None:
+        start = int(expanded.group(1)) if expanded.group(1) else 0
+        last = int(expanded.group(2)) if expanded.group(2) else start + GROUP_USERS_PAGE - 1
+        r = renderer(version)
+        items = [r.user(u, full=False) for u in members[start:min(last + 1, start + GROUP_USERS_PAGE)]]
+    return jsonify({"name": name, "self": f"{renderer(version).rest}/group?groupname={quote(name)}",
+                    "users": {"size": len(members), "items": items, "max-results": GROUP_USERS_PAGE,
+                              "start-index": start, "end-index": start + max(len(items) - 1, 0)},
+                    "expand": "users"})

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from . import jql
 from .jira_lookup import API, me, renderer
-from .requests_util import int_param, param, param_list
+from .requests_util import body, int_param, param, param_list
 from .responses import error, site
 
 blueprint = Blueprint("jira_search", __name__)
@@ -135,6 +135,16 @@ def approximate_count(version: str) -> Response:
 def search_paged(version: str) -> Response:
     if site().cloud:
         return error(410, SEARCH_GONE)
+    if request.method == "POST" and request.is_json:
+        # The POST body is Jira's SearchRequestBean, whose `fields` and `expand` are lists: a string there fails
+        # its JSON mapping. Sources: the Data Center REST reference (POST search, `expand` and `fields` arrays); the
+        # 400 recorded in floralvikings/jira-connector#10 (`"expand": "changelog"` in a POST search) and, in
+        # Jira's error shape, in bobcarroll/jira-client#256.
+        wrong = [name for name in ("fields", "expand") if body().get(name) is not None
+                 and not isinstance(body()[name], list)]
+        if wrong:
+            return error(400, f"Can not deserialize instance of java.util.ArrayList out of "
+                              f"{_json_token(body()[wrong[0]])} token")
     text = str(param("jql") or "")
     try:
         ids = _run_jql(text)
@@ -149,3 +159,16 @@ def search_paged(version: str) -> Response:
     page = ids[start:start + limit]
     return jsonify({"expand": "schema,names", "startAt": start, "maxResults": limit, "total": len(ids),
                     "issues": issue_page(version, page, field_ids, expand, CLOUD_INLINE_CHANGELOG)})
+
+
+def _json_token(value: Any) -> str:
+    """The name Jackson gives the JSON token a value starts with."""
+    if isinstance(value, bool):
+        return "VALUE_TRUE" if value else "VALUE_FALSE"
+    if isinstance(value, dict):
+        return "START_OBJECT"
+    if isinstance(value, int):
+        return "VALUE_NUMBER_INT"
+    if isinstance(value, float):
+        return "VALUE_NUMBER_FLOAT"
+    return "VALUE_STRING"

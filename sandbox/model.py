@@ -134,6 +134,8 @@ class SWebhook:
     jql: str | None = None
     secret: str | None = None
     enabled: bool = True
+    updated_ms: int = 0  # when it was registered (or last changed), epoch milliseconds
+    updated_by: str = "admin"  # who did it, as Jira names them (an account id on Cloud, a user name on DC)
 
 
 @dataclass

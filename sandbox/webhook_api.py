@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from . import jql
+from .jira_lookup import me
 from .model import SWebhook
 from .requests_util import body
 from .responses import error, site
@@ -22,7 +23,8 @@ def _json(hook: SWebhook) -> dict[str, Any]:
     return {"self": f"{site().base_url}{BASE}/{hook.id}", "name": hook.name, "url": hook.url,
             "events": list(hook.events), "filters": {"issue-related-events-section": hook.jql or ""},
             "excludeBody": False, "enabled": hook.enabled,
-            "lastUpdated": int(datetime.now(UTC).timestamp() * 1000), "lastUpdatedUser": "admin"}
+            # When it was last changed and by whom: the same on every read (it was the time of each read before).
+            "lastUpdated": hook.updated_ms, "lastUpdatedUser": hook.updated_by}
 
 
 @blueprint.post(BASE)
@@ -43,8 +45,10 @@ def register() -> Response:
             return error(400, f"Invalid JQL filter: {exc}")
     state = site().state
     with state.lock:
+        who = me()
         hook = SWebhook(state.next_id("webhook"), name, url, list(events), filter_jql or None,
-                        data.get("secret") or None, bool(data.get("enabled", True)))
+                        data.get("secret") or None, bool(data.get("enabled", True)),
+                        int(datetime.now(UTC).timestamp() * 1000), who.account_id if site().cloud else who.name)
         state.webhooks[hook.id] = hook
         site().changed()
     response = jsonify(_json(hook))

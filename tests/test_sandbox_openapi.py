@@ -21,6 +21,7 @@ JIRA_READS = [
     ("GET", "/rest/api/3/user", {"params": {"accountId": "5b10ac8d82e05b22cc7d0000"}}),
     ("GET", "/rest/api/3/user/search", {"params": {"query": "li"}}),
     ("GET", "/rest/api/3/group/member", {"params": {"groupname": "pmo"}}),
+    ("GET", "/rest/api/3/group", {"params": {"groupname": "pmo", "expand": "users"}}),
     ("GET", "/rest/api/3/search/jql", {"params": {"jql": "project = SHOP", "maxResults": 5000}}),
     ("GET", "/rest/api/3/search/jql", {"params": {"jql": "project = SHOP", "fields": "*all", "maxResults": 20}}),
     ("POST", "/rest/api/3/search/jql", {"json": {"jql": "project = PAY ORDER BY updated DESC", "fields": ["*navigable"],
