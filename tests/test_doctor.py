@@ -231,3 +231,27 @@ def test_a_store_not_yet_created_and_a_misspelt_time_zone(run_cli, cloud_site, t
     assert "fix: run pmokit db upgrade" in "\n".join(shown["store"])
     assert not (tmp_path / "store.db").exists()
     assert "(did you mean 'Asia/Shanghai'?)" in shown["timezone"][0]
+
+
+def test_warnings_are_shown_and_do_not_fail(run_cli, cloud_site, tmp_path):
+    """A project without a record (deleted by an administrator) leaves no transitions to read there: a warning,
+    counted apart from the failures."""
+    register(cloud_site)
+    assert cloud_site.session().delete(f"{cloud_site.url}/rest/api/3/issue/LOY-1").status_code == 204
+    result = run_cli("--config", str(configure(run_cli, cloud_site, tmp_path)), "doctor")
+    assert result.exit_code == 0, result.output
+    assert "  warning: LOY has no Project to read transitions from" in lines(result.output)["reverts"]
+    assert "12 checks: 12 passed, 0 failed; 1 warning(s), which do not count as failures" in result.output
+    as_json = json.loads(run_cli("--config", str(tmp_path / "pmokit.yaml"), "doctor", "--format", "json").output)
+    assert "warning: LOY has no Project" in next(f for f in as_json if f["check"] == "reverts")["detail"]
+
+
+def test_a_governed_project_jira_does_not_have(run_cli, cloud_site, tmp_path):
+    register(cloud_site)
+    path = configure(run_cli, cloud_site, tmp_path, ("    - LOY\n", "    - LOY\n    - NOPE\n"))
+    result = run_cli("--config", str(path), "doctor")
+    assert result.exit_code == 1
+    assert {"permissions", "statuses"} <= failing(result.output)
+    shown = lines(result.output)
+    assert "NOPE: the project itself" in shown["permissions"][0]
+    assert "Jira has no project NOPE" in shown["statuses"][0]

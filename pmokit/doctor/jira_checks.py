@@ -13,6 +13,7 @@ import yaml
 from config.models import Settings
 from config.problems import ConfigError
 from config.rule_specs import Gate
+from connector.errors import NotFound
 from connector.translate import parse_datetime
 from connector.vocabulary import FieldMismatch, resolve_fields
 from pmokit.runtime import approver_group_members, find_approvers
@@ -112,7 +113,11 @@ def permissions(ctx: Context) -> Finding:
     keys = [key for group in needed for key in group]
     missing: dict[str, list[str]] = {}
     for project in ctx.settings.portfolio.project_keys:
-        answer = ctx.jira.get("mypermissions", params={"projectKey": project, "permissions": ",".join(keys)})
+        try:
+            answer = ctx.jira.get("mypermissions", params={"projectKey": project, "permissions": ",".join(keys)})
+        except NotFound:
+            missing[project] = ["the project itself (Jira has none of this key, or hides it from pmokit's account)"]
+            continue
         held = {k for k, v in (answer.get("permissions") or {}).items() if v.get("havePermission")}
         lacking = [" or ".join(f"{PERMISSION_NAMES[k]} ({k})" for k in group) for group in needed
                    if not held & set(group)]
@@ -194,9 +199,14 @@ def statuses(ctx: Context) -> Finding:
     problems: list[str] = []
     warnings: list[str] = []
     for project in portfolio.project_keys:
+        try:
+            types = ctx.project_statuses(project)
+        except NotFound:
+            problems.append(f"Jira has no project {project} (or hides it from pmokit's account)")
+            continue
         by_type = {str(t.get("name", "")).casefold(): {str(s.get("name", "")).casefold(): str(s.get("name", ""))
                                                        for s in t.get("statuses") or []}
-                   for t in ctx.project_statuses(project)}
+                   for t in types}
         if record.casefold() not in by_type:
             problems.append(f"{project} has no issue type {record} (the project record)")
             continue

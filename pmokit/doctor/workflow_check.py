@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from config.models import Settings
 from config.rule_specs import Gate
+from connector.errors import AtlassianError
 from rules.gates import first_status, path_between
 
 from .context import Context
@@ -80,7 +81,11 @@ def reverts(ctx: Context) -> Finding:
     warnings: list[str] = []
     walked = reached = 0
     for project in portfolio.project_keys:
-        records = ctx.records(project)
+        try:
+            records = ctx.records(project)
+        except AtlassianError as exc:
+            problems.append(f"{project}: its records cannot be read ({exc})")
+            continue
         if not records:
             warnings.append(f"{project} has no {portfolio.record_issue_type} to read transitions from")
             continue
