@@ -72,7 +72,7 @@ def bot_account(ctx: Context) -> Finding:
     account by — its account id on Cloud, its user name on Data Center — must be among them."""
     me = ctx.myself()
     cloud = ctx.jira.cloud
-    actual = str(me.get("accountId") if cloud else (me.get("name") or me.get("key")) or "")
+    actual = str((me.get("accountId") if cloud else (me.get("name") or me.get("key"))) or "")
     key, setting = ("account_id", "jira.bot.account_id") if cloud else ("name", "jira.bot.name")
     fix = f"set {setting}: {actual}{where(ctx.settings, 'jira', 'bot')}"
     configured = bot_ids(ctx.settings)
@@ -84,7 +84,7 @@ def bot_account(ctx: Context) -> Finding:
         return passed("bot", f"jira.bot names the account pmokit signs in as: {ctx.account}, {key} {actual}")
     shown = ", ".join(sorted(configured))
     placeholder = " — the example configuration's placeholder, left in" if configured & example_bot_ids() else ""
-    return failed("bot", f"jira.bot is {shown}{placeholder}, but pmokit signs in as {ctx.account} ({key} {actual}): "
+    return failed("bot", f"jira.bot is {shown}{placeholder}, but pmokit signs in as {ctx.account}, {key} {actual}: "
                          f"pmokit would take its own comment edits for a person's and act on them again", fix)
 
 
