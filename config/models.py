@@ -116,6 +116,9 @@ MIN_REPLAY_WINDOW = 3600
 class WebhookSettings(Frozen):
     bind: str = Field("127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
     path: str = Field("/webhooks/jira", pattern=r"^/\S*$")
+    public_url: Url | None = Field(
+        None, description="where Jira reaches this instance, e.g. https://pmo.example.com (behind the reverse proxy); "
+                          "the webhook registered in Jira is this URL followed by webhooks.path")
     secret: Secret | None = None
     workers: int = Field(1, ge=0, le=64, description="worker threads `pmokit serve` runs beside the receiver")
     max_attempts: int = Field(6, ge=1, le=100, description="tries of an event before it becomes a dead letter")
@@ -133,6 +136,14 @@ class WebhookSettings(Frozen):
         None, gt=0, description="ignore events whose signed timestamp is older than this (a replayed capture); at "
                                 f"least {MIN_REPLAY_WINDOW} (Jira retries a failed delivery for up to 30 minutes); "
                                 "unset: no limit by age (the same body is a duplicate at any age)")
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The URL Jira's webhook must call: ``public_url`` followed by ``path`` (a ``public_url`` that already ends
+        with the path is taken as it is); None without a ``public_url``."""
+        if self.public_url is None:
+            return None
+        return self.public_url if self.public_url.endswith(self.path) else f"{self.public_url}{self.path}"
 
     @field_validator("replay_window_seconds")
     @classmethod

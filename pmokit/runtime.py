@@ -67,33 +67,45 @@ class Runtime:
         return self.settings.portfolio.program_of
 
     def approver_people(self) -> dict[str, str]:
-        """Every person a gate names in `approvers.users` -> the id their comments carry, found through Jira's
-        user search (cached); :class:`config.ConfigError`, located in the YAML, for any that names no one."""
-        people: dict[str, str] = {}
-        problems: list[Problem] = []
-        for index, rule in enumerate(self.settings.rules):
-            if not isinstance(rule, Gate):
-                continue
-            for position, who in enumerate(rule.approvers.users):
-                found = self.jira.user_id(who)
-                if found:
-                    people[who] = found
-                    continue
-                path = ("rules", index, "approvers", "users", position)
-                problems.append(Problem(self.settings.locate(path), path,
-                                        f"approver '{who}' is no one on {self.settings.jira.url}: give their e-mail "
-                                        f"address, account id (Cloud) or user name (Data Center)"))
-        if problems:
-            raise ConfigError(problems)
-        return people
+        """Every person a gate names in `approvers.users` -> the id their comments carry (see
+        :func:`find_approvers`)."""
+        return find_approvers(self.settings, self.jira)
 
     def approver_groups(self) -> dict[str, list[str]]:
         """The members of every group a gate names as approvers (read from Jira, cached by the connector)."""
-        names = sorted({g for rule in self.settings.rules if isinstance(rule, Gate) for g in rule.approvers.groups})
-        return {name: self.jira.group_members(name) for name in names}
+        return approver_group_members(self.settings, self.jira)
 
     def close(self) -> None:
         self.store.close()
+
+
+
+def find_approvers(settings: Settings, jira: JiraConnector) -> dict[str, str]:
+    """Every person a gate names in `approvers.users` -> the id their comments carry, found through Jira's user
+    search (cached by the connector); :class:`config.ConfigError`, located in the YAML, for any that names no one."""
+    people: dict[str, str] = {}
+    problems: list[Problem] = []
+    for index, rule in enumerate(settings.rules):
+        if not isinstance(rule, Gate):
+            continue
+        for position, who in enumerate(rule.approvers.users):
+            found = jira.user_id(who)
+            if found:
+                people[who] = found
+                continue
+            path = ("rules", index, "approvers", "users", position)
+            problems.append(Problem(settings.locate(path), path,
+                                    f"approver '{who}' is no one on {settings.jira.url}: give their e-mail "
+                                    f"address, account id (Cloud) or user name (Data Center)"))
+    if problems:
+        raise ConfigError(problems)
+    return people
+
+
+def approver_group_members(settings: Settings, jira: JiraConnector) -> dict[str, list[str]]:
+    """The members of every group a gate names as approvers (read from Jira, cached by the connector)."""
+    names = sorted({g for rule in settings.rules if isinstance(rule, Gate) for g in rule.approvers.groups})
+    return {name: jira.group_members(name) for name in names}
 
 
 def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:

@@ -69,9 +69,11 @@ def create_app(site_: Site) -> Flask:
         jira_attachments,
         jira_changelogs,
         jira_comments,
+        jira_editmeta,
         jira_issues,
         jira_links,
         jira_people,
+        jira_permissions,
         jira_projects,
         jira_properties,
         jira_search,
@@ -80,8 +82,9 @@ def create_app(site_: Site) -> Flask:
         webhook_api,
     )
 
-    modules = (control, jira_site, jira_people, jira_projects, jira_search, jira_issues, jira_changelogs,
-               jira_transitions, jira_comments, jira_links, jira_attachments, jira_properties, webhook_api)
+    modules = (control, jira_site, jira_people, jira_permissions, jira_projects, jira_search, jira_issues,
+               jira_editmeta, jira_changelogs, jira_transitions, jira_comments, jira_links, jira_attachments,
+               jira_properties, webhook_api)
     # Confluence's v1 under its context path; Cloud's v2 and its page views under /wiki; Data Center has no v2, and
     # its page views are /display/... and /pages/viewpage.action (so /wiki and /confluence/api/v2 are 404s there).
     confluence = [confluence_spaces.blueprint, confluence_content.blueprint, confluence_labels.blueprint,

@@ -120,6 +120,11 @@ def content_v1(page: SPage, expand: set[str]) -> dict[str, Any]:
         data["body"] = {"storage": {"value": page.body, "representation": "storage"}}
     if "metadata.labels" in expand or "metadata" in expand:
         data["metadata"] = {"labels": labels_v1(page)}
+    if "operations" in expand:
+        # What the caller may do with the page (the v1 content expansion ``operations``: a list of
+        # OperationCheckResult, ``{"operation", "targetType"}``, on Cloud and Data Center). The sandbox's spaces are
+        # open and its pages carry no restrictions: every user may read, update and delete every page.
+        data["operations"] = [{"operation": op, "targetType": "page"} for op in ("read", "update", "delete")]
     if "children.page" in expand:
         kids = children(page)
         data["children"] = {"page": {"results": [content_v1(c, set()) for c in kids], "start": 0,

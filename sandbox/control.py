@@ -1,9 +1,11 @@
-"""Controls under ``/_sandbox/``: stats, faults, and a small index page. Never under an Atlassian path."""
+"""Controls under ``/_sandbox/``: stats, faults, permissions taken away, and a small index page. Never under an
+Atlassian path."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from . import jira_permissions
 from .confluence_view import page_path
 from .html_page import page
 from .responses import error, site
@@ -40,6 +42,30 @@ def set_faults() -> Response:
     return jsonify(site().faults.describe())
 
 
+@blueprint.get("/_sandbox/permissions")
+def get_permissions() -> Response:
+    """The project permissions taken away: account id -> project key -> permission keys."""
+    return jsonify(site().state.revoked)
+
+
+@blueprint.post("/_sandbox/permissions")
+def set_permissions() -> Response:
+    """Take project permissions away from a user on a project, or give them back: ``{"user": "pmokit-bot",
+    "project": "OMS", "revoke": ["TRANSITION_ISSUES"], "grant": [...]}`` (a user by account id, name or e-mail)."""
+    spec = request.get_json(silent=True)
+    if not isinstance(spec, dict):
+        return error(400, 'POST {"user": ..., "project": ..., "revoke": [...], "grant": [...]}')
+    lists = [spec.get(k) or [] for k in ("revoke", "grant")]
+    if not all(isinstance(v, list) and all(isinstance(k, str) for k in v) for v in lists):
+        return error(400, "revoke and grant are lists of permission keys")
+    try:
+        jira_permissions.change(site().state, str(spec.get("user") or ""), str(spec.get("project") or ""),
+                                revoke=lists[0], grant=lists[1])
+    except ValueError as exc:
+        return error(400, str(exc))
+    return jsonify(site().state.revoked)
+
+
 @blueprint.post("/_sandbox/flush-webhooks")
 def flush_webhooks() -> Response:
     done = site().dispatcher.flush(float(request.args.get("timeout", 30)))
@@ -53,7 +79,8 @@ def index() -> Response:
                     for p in state.pages.values() if p.status == "current")
     body = (f"<p>Jira: {state.flavor}, Confluence: {site().confluence_flavor} (at {site().context_path}). "
             f"Issues: {len(state.live_issues())}. Projects: {len(state.projects)}.</p>"
-            f"<p><a href='/_sandbox/stats'>stats</a> · <a href='/_sandbox/faults'>faults</a></p>"
+            f"<p><a href='/_sandbox/stats'>stats</a> · <a href='/_sandbox/faults'>faults</a> · "
+            f"<a href='/_sandbox/permissions'>permissions taken away</a></p>"
             f"<h2>Confluence pages</h2><ul>{pages}</ul>")
     return Response(page("pmokit sandbox", body), mimetype="text/html")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify
 
-from . import jira_events, rich_text
+from . import jira_events, jira_permissions, rich_text
 from .jira_lookup import API, renderer, with_comment, with_issue
 from .model import SIssue
 from .requests_util import body, int_param
@@ -76,6 +76,8 @@ def add_comment(version: str, issue: SIssue) -> Response:
 @blueprint.put(f"{API}/issue/<id_or_key>/comment/<comment_id>")
 @with_comment
 def update_comment(version: str, issue: SIssue, comment: dict[str, Any]) -> Response:
+    if _may_not(issue, comment, "EDIT"):
+        return error(400, "You do not have the permission to edit this comment.")
     text = _body_text(version)
     if isinstance(text, Response):
         return text
@@ -93,9 +95,20 @@ def update_comment(version: str, issue: SIssue, comment: dict[str, Any]) -> Resp
 @blueprint.delete(f"{API}/issue/<id_or_key>/comment/<comment_id>")
 @with_comment
 def delete_comment(version: str, issue: SIssue, comment: dict[str, Any]) -> Response:
+    if _may_not(issue, comment, "DELETE"):
+        return error(400, f"You do not have the permission to delete the comment with id: {comment['id']}.")
     issue.comments.remove(comment)
     issue.updated = datetime.now(UTC)
     site().changed()
     site().stats.write("comment")
     jira_events.comment(version, "deleted", issue, comment)
     return Response(status=204)
+
+
+def _may_not(issue: SIssue, comment: dict[str, Any], verb: str) -> bool:
+    """Editing or deleting a comment takes *Edit (Delete) Own Comments* for one's own, *... All Comments* for
+    anyone's, on the issue's project; without it Jira answers 400 (its REST reference for "Update comment" and
+    "Delete comment": "the user does not have permission to edit / delete the comment"; the words are the
+    sandbox's own)."""
+    keys = [f"{verb}_ALL_COMMENTS"] + ([f"{verb}_OWN_COMMENTS"] if comment.get("author") == g.user else [])
+    return jira_permissions.refused(issue.project_key, *keys)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from . import field_edits, jira_events, jira_properties, webhooks
+from . import field_edits, jira_events, jira_permissions, jira_properties, webhooks
 from .histories import new_history
 from .jira_lookup import API, find_issue, renderer, with_issue
 from .jira_search import CLOUD_INLINE_CHANGELOG
@@ -105,6 +105,11 @@ def create_issue(version: str) -> Response:
 @with_issue
 def edit_issue(version: str, issue: SIssue) -> Response:
     data = body()
+    if jira_permissions.refused(issue.project_key, "EDIT_ISSUES"):
+        # Without Edit Issues the edit screen holds no field for the caller (editmeta answers none), and Jira's
+        # edit answers 400 when "the user does not have the necessary permission to edit one or more fields".
+        named = [*(data.get("fields") or {}), *(data.get("update") or {})]
+        return field_edits.cannot_set(str(named[0]) if named else "fields")
     before_assignee = issue.assignee
     items = field_edits.apply(version, issue, data.get("fields") or {}, data.get("update") or {})
     if isinstance(items, Response):

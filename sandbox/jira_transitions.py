@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, g, jsonify
 
-from . import field_edits, jira_events
+from . import field_edits, jira_events, jira_permissions
 from .catalog import DONE_RESOLUTION, RESOLUTIONS
 from .histories import make_item, new_history
 from .jira_lookup import API, renderer, with_issue
@@ -30,7 +30,7 @@ DC_TRANSITION_EVENTS = {"indeterminate": "issue_work_started", "done": "issue_re
 def transitions(version: str, issue: SIssue) -> Response:
     state = site().state
     r = renderer(version)
-    out = [{"id": t.id, "name": t.name, "to": r.status(state.statuses[t.to]),
+    out = [] if _may_not(issue) else [{"id": t.id, "name": t.name, "to": r.status(state.statuses[t.to]),
             "hasScreen": state.statuses[t.to].category == "done",
             "isGlobal": t.sources is None, "isInitial": False, "isAvailable": True, "isConditional": False,
             "isLooped": False} for t in state.workflow_for(issue).available(issue.status)]
@@ -43,8 +43,8 @@ def do_transition(version: str, issue: SIssue) -> Response:
     data = body()
     transition_id = str((data.get("transition") or {}).get("id") or "")
     state = site().state
-    transition = next((t for t in state.workflow_for(issue).available(issue.status) if t.id == transition_id),
-                      None)
+    transition = None if _may_not(issue) else next(
+        (t for t in state.workflow_for(issue).available(issue.status) if t.id == transition_id), None)
     if transition is None:
         return error(400, f"Transition id '{transition_id}' is not valid for this issue.")
     before, after = state.statuses[issue.status], state.statuses[transition.to]
@@ -82,6 +82,13 @@ def do_transition(version: str, issue: SIssue) -> Response:
     type_name = "issue_generic" if site().cloud else DC_TRANSITION_EVENTS.get(after.category, "issue_generic")
     jira_events.issue_updated(version, issue, items, history["id"], type_name)
     return Response(status=204)
+
+
+def _may_not(issue: SIssue) -> bool:
+    """Without *Transition Issues* on the issue's project no transition is available to the caller: Jira lists
+    only the transitions the user can perform ("Get transitions" in Jira's REST reference) and refuses the others
+    with 400 ("Transition issue": "the user does not have permission to transition the issue")."""
+    return jira_permissions.refused(issue.project_key, "TRANSITION_ISSUES")
 
 
 def _resolution_id(value: object) -> str | None:

@@ -196,6 +196,9 @@ class SiteState:
     webhooks: dict[int, SWebhook] = field(default_factory=dict)
     spaces: dict[str, SSpace] = field(default_factory=dict)  # key -> space
     pages: dict[str, SPage] = field(default_factory=dict)
+    # Project permissions taken away from a user on a project (account id -> project key -> permission keys); every
+    # other one is held (the sandbox's permission scheme is open: see ``jira_permissions``).
+    revoked: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     version: int = 0  # bumped on every write, so cached searches know they are stale
     counters: dict[str, int] = field(default_factory=lambda: {
         "issue": 10000, "history": 900_000_000, "comment": 20000, "link": 30000, "attachment": 40000,
@@ -209,6 +212,7 @@ class SiteState:
 
     def __setstate__(self, data: dict[str, Any]) -> None:
         self.__dict__.update(data)
+        self.__dict__.setdefault("revoked", {})  # a state kept before permissions could be taken away
         self.lock = threading.RLock()
 
     def next_id(self, kind: str) -> int:

@@ -16,6 +16,7 @@ import requests
 import requests.auth
 from waitress.server import create_server
 
+from . import jira_permissions
 from .app import create_app
 from .catalog import BOT
 from .faults import Faults
@@ -176,6 +177,14 @@ class Sandbox:
 
     def set_faults(self, **spec: Any) -> None:
         self.site.faults.configure(spec)
+
+    def revoke_permission(self, user: str, project: str, *permissions: str) -> None:
+        """Take project permissions (``TRANSITION_ISSUES``, ...) away from a user (account id, name or e-mail) on a
+        project: Jira reports them missing (``mypermissions``) and refuses what they allow."""
+        jira_permissions.change(self.state, user, project, revoke=permissions)
+
+    def grant_permission(self, user: str, project: str, *permissions: str) -> None:
+        jira_permissions.change(self.state, user, project, grant=permissions)
 
     def flush_webhooks(self, timeout: float = 30.0) -> bool:
         return self.site.dispatcher.flush(timeout)

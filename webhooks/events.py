@@ -14,6 +14,9 @@ from typing import Any
 
 from rules.registry import COMMENT, CREATED, DELETED, FIELD_CHANGE, LINK, TRANSITION
 
+# The events pmokit acts on (``classify`` below ignores every other): a webhook registered for pmokit sends these.
+HANDLED_EVENTS = ("jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created",
+                  "comment_updated", "comment_deleted")
 # Changelog fields (as Jira names them) and the rule trigger a change of them is.
 TRANSITION_FIELDS = {"status", "resolution", "workflow"}
 LINK_FIELDS = {"link", "remoteissuelink", "attachment", "parent", "epic link", "epic child", "parent link"}

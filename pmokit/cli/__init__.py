@@ -45,6 +45,7 @@ def _register_commands() -> None:
     from .config_cmd import config_group
     from .db_cmd import db_group
     from .demo_cmd import demo_command
+    from .doctor_cmd import doctor_command
     from .gate_cmd import gate_group
     from .inbox_cmd import inbox_group
     from .report_cmd import report_command
@@ -59,6 +60,7 @@ def _register_commands() -> None:
     cli.add_command(config_group)
     cli.add_command(db_group)
     cli.add_command(demo_command)
+    cli.add_command(doctor_command)
     cli.add_command(report_command)
     cli.add_command(rules_group)
     cli.add_command(sandbox_group)
