@@ -116,10 +116,12 @@ def deployment(url: str, adapter: PolicyAdapter, timeout: float) -> Deployment:
                       str(info.get("version") or ""), str(info.get("serverTitle") or ""))
 
 
-def survey_jira(jira: JiraConnector, group_queries: Iterable[str] = (), version: str = "") -> JiraSurvey:
+def survey_jira(jira: JiraConnector, group_queries: Iterable[str] = (), version: str = "",
+                only: Iterable[str] = ()) -> JiraSurvey:
     """Read the site as the bot sees it: one request each for the account, the categories, the statuses and the
-    fields; the projects (paged on Cloud); one request per project for its issue types and statuses; one group
-    search per query."""
+    fields; the projects (paged on Cloud); one request per project for its issue types and statuses (only for the
+    keys in ``only`` when given); one group search per query."""
+    wanted = {key.upper() for key in only}
     me = jira.get("myself") or {}
     identity = Identity(account_id=_text(me.get("accountId")), name=_text(me.get("name")), key=_text(me.get("key")),
                         display_name=str(me.get("displayName") or ""), email=_text(me.get("emailAddress")),
@@ -131,7 +133,7 @@ def survey_jira(jira: JiraConnector, group_queries: Iterable[str] = (), version:
         key = str(data.get("key") or "")
         category = data.get("projectCategory") if isinstance(data.get("projectCategory"), dict) else None
         per_type = {}
-        for item in jira.get(f"project/{key}/statuses") or []:
+        for item in (jira.get(f"project/{key}/statuses") or []) if not wanted or key in wanted else []:
             per_type[str(item.get("name") or "")] = tuple(str(s.get("name") or "") for s in item.get("statuses") or [])
         projects.append(Project(key, str(data.get("name") or key), _text(category.get("id")) if category else None,
                                 per_type))

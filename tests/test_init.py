@@ -173,6 +173,30 @@ def test_a_site_without_categories_is_one_program_and_chinese_statuses_are_phase
         assert run_cli("--config", str(out), "config", "validate", "--strict", env=ENV).exit_code == 0
 
 
+def test_a_phase_no_status_means_is_left_out_with_its_gates(run_cli, tmp_path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("projects:\n  - {key: ONE, issues: [{type: Project, summary: One record, status: Planning}]}\n",
+                    encoding="utf-8")
+    with Sandbox.start(seed=str(seed), anchor=ANCHOR) as sb:
+        with sb.state.lock:
+            status = next(s for s in sb.state.statuses.values() if s.name == "Acceptance")
+            sb.state.statuses[status.id] = dataclasses.replace(status, name="Sign-off")
+        out = tmp_path / "pmo"
+        result = run_cli(*init_args(sb, out), env=ENV)
+        assert result.exit_code == 0, result.output
+        settings = settings_of(out)
+        assert [p.id for p in settings.phases] == ["initiation", "planning", "execution", "closure"]
+        assert "phase acceptance: no status of Project means it; the phase and its gates are left out" in result.output
+        assert "left out rule G3: it leads from execution to acceptance" in result.output
+        assert "left out rule G4: it leads from acceptance to closure" in result.output
+        gates = {r.id for r in settings.rules if r.kind == "gate"}
+        assert gates == {"G1", "G2", "GM"}
+        children = next(r for r in settings.rules if r.id == "record-children")
+        assert children.scope.phases == ["planning", "execution", "closure"]
+        assert "Sign-off" in result.output  # a status of the record that means no phase is named
+        assert run_cli("--config", str(out), "config", "validate", "--strict", env=ENV).exit_code == 0
+
+
 def test_running_init_again_leaves_an_edited_file_alone_unless_forced(run_cli, tmp_path):
     with Sandbox.start(seed="demo", anchor=ANCHOR) as sb:
         out = tmp_path / "pmo"

@@ -166,7 +166,7 @@ def connect_jira(inputs: Inputs, ask: Asker) -> Site:
     connector = JiraConnector(settings, transport.adapter())
     groups = [*PMO_GROUPS, *([inputs.pmo_group] if inputs.pmo_group else [])]
     try:
-        survey = survey_jira(connector, groups, version=info.version if info else "")
+        survey = survey_jira(connector, groups, version=info.version if info else "", only=inputs.projects)
     except AuthenticationError as exc:
         raise AuthenticationError(f"{exc} (with the token in {variable})", status=exc.status, url=exc.url) from None
     identity = survey.identity

@@ -41,7 +41,10 @@ def unmapped(proposal: Proposal, site: Site) -> list[str]:
                      "record rules and the gates apply to nothing until it exists (or give --record-type)")
     for logical, names in proposal.unmapped_fields.items():
         lines.append(f"field {logical}: no Jira field named {', '.join(names)} (give --field {logical}=NAME)")
-    for phase in proposal.unmatched_phases:
+    if not proposal.phases:
+        lines.append(f"phases: no status of {record} means a phase of the standard; the example's phases are kept "
+                     f"(name the site's statuses in phases.yaml)")
+    for phase in proposal.unmatched_phases if proposal.phases else ():
         lines.append(f"phase {phase}: no status of {record} means it; the phase and its gates are left out")
     if proposal.statuses.keys() != {"In Progress", "In Review", "Cancelled"}:
         missing = sorted({"In Progress", "In Review", "Cancelled"} - set(proposal.statuses))
@@ -73,6 +76,8 @@ def file_notes(proposal: Proposal, site: Site) -> dict[str, list[str]]:
     phases = [f"{phase['id']}: {', '.join(phase['statuses'])}" for phase in proposal.phases]
     phases = [f"Statuses of {proposal.record_type or 'Project'} per phase: {'; '.join(phases)}."] if phases else [
         "No status of the site means a phase: these are the example's phases; rename them to the site's statuses."]
+    if proposal.other_statuses and proposal.phases:
+        phases.append(f"Statuses that mean no phase: {', '.join(proposal.other_statuses)}.")
     if proposal.unmatched_phases:
         phases.append(f"Left out (no status means them): {', '.join(proposal.unmatched_phases)}.")
     return {"pmokit.yaml": main, "portfolio.yaml": portfolio, "phases.yaml": phases}
@@ -100,6 +105,9 @@ def summary(site: Site, proposal: Proposal, standard: Standard, outcome: Outcome
     lines.append(f"  record issue type: {proposal.record_type or '(none found; Project kept)'}")
     lines.append("  phases: " + ("; ".join(f"{p['id']} <- {', '.join(p['statuses'])}" for p in proposal.phases)
                                  or "none (the example's kept)"))
+    if proposal.other_statuses:
+        lines.append(f"  statuses of {proposal.record_type or 'Project'} that mean no phase: "
+                     f"{', '.join(proposal.other_statuses)}")
     lines.append("  fields: " + "; ".join(f"{m.logical} <- {m.field.name} ({m.field.id})"
                                           for m in proposal.fields.values()))
     renamed = [f"{k} <- {v}" for k, v in proposal.issue_types.items() if k != v]
