@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from .init_proposal import Proposal
 
-TIMEOUT, GIVE_UP = 30.0, 20.0
+TIMEOUT, GIVE_UP, FIRST_CONTACT = 30.0, 20.0, 5.0
 EXAMPLE_PARENT = "Portfolio Reports"
 EXAMPLE_SPACE = "PMO"
 
@@ -142,11 +142,11 @@ def connect_jira(inputs: Inputs, ask: Asker) -> Site:
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--jira-url: {url!r} is not an http:// or https:// URL")
     transport = Transport.create(None, RetryPolicy(max_elapsed=GIVE_UP))
-    try:
-        info = deployment(url, transport.adapter(), TIMEOUT)
-    except AtlassianError:
+    try:  # a URL that answers nothing fails in seconds, not after the sign-in's patience
+        info = deployment(url, Transport.create(None, RetryPolicy(max_elapsed=FIRST_CONTACT)).adapter(), TIMEOUT)
+    except AtlassianError as exc:
         if inputs.flavor in (None, "auto"):
-            raise
+            raise AtlassianError(f"--jira-url: no Jira answered at {url}: {exc}", url=exc.url) from None
         info = None
     proposed = info.flavor if info else None
     given = None if inputs.flavor in (None, "auto") else inputs.flavor
