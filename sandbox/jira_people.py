@@ -1,8 +1,11 @@
-"""Jira's people: ``myself``, ``user``, ``user/search``, ``group/member`` and ``group`` (with ``expand=users``)."""
+"""Jira's people: ``myself``, ``user``, ``user/search``, ``group/member``, ``group`` (with ``expand=users``) and
+``groups/picker``."""
 
 from __future__ import annotations
 
 import re
+import uuid
+from html import escape
 from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, request
@@ -92,3 +95,48 @@ def group(version: str) -> Response:
                     "users": {"size": len(members), "items": items, "max-results": GROUP_USERS_PAGE,
                               "start-index": start, "end-index": start + max(len(items) - 1, 0)},
                     "expand": "users"})
+
+
+# jira.ajax.autocomplete.limit, which caps the group picker's answer: 20, as in Atlassian's example answer
+# ("Showing 20 of 25 matching groups").
+GROUP_PICKER_LIMIT = 20
+
+
+@blueprint.get(f"{API}/groups/picker")
+def group_picker(version: str) -> Response:
+    """Groups whose names contain ``query``, as Jira's group picker finds them: a blank query lists every group;
+    otherwise names equal to the query whatever the case come first, then names that contain it as written
+    (``caseInsensitive=true`` on Cloud: whatever the case), each part sorted by name; ``exclude`` leaves groups
+    out; at most ``maxResults`` and never more than the picker's limit, with ``total`` the number that matched and
+    ``header`` "Showing X of Y matching groups"; Cloud adds each group's ``groupId``. Sources: Jira's REST
+    reference for ``GET /rest/api/{2,3}/groups/picker`` (the parameters, "limited by the system property
+    jira.ajax.autocomplete.limit", the example answer of 20 of 25) and Jira's ``GroupPickerSearchServiceImpl``
+    (exact matches ignoring case first, JRA-26981, then ``getName().contains(query)``, sorted by
+    ``GroupComparator``)."""
+    query = request.args.get("query") or ""
+    excluded = set(request.args.getlist("exclude"))
+    ignore_case = site().cloud and (request.args.get("caseInsensitive") or "").lower() == "true"
+    names = sorted((n for n in site().state.groups if n not in excluded), key=lambda n: (n.casefold(), n))
+    if query.strip():
+        exact = [n for n in names if n.casefold() == query.casefold()]
+        contained = [n for n in names if n not in exact
+                     and (query.casefold() in n.casefold() if ignore_case else query in n)]
+        names = exact + contained
+    limit = min(int_param("maxResults", GROUP_PICKER_LIMIT, 1), GROUP_PICKER_LIMIT)
+    shown = names[:limit]
+    groups = []
+    for name in shown:
+        found = {"name": name, "html": _highlight(name, query)}
+        if site().cloud:
+            found["groupId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{site().base_url}/group/{name}"))
+        groups.append(found)
+    return jsonify({"header": f"Showing {len(shown)} of {len(names)} matching groups", "total": len(names),
+                    "groups": groups})
+
+
+def _highlight(name: str, query: str) -> str:
+    at = name.casefold().find(query.casefold()) if query.strip() else -1
+    if at < 0:
+        return escape(name)
+    end = at + len(query)
+    return f"{escape(name[:at])}<b>{escape(name[at:end])}</b>{escape(name[end:])}"

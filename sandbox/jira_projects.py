@@ -1,4 +1,5 @@
-"""Jira projects: list, ``project/search``, get (with lead and issue types) and ``project/{key}/statuses``."""
+"""Jira projects: list, ``project/search``, get (with lead and issue types), ``project/{key}/statuses``, and the
+project categories (``projectCategory``) they carry."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from .jira_lookup import API, renderer
-from .model import SProject
+from .model import SProject, SProjectCategory
 from .requests_util import int_param
 from .responses import error, site
 
@@ -20,14 +21,19 @@ def _project_json(version: str, key: str, full: bool = False) -> dict[str, Any]:
     data = {"self": f"{r.rest}/project/{project.id}", "id": project.id, "key": project.key, "name": project.name,
             "projectTypeKey": "software", "simplified": False, "style": "classic", "isPrivate": False,
             "avatarUrls": {"48x48": f"{site().base_url}/secure/projectavatar?pid={project.id}"}}
-    if project.category:
-        data["projectCategory"] = {"self": f"{r.rest}/projectCategory/1", "id": "1", "name": project.category,
-                                   "description": ""}
+    category = site().state.project_categories.get(project.category)
+    if category is not None:
+        data["projectCategory"] = _category_json(version, category)
     if full:
         data["lead"] = r.user(project.lead, full=False)
         data["issueTypes"] = [r.issue_type(name) for name in project.issue_types]
         data["description"] = ""
     return data
+
+
+def _category_json(version: str, category: SProjectCategory) -> dict[str, Any]:
+    return {"self": f"{renderer(version).rest}/projectCategory/{category.id}", "id": category.id,
+            "name": category.name, "description": category.description}
 
 
 def _find(id_or_key: str) -> SProject | None:
@@ -77,3 +83,12 @@ def project_statuses(version: str, id_or_key: str) -> Response:
         out.append({"self": f"{r.rest}/issuetype/{itype.id}", "id": itype.id, "name": itype.name,
                     "subtask": False, "statuses": [r.status(state.statuses[s]) for s in workflow.statuses]})
     return jsonify(out)
+
+
+@blueprint.get(f"{API}/projectCategory")
+def project_categories(version: str) -> Response:
+    """Every project category, as ``[{self, id, name, description}]``, each project carrying its own in
+    ``projectCategory``. Source: Jira's REST reference for ``GET /rest/api/{2,3}/projectCategory`` ("Returns all
+    project categories") and its example answer (ids from 10000, ids as strings, ``description`` beside ``name``);
+    the ``ProjectCategory`` object in ``project`` and ``project/search`` answers."""
+    return jsonify([_category_json(version, c) for c in site().state.project_categories.values()])

@@ -60,6 +60,13 @@ class SIssueType:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class SProjectCategory:
+    id: str
+    name: str
+    description: str = ""
+
+
 @dataclass
 class SProject:
     id: str
@@ -68,7 +75,7 @@ class SProject:
     lead: str  # account id
     issue_types: list[str]  # names
     next_number: int = 1
-    category: str = ""
+    category: str = ""  # the id of its project category ("": none)
     properties: dict[str, Any] = field(default_factory=dict)  # entity properties: key -> JSON value
 
 
@@ -190,6 +197,7 @@ class SiteState:
     workflows: dict[str, SWorkflow] = field(default_factory=dict)
     issue_types: dict[str, SIssueType] = field(default_factory=dict)  # name -> type
     projects: dict[str, SProject] = field(default_factory=dict)  # key -> project
+    project_categories: dict[str, SProjectCategory] = field(default_factory=dict)  # id -> category
     fields: dict[str, SField] = field(default_factory=dict)  # id -> field
     issues: dict[int, SIssue] = field(default_factory=dict)
     keys: dict[str, int] = field(default_factory=dict)  # issue key -> id (moved keys included)
@@ -211,6 +219,7 @@ class SiteState:
         return data
 
     def __setstate__(self, data: dict[str, Any]) -> None:
+        data.setdefault("project_categories", {})  # a state kept before categories were
         self.__dict__.update(data)
         self.__dict__.setdefault("revoked", {})  # a state kept before permissions could be taken away
         self.lock = threading.RLock()
@@ -252,6 +261,15 @@ class SiteState:
             if f.id == name or f.name.casefold() == wanted or wanted in (c.casefold() for c in f.clause_names):
                 return f
         return None
+
+    def category(self, name: str, description: str = "") -> SProjectCategory:
+        """The project category called ``name``, made when there is none (ids as Jira numbers them, from 10000)."""
+        for found in self.project_categories.values():
+            if found.name == name:
+                return found
+        made = SProjectCategory(str(10000 + len(self.project_categories)), name, description)
+        self.project_categories[made.id] = made
+        return made
 
     def live_issues(self) -> list[SIssue]:
         return [i for i in self.issues.values() if not i.deleted]

@@ -36,6 +36,10 @@ PROGRAMS = {
                  ("LOY", "Loyalty Program 会员积分", "Closure")],
 }
 PHASE_NAMES = [p for p, _ in c.PHASES]
+# Each program is a Jira project category, named in both languages as the projects are.
+CATEGORIES = {"storefront": ("Digital Storefront 数字店铺", "Storefront, mobile app, search and content"),
+              "fulfilment": ("Supply Chain and Fulfilment 供应链与履约", "Warehouse, orders, logistics and returns"),
+              "payments": ("Payments and Finance 支付与金融", "Payments, fraud, finance and loyalty")}
 
 # Documents a project has by the time it leaves each phase (the example standard asks for them).
 DOCUMENTS = [
@@ -144,8 +148,9 @@ class _Demo:
         rng, anchor = self.rng, self.state.anchor
         phase_index = PHASE_NAMES.index(phase)
         lead = team[0]
+        category = self.state.category(*CATEGORIES[program])
         project = SProject(id=str(10000 + index), key=key, name=name, lead=lead,
-                           issue_types=list(self.state.issue_types), category=program)
+                           issue_types=list(self.state.issue_types), category=category.id)
         self.state.projects[key] = project
         start = anchor - timedelta(days=40 + 45 * phase_index + rng.randint(0, 20))
         end = start + timedelta(days=300 + rng.randint(0, 60))
@@ -286,7 +291,8 @@ def _install_confluence(state: SiteState, projects: list[tuple[str, str]]) -> No
 
 
 def load_file(state: SiteState, path: Path) -> None:
-    """A seed file: ``projects`` with their ``issues`` (type, summary, status, and optional fields)."""
+    """A seed file: ``projects`` (with an optional ``category``, the name of its project category) with their
+    ``issues`` (type, summary, status, and optional fields)."""
     text = path.read_text(encoding="utf-8")
     data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     if not isinstance(data, dict) or not isinstance(data.get("projects"), list):
@@ -296,7 +302,8 @@ def load_file(state: SiteState, path: Path) -> None:
     lead = next(iter(u for u in state.users if not u.startswith("557058")))
     for p_index, spec in enumerate(data["projects"]):
         project = SProject(id=str(10000 + p_index), key=spec["key"], name=spec.get("name", spec["key"]),
-                           lead=_user_id(state, spec.get("lead")) or lead, issue_types=list(state.issue_types))
+                           lead=_user_id(state, spec.get("lead")) or lead, issue_types=list(state.issue_types),
+                           category=state.category(str(spec["category"])).id if spec.get("category") else "")
         state.projects[project.key] = project
         for item in spec.get("issues", []):
             status = state.status_by_name(item.get("status", "To Do"))

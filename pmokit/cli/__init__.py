@@ -48,6 +48,7 @@ def _register_commands() -> None:
     from .doctor_cmd import doctor_command
     from .gate_cmd import gate_group
     from .inbox_cmd import inbox_group
+    from .init_cmd import init_command
     from .report_cmd import report_command
     from .rules_cmd import rules_group
     from .sandbox_cmd import sandbox_group
@@ -69,6 +70,7 @@ def _register_commands() -> None:
     cli.add_command(worker_command)
     cli.add_command(scheduler_command)
     cli.add_command(inbox_group)
+    cli.add_command(init_command)
 
 
 _register_commands()
