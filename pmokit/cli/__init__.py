@@ -65,6 +65,7 @@ def _register_commands() -> None:
     from .sandbox_cmd import sandbox_group
     from .serve_cmd import scheduler_command, serve_command, worker_command
     from .sync_cmd import sync_command
+    from .webhook_cmd import webhook_group
 
     cli.add_command(audit_command)
     cli.add_command(check_command)
@@ -80,6 +81,7 @@ def _register_commands() -> None:
     cli.add_command(worker_command)
     cli.add_command(scheduler_command)
     cli.add_command(inbox_group)
+    cli.add_command(webhook_group)
 
 
 _register_commands()
