@@ -4,9 +4,12 @@ languages, URLs, cron expressions and project keys checked where they are read."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, model_validator
+
+from .secrets import MissingSecretError, expand
 
 
 class Frozen(BaseModel):
@@ -15,7 +18,15 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
 
 
-def _check_url(value: str) -> str:
+def _check_url(value: str, info: ValidationInfo) -> str:
+    """An http(s) URL; ``${ENV_VAR}``, ``${ENV_VAR:-default}`` and ``${file:PATH}`` inside it are read now (a URL
+    is no secret, and every command that talks to the site needs it)."""
+    if "${" in value:
+        base = (info.context or {}).get("base_dir")
+        try:
+            value = expand(value, Path(base) if base else None, secret=False)
+        except MissingSecretError as exc:
+            raise ValueError(f"{exc} (a reference in this URL)") from None
     if not re.match(r"^https?://[^\s/]+", value):
         raise ValueError("must be an http:// or https:// URL")
     return value.rstrip("/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Annotated, Any
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .checks import CHECKS, CheckContext
-from .models import Settings
+from .models import Settings, StoreSettings
 from .problems import ConfigError, Location, Path, Problem, Severity, allowed, did_you_mean, shown_name
 from .rule_checks import RULE_CHECKS
 from .secrets import SecretRef
@@ -22,6 +22,10 @@ from .yaml_source import load_sources
 EXAMPLES_DIR = FsPath(__file__).parent / "examples"
 DEFAULT_CONFIG = EXAMPLES_DIR / "pmo.yaml"
 CONFIG_ENV = "PMOKIT_CONFIG"
+
+# What a command says of the secrets it needs: all of them (True), none (False), or those under these top-level
+# sections ("jira", "confluence", "webhooks", "store"). A secret a command does not need is never read by it.
+Needs = bool | Collection[str]
 
 
 @dataclass
@@ -49,8 +53,9 @@ def resolve_config_paths(paths: Sequence[str | FsPath] | None) -> list[FsPath]:
     return [local] if local.exists() else [DEFAULT_CONFIG]
 
 
-def validate(paths: Sequence[str | FsPath], *, require_secrets: bool = False) -> LoadResult:
-    """Parse and check configuration files; never raises for a problem in them."""
+def validate(paths: Sequence[str | FsPath], *, require_secrets: Needs = False) -> LoadResult:
+    """Parse and check configuration files; never raises for a problem in them. A secret that cannot be read
+    is an error where ``require_secrets`` names its section (or is True), else a warning."""
     source, problems = load_sources([FsPath(p) for p in paths])
     result = LoadResult(source, list(problems))
     if any(p.severity is Severity.ERROR for p in problems) and not source.data:
@@ -85,13 +90,19 @@ def validate(paths: Sequence[str | FsPath], *, require_secrets: bool = False) ->
     settings._base_dir = source.base_dir()
     settings._files = tuple(source.files)
     settings._locations = {path: where for path, where in source.locations.items() if KEY not in path}
-    severity = Severity.ERROR if require_secrets else Severity.WARNING
     for path, ref in iter_secrets(settings):
         missing = ref.missing()
         if missing:
-            result.problems.append(Problem(source.locate(path), path, missing, severity))
+            result.problems.append(Problem(source.locate(path), path, missing,
+                                           Severity.ERROR if _needed(path, require_secrets) else Severity.WARNING))
     result.settings = None if result.errors else settings
     return result
+
+
+def _needed(path: Path, needs: Needs) -> bool:
+    if isinstance(needs, bool):
+        return needs
+    return bool(path) and path[0] in needs
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -99,27 +110,33 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
                   if p.location else ("", 0, 0))
 
 
-def load_settings(paths: Sequence[str | FsPath] | None = None, *, require_secrets: bool = True) -> Settings:
-    """Settings for a command to run with; raises :class:`ConfigError` listing every problem."""
+def load_settings(paths: Sequence[str | FsPath] | None = None, *, require_secrets: Needs = True) -> Settings:
+    """Settings for a command to run with; raises :class:`ConfigError` listing every problem (secrets: those
+    ``require_secrets`` names, see :data:`Needs`)."""
     result = validate(resolve_config_paths(paths), require_secrets=require_secrets)
     if result.settings is None:
         raise ConfigError(result.errors)
     return result.settings
 
 
-def iter_secrets(value: Any, path: Path = ()) -> Iterator[tuple[Path, SecretRef]]:
-    """Every secret reference in a settings tree, with its YAML path."""
+def iter_secrets(value: Any, path: Path = (), base_dir: FsPath | None = None) -> Iterator[tuple[Path, SecretRef]]:
+    """Every secret reference in a settings tree, with its YAML path (a store URL's references included)."""
+    if isinstance(value, Settings):
+        base_dir = value.base_dir
     if isinstance(value, SecretRef):
         yield path, value
+    elif isinstance(value, StoreSettings):
+        for ref in value.references(base_dir):
+            yield (*path, "url"), ref
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from iter_secrets(getattr(value, name), (*path, name))
+            yield from iter_secrets(getattr(value, name), (*path, name), base_dir)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from iter_secrets(item, (*path, key))
+            yield from iter_secrets(item, (*path, key), base_dir)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from iter_secrets(item, (*path, index))
+            yield from iter_secrets(item, (*path, index), base_dir)
 
 
 def _first_line(source: Source) -> Location | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
@@ -12,7 +13,7 @@ from .base import Cron, Frozen, LocalText, ProjectKey, Text, Url
 from .problems import Location
 from .reports import ReportSettings
 from .rule_specs import AnyRule
-from .secrets import Secret
+from .secrets import Secret, SecretRef, references_in
 
 __all__ = ["Cron", "Frozen", "LocalText", "ProjectKey", "Text", "Url"]  # and the sections below
 
@@ -97,7 +98,18 @@ def looks_like_confluence_cloud(url: str) -> bool:
 
 class StoreSettings(Frozen):
     url: str = Field("sqlite:///pmokit.db",
-                     description="SQLAlchemy URL; a relative SQLite path is read beside the config file")
+                     description="SQLAlchemy URL; a relative SQLite path is read beside the config file. It may hold "
+                                 "${ENV_VAR}, ${ENV_VAR:-default} or ${file:PATH} references (a PostgreSQL password), "
+                                 "read when a command opens the store")
+
+    @field_validator("url")
+    @classmethod
+    def _references_well_formed(cls, value: str) -> str:
+        references_in(value)  # ValueError for a '${' that is no reference; the values are read when opened
+        return value
+
+    def references(self, base_dir: FsPath | None = None) -> list[SecretRef]:
+        return references_in(self.url, base_dir)
 
 
 class EnforcementSettings(Frozen):
@@ -117,8 +129,9 @@ class WebhookSettings(Frozen):
     bind: str = Field("127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
     path: str = Field("/webhooks/jira", pattern=r"^/\S*$")
     public_url: Url | None = Field(
-        None, description="where Jira reaches this instance, e.g. https://pmo.example.com (behind the reverse proxy); "
-                          "the webhook registered in Jira is this URL followed by webhooks.path")
+        None, description="where Jira reaches this instance from outside (behind the reverse proxy), e.g. "
+                          "https://pmokit.example.com: `pmokit webhook register` registers this URL followed by "
+                          "webhooks.path (its --url wins), and `pmokit doctor` checks Jira has it")
     secret: Secret | None = None
     workers: int = Field(1, ge=0, le=64, description="worker threads `pmokit serve` runs beside the receiver")
     max_attempts: int = Field(6, ge=1, le=100, description="tries of an event before it becomes a dead letter")
@@ -158,10 +171,20 @@ class WebhookSettings(Frozen):
 
 
 class ScheduleSettings(Frozen):
-    timezone: str = "UTC"
+    timezone: str = Field("UTC", description="An IANA time zone (e.g. Europe/Berlin) the cron expressions are read in")
     sync: Cron | None = "*/15 * * * *"
     reconcile: Cron | None = "0 * * * *"
     reports: dict[str, Cron] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is no time zone this machine knows: give an IANA name such as UTC, "
+                             f"Europe/Berlin or Asia/Shanghai") from None
+        return value
 
 
 class Program(Frozen):

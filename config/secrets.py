@@ -2,6 +2,9 @@
 
 A :class:`SecretRef` is resolved only when a command needs it. Its ``repr`` and ``str`` show the reference,
 never the value, and every value revealed is registered with the log redactor.
+
+A URL setting may hold such references inside its text (``postgresql://pmokit:${PGPASSWORD}@db/pmokit``):
+:func:`references_in` finds them, :func:`expand` replaces them (registering what it revealed, like a secret).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from pydantic_core import core_schema
 
 from .limits import ALLOW_ENV, LIMITS, LimitExceeded, allowed_roots, inside, read_bounded
 
-REFERENCE = re.compile(r"^\$\{(?:file:(?P<file>[^}]+)|(?P<env>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?)\}$")
+_ONE = r"\$\{(?:file:(?P<file>[^}]+)|(?P<env>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?)\}"
+REFERENCE = re.compile(f"^{_ONE}$")
+INSIDE = re.compile(_ONE)
 
 # Docker and Kubernetes mount secrets here; systemd's LoadCredential= names its directory in the environment.
 SYSTEM_SECRET_DIRS = ("/run/secrets",)
@@ -62,7 +67,8 @@ class SecretRef:
             return f"environment variable {self.env} is not set"
         return None
 
-    def reveal(self) -> str:
+    def reveal(self, *, secret: bool = True) -> str:
+        """The value; registered with the log redactor unless ``secret`` is false (a URL's host, say)."""
         problem = self.missing()
         if problem:
             raise MissingSecretError(problem)
@@ -74,7 +80,7 @@ class SecretRef:
                 raise MissingSecretError(f"secret file {self._file_path()}: {reason}") from None
         else:
             value = os.environ.get(self.env or "", self.default or "")
-        if value:
+        if value and secret:
             _revealed.add(value)
         return value
 
@@ -110,6 +116,21 @@ class SecretRef:
 
 def revealed_values() -> frozenset[str]:
     return frozenset(_revealed)
+
+
+def references_in(text: str, base_dir: Path | None = None) -> list[SecretRef]:
+    """The ``${...}`` references inside ``text``; ValueError for a ``${`` that does not start one."""
+    found = [SecretRef(m["env"], m["file"], m["default"], base_dir) for m in INSIDE.finditer(text)]
+    if "${" in INSIDE.sub("", text):
+        raise ValueError("a '${' that is no reference: write ${ENV_VAR}, ${ENV_VAR:-default} or ${file:PATH}")
+    return found
+
+
+def expand(text: str, base_dir: Path | None = None, *, secret: bool = True) -> str:
+    """``text`` with each reference replaced by its value (:class:`MissingSecretError` naming what is missing);
+    the values are registered with the log redactor unless ``secret`` is false."""
+    references_in(text, base_dir)
+    return INSIDE.sub(lambda m: SecretRef(m["env"], m["file"], m["default"], base_dir).reveal(secret=secret), text)
 
 
 def _parse(value: Any, info: ValidationInfo) -> SecretRef:

@@ -238,4 +238,9 @@ def _messages(text: str | None) -> str:
         return ""
     parts = list(data.get("errorMessages") or [])
     parts += [f"{k}: {v}" for k, v in (data.get("errors") or {}).items()]
+    # The webhooks plugin's errors: {"messages": [{"key": ..., "arguments": [...]}]}.
+    for message in data.get("messages") or []:
+        if isinstance(message, dict):
+            arguments = [str(a) for a in message.get("arguments") or [] if a is not None]
+            parts.append("; ".join(arguments) or str(message.get("key") or ""))
     return "; ".join(str(p) for p in parts)

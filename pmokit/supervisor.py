@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import signal
 import subprocess
@@ -16,13 +17,21 @@ from waitress.server import BaseWSGIServer, create_server
 
 from report_jobs.events.pool import WorkerPool
 from report_jobs.scheduler import Scheduler
-from webhooks.app import MAX_BODY, create_app
+from webhooks.app import INSECURE_ENV, MAX_BODY, create_app
 from webhooks.metrics import Metrics, enable_multiprocess
 
 from .runtime import Runtime
 from .store import inbox
 
 log = logging.getLogger(__name__)
+
+
+class ReceiverStopped(Exception):
+    """The receiver's process ended by itself (it could not start, or it died): `pmokit serve` stops too."""
+
+    def __init__(self, code: int | None):
+        super().__init__(f"the receiver (granian) stopped by itself with exit code {code}")
+        self.code = code
 
 
 class Background:
@@ -51,10 +60,11 @@ class Background:
 
 
 def serve_granian(runtime: Runtime, *, bind: str, receivers: int = 1, workers: int | None = None,
-                  schedule: bool = True) -> int:
+                  schedule: bool = True, insecure_no_signature: bool = False) -> None:
     """Granian receives, in a process of its own (a fresh interpreter: a receiver forked from this one would
     drag this process's heap along); it loads the configuration named by PMOKIT_CONFIG (see
-    :mod:`webhooks.asgi`). This process runs the workers and the scheduler, and stops Granian when it stops."""
+    :mod:`webhooks.asgi`). This process runs the workers and the scheduler, and stops Granian when it stops;
+    :class:`ReceiverStopped` when Granian stops by itself (it could not listen, or its receiver could not start)."""
     host, _, port = bind.rpartition(":")
     settings = runtime.settings.webhooks
     # ASGI: a body is awaited on the event loop (under webhooks.body_timeout_seconds), not in a thread, so slow
@@ -68,12 +78,17 @@ def serve_granian(runtime: Runtime, *, bind: str, receivers: int = 1, workers: i
     metrics_dir = tempfile.mkdtemp(prefix="pmokit-metrics-")
     enable_multiprocess(metrics_dir)
     background = Background(runtime, workers=workers, schedule=schedule, metrics=Metrics()).start()
-    receiver = subprocess.Popen(command)
+    environment = {key: value for key, value in os.environ.items() if key != INSECURE_ENV}
+    if insecure_no_signature:
+        environment[INSECURE_ENV] = "1"
+    receiver = subprocess.Popen(command, env=environment)
     stopping = threading.Event()
+    ended_itself = False
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         while receiver.poll() is None and not stopping.wait(0.5):
             pass
+        ended_itself = receiver.poll() is not None and not stopping.is_set()
     except KeyboardInterrupt:
         pass
     finally:
@@ -86,7 +101,8 @@ def serve_granian(runtime: Runtime, *, bind: str, receivers: int = 1, workers: i
                 receiver.kill()
         background.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
-    return receiver.returncode or 0
+    if ended_itself:
+        raise ReceiverStopped(receiver.returncode)
 
 
 class Service:
@@ -94,7 +110,7 @@ class Service:
     waitress`)."""
 
     def __init__(self, runtime: Runtime, *, bind: str | None = None, workers: int | None = None,
-                 schedule: bool = True, threads: int = 8):
+                 schedule: bool = True, threads: int = 8, insecure_no_signature: bool = False):
         self.runtime = runtime
         settings = runtime.settings
 
@@ -103,7 +119,7 @@ class Service:
                 return inbox.counts(session)
 
         self.metrics = Metrics(counts)
-        self.app = create_app(settings, runtime.sessions, self.metrics)
+        self.app = create_app(settings, runtime.sessions, self.metrics, insecure_no_signature=insecure_no_signature)
         host, _, port = (bind or settings.webhooks.bind).rpartition(":")
         self.server = create_server(self.app, host=host, port=int(port), threads=threads, ident="pmokit",
                                     connection_limit=1000, channel_timeout=60,

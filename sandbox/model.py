@@ -143,6 +143,7 @@ class SWebhook:
     enabled: bool = True
     updated_ms: int = 0  # when it was registered (or last changed), epoch milliseconds
     updated_by: str = "admin"  # who did it, as Jira names them (an account id on Cloud, a user name on DC)
+    exclude_body: bool = False
 
 
 @dataclass

@@ -162,3 +162,55 @@ def test_registration_is_listed_and_removed(fresh_sandbox, receiver):
     bad = s.post(f"{fresh_sandbox.url}/rest/webhooks/1.0/webhook", json={"name": "x", "url": receiver.url,
                                                                          "events": ["jira:nope"]})
     assert bad.status_code == 400
+
+
+def test_the_registration_api_answers_as_jiras_webhooks_plugin(fresh_sandbox, receiver):
+    """``/rest/webhooks/1.0/webhook`` as Atlassian's webhooks plugin serves it (its ``RegistrationResource`` and
+    ``WebHookListenerServiceImpl``, atlassian-webhooks-plugin): ``POST`` 201 with a ``Location`` and the webhook
+    (``self``, ``lastUpdatedUser``, ``lastUpdatedDisplayName``, ``lastUpdated``); ``PUT {id}`` 200, 404 for no
+    such webhook; ``GET {id}`` and ``DELETE {id}`` 404 with no body; ``DELETE`` 204; ``PUT {id}/enabled`` with
+    ``true``/``false``; a name, URL and events required (400, a ``messages`` list); the same URL, filters and set
+    of events as another webhook is a 409 (``validateUniqueRegistration``). The filter as sent, under
+    ``filters.issue-related-events-section`` (the Cloud webhooks guide's REST example and every client we read:
+    n8n's Jira trigger, jira.js's ``createWebhook``). Only admins (the plugin's ``AdminOnlyResourceFilter``; a
+    token without Jira's ADMINISTER permission gets a 403, port-labs/ocean#1672). The secret is write-only (the
+    Cloud guide's "secure admin webhooks": it signs, it is never read back); a PUT without it keeps it (observed
+    by a client that registers admin webhooks: "Jira keeps the old secret when a request omits it")."""
+    s, base = fresh_sandbox.session(), f"{fresh_sandbox.url}/rest/webhooks/1.0/webhook"
+    hook = {"name": "pmokit", "url": receiver.url, "events": ["jira:issue_updated"], "secret": SECRET,
+            "filters": {"issue-related-events-section": "project in (SHOP, PAY)"}, "excludeBody": False}
+    made = s.post(base, json=hook)
+    assert made.status_code == 201 and made.headers["Location"] == made.json()["self"]
+    body = made.json()
+    assert body["self"] == f"{base}/{body['self'].rsplit('/', 1)[1]}"
+    assert body["filters"] == {"issue-related-events-section": "project in (SHOP, PAY)"}
+    assert body["lastUpdatedDisplayName"] == "Sandbox Admin" and "secret" not in body
+    # The same URL, filter and events again: a conflict, not a second webhook. Another set of events is another.
+    again = s.post(base, json=hook)
+    assert again.status_code == 409 and again.json()["messages"][0]["key"] == "webhooks.duplicate.registration"
+    other = s.post(base, json={**hook, "events": ["jira:issue_created"]})
+    assert other.status_code == 201
+    # Updating the first into the second's registration is a conflict too; into its own, fine.
+    assert s.put(body["self"], json={**hook, "events": ["jira:issue_created"]}).status_code == 409
+    changed = s.put(body["self"], json={k: v for k, v in hook.items() if k != "secret"}
+                    | {"events": ["jira:issue_updated", "comment_created"]})
+    assert changed.status_code == 200 and changed.json()["events"] == ["jira:issue_updated", "comment_created"]
+    assert s.put(f"{base}/999999", json=hook).status_code == 404
+    # The secret kept through the PUT that left it out: deliveries are still signed with it.
+    s.put(f"{fresh_sandbox.url}/rest/api/2/issue/SHOP-3", json={"fields": {"labels": ["signed"]}})
+    assert fresh_sandbox.flush_webhooks(10)
+    [delivery] = receiver.events("jira:issue_updated")
+    assert delivery.headers["X-Hub-Signature"] == "sha256=" + hmac.new(SECRET.encode(), delivery.body,
+                                                                       hashlib.sha256).hexdigest()
+    missing = s.post(base, json={"url": receiver.url, "events": ["jira:issue_updated"]})
+    assert missing.status_code == 400 and missing.json()["messages"][0]["key"] == "name"
+    off = s.put(f"{body['self']}/enabled", data="false", headers={"Content-Type": "application/json"})
+    assert off.status_code == 200 and off.json() is False and s.get(body["self"]).json()["enabled"] is False
+    assert s.delete(body["self"]).status_code == 204
+    gone = s.get(body["self"])
+    assert gone.status_code == 404 and not gone.content
+    assert s.delete(body["self"]).status_code == 404
+    # pmokit's own account is no Jira administrator: it may not register webhooks.
+    bot = fresh_sandbox.session("pmokit-bot@example.com", "sandbox-pmokit-bot")
+    assert bot.post(base, json={**hook, "url": f"{receiver.url}/x"}).status_code == 403
+    assert bot.get(base).status_code == 403

@@ -42,6 +42,8 @@ POST     /rest/api/{v}/issue/{key}/transitions (+ ``fields``)   jira_writer ``_t
 POST     /rest/api/{v}/issue (``fields``, ``properties``)       jira_writer ``create_issue``
 PUT/GET  /rest/api/{v}/project/{key}/properties/{key}           jira_writer ``create_issue``/``_made_before``
 POST     /rest/webhooks/1.0/webhook                             pmokit/cli/demo_cmd ``_serve`` (the demo)
+GET/POST /rest/webhooks/1.0/webhook                             jira_webhooks (``pmokit webhook register|list``)
+PUT/DEL  /rest/webhooks/1.0/webhook/{id}                        jira_webhooks (``pmokit webhook register|delete``)
 =======  =====================================================  =============================================
 
 ``report_jobs/`` (the syncer; the worker's writes) and ``rules/`` (``rules.actions`` through the writer) reach Jira

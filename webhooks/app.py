@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
@@ -36,6 +37,35 @@ from .signature import verify
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+# Set to 1 by `pmokit serve --insecure-no-signature` for its receiver processes (and by hand for a WSGI server):
+# the receiver then runs without a webhook secret, checking no signature.
+INSECURE_ENV = "PMOKIT_INSECURE_NO_SIGNATURE"
+INSECURE_FLAG = "--insecure-no-signature"
+
+
+class InsecureReceiver(ValueError):
+    """The receiver would check no signature (no secret, or an empty one) and was not told that this is wanted."""
+
+
+def signature_problem(settings: Settings) -> str | None:
+    """Why the receiver could not check signatures with this configuration (the secret is read here), or None."""
+    ref = settings.webhooks.secret
+    if ref is None:
+        return ("webhooks.secret is not set: the receiver could check no signature, and anyone who reaches it could "
+                "make pmokit act")
+    if not ref.reveal():
+        return (f"webhooks.secret ({ref.reference}) is empty: an HMAC with an empty key is one anyone can make, so "
+                f"every signature would be forgeable")
+    return None
+
+
+def _refusal(problem: str) -> str:
+    return (f"{problem}; the receiver does not start without one (give {INSECURE_FLAG}, or set {INSECURE_ENV}=1 "
+            f"for a WSGI server, to receive unsigned webhooks anyway)")
+
+
+def insecure_from_environment() -> bool:
+    return os.environ.get(INSECURE_ENV, "") == "1"
 
 
 def _no_constants(name: str) -> None:
@@ -124,9 +154,14 @@ class Intake:
     classify, persist (through the group commit), answer. Blocking for a WSGI thread (:meth:`receive`), or
     awaiting the commit on an event loop (:meth:`receive_async`)."""
 
-    def __init__(self, settings: Settings, writer: GroupCommit, metrics: Metrics):
-        secret_ref = settings.webhooks.secret
-        self.secret = secret_ref.reveal() if secret_ref is not None else None
+    def __init__(self, settings: Settings, writer: GroupCommit, metrics: Metrics, *, insecure: bool = False):
+        problem = signature_problem(settings)
+        if problem is not None and not insecure:
+            raise InsecureReceiver(_refusal(problem))
+        # None: signatures are not checked (only when told so); never an empty key.
+        ref = settings.webhooks.secret
+        self.secret = ref.reveal() if problem is None and ref is not None else None
+        self.unchecked = problem
         self.replay_window = settings.webhooks.replay_window_seconds
         self.writer = writer
         self.counters = {outcome: metrics.received.labels(outcome)
@@ -204,8 +239,14 @@ class Intake:
 
 
 def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None,
-               metrics: Metrics | None = None) -> Flask:
-    """The receiver for ``settings`` (a pmokit configuration); ``sessions`` defaults to its store, migrated."""
+               metrics: Metrics | None = None, *, insecure_no_signature: bool = False) -> Flask:
+    """The receiver for ``settings`` (a pmokit configuration); ``sessions`` defaults to its store, migrated.
+
+    :class:`InsecureReceiver` when the configuration gives no secret to check signatures with (none, or an empty
+    one), unless ``insecure_no_signature``: then it checks none, and says so in its log and in ``/readyz``."""
+    problem = signature_problem(settings)
+    if problem is not None and not insecure_no_signature:
+        raise InsecureReceiver(_refusal(problem))
     on_start: Callable[[], object] | None = None
     if sessions is None:
         opened = open_store(settings.store.url, settings.base_dir, background_checkpoint=True)
@@ -224,8 +265,12 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
     app = Flask("pmokit.webhooks")
     app.extensions["pmokit"] = {"sessions": sessions, "metrics": metrics, "writer": writer}
 
-    intake = Intake(settings, writer, metrics)
+    intake = Intake(settings, writer, metrics, insecure=insecure_no_signature)
     app.extensions["pmokit"]["intake"] = intake
+    unsigned: dict[str, str] = {}
+    if intake.unchecked is not None:
+        log.warning("signatures are NOT checked (%s): %s", INSECURE_FLAG, intake.unchecked)
+        unsigned = {"signatures": f"not checked ({INSECURE_FLAG}): {intake.unchecked}"}
 
     @app.post(settings.webhooks.path)
     def receive() -> Response:
@@ -247,10 +292,10 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
                 session.execute(text("select 1"))
         except Exception as exc:  # readiness reports the store's state, whatever the error
             log.warning("store not reachable: %s", exc.__class__.__name__)
-            response = jsonify({"status": "not ready", "store": "unreachable"})
+            response = jsonify({"status": "not ready", "store": "unreachable", **unsigned})
             response.status_code = 503
             return response
-        return jsonify({"status": "ready", "store": "reachable", "configuration": "loaded"})
+        return jsonify({"status": "ready", "store": "reachable", "configuration": "loaded", **unsigned})
 
     @app.get("/metrics")
     def prometheus() -> Response:

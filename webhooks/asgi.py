@@ -193,13 +193,13 @@ def from_environment() -> BufferedReceiver:
     from config import load_settings
     from config.loader import resolve_config_paths
 
-    from .app import MAX_BODY, create_app
+    from .app import MAX_BODY, create_app, insecure_from_environment
 
     # The loop and the threads hand the interpreter lock back and forth for every request: the default switch
     # interval (5 ms) would add up to that much to each hand-over.
     sys.setswitchinterval(0.0005)
-    settings = load_settings(resolve_config_paths(None))
-    app = create_app(settings)
+    settings = load_settings(resolve_config_paths(None), require_secrets=("webhooks", "store"))
+    app = create_app(settings, insecure_no_signature=insecure_from_environment())
     parts = app.extensions["pmokit"]
     return BufferedReceiver(app, max_body=MAX_BODY, body_timeout=settings.webhooks.body_timeout_seconds,
                             threads=settings.webhooks.receiver_threads,

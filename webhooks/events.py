@@ -24,6 +24,10 @@ COMMENT_TYPES = {"issue_commented", "issue_comment_edited", "issue_comment_delet
 TRANSITION_TYPES = {"issue_generic", "issue_resolved", "issue_closed", "issue_reopened", "issue_work_started",
                     "issue_work_stopped", "issue_moved"}
 ISSUE_IN_URL = re.compile(r"/issue/(\d+)/comment/")
+# The events :func:`classify` acts on: what `pmokit webhook register` asks Jira to send (Data Center also wraps
+# comment events in jira:issue_updated, which is among them).
+HANDLED_EVENTS = ("jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created",
+                  "comment_updated", "comment_deleted")
 
 
 @dataclass(frozen=True)

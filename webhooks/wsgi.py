@@ -9,6 +9,9 @@ from __future__ import annotations
 from config import load_settings
 from config.loader import resolve_config_paths
 
-from .app import create_app
+from .app import create_app, insecure_from_environment
 
-app = create_app(load_settings(resolve_config_paths(None)))
+# Only the secrets the receiver reads: the webhook secret (required, unless PMOKIT_INSECURE_NO_SIGNATURE=1) and the
+# store's. No Jira or Confluence token is read here.
+app = create_app(load_settings(resolve_config_paths(None), require_secrets=("webhooks", "store")),
+                 insecure_no_signature=insecure_from_environment())

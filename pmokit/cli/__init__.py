@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import sys
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 import click
 
+from config.secrets import MissingSecretError
 from pmokit import __version__, logs
+from pmokit.store.errors import StoreError
 
 from .context import CliState
 from .errors import UserError
 
 
 class PmokitGroup(click.Group):
-    """Turns every user error into a clear message and exit code, never a traceback."""
+    """Turns every user error, and every operational one (a secret that cannot be read, a store that cannot be
+    opened, a time zone this machine does not know), into one clear line and an exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -22,6 +26,15 @@ class PmokitGroup(click.Group):
         except UserError as exc:
             click.echo(f"error: {logs.redact(str(exc))}", err=True)
             sys.exit(exc.exit_code)
+        except MissingSecretError as exc:
+            click.echo(f"error: a secret this command needs cannot be read: {logs.redact(str(exc))}", err=True)
+            sys.exit(1)
+        except StoreError as exc:
+            click.echo(f"error: {logs.redact(str(exc))}", err=True)
+            sys.exit(1)
+        except ZoneInfoNotFoundError as exc:
+            click.echo(f"error: a time zone this machine does not know: {logs.redact(str(exc))}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=PmokitGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,6 +67,7 @@ def _register_commands() -> None:
     from .sandbox_cmd import sandbox_group
     from .serve_cmd import scheduler_command, serve_command, worker_command
     from .sync_cmd import sync_command
+    from .webhook_cmd import webhook_group
 
     cli.add_command(audit_command)
     cli.add_command(check_command)
@@ -71,6 +85,7 @@ def _register_commands() -> None:
     cli.add_command(scheduler_command)
     cli.add_command(inbox_group)
     cli.add_command(init_command)
+    cli.add_command(webhook_group)
 
 
 _register_commands()

@@ -24,7 +24,7 @@ def audit_command(state: CliState, project: str | None, issue: str | None, since
     from pmokit.store import open_store
     from pmokit.store.audit import events
 
-    settings = state.settings(require_secrets=False)
+    settings = state.settings(require_secrets=("store",))
     store = open_store(settings.store.url, settings.base_dir)
     try:
         with store.sessions() as session:

@@ -42,7 +42,7 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
 
     if sum(bool(x) for x in (keys, projects, jql)) != 1:
         raise UsageError("name issues (KEY ...), or give --project or --jql (one of them)")
-    settings = state.settings()
+    settings = state.settings(require_secrets=("jira", "store"))
     runtime = open_runtime(settings)
     try:
         facts = load_facts(runtime)

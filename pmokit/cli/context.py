@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import click
 
 from config import ConfigError, Settings, load_settings, resolve_config_paths
+from config.loader import Needs
 
 from .errors import UsageError
 
@@ -17,8 +18,10 @@ class CliState:
     verbosity: int = 0
     log_format: str = "text"
 
-    def settings(self, *, require_secrets: bool = True) -> Settings:
-        """The configuration for a command; every problem printed and exit 2 when it cannot be used."""
+    def settings(self, *, require_secrets: Needs = True) -> Settings:
+        """The configuration for a command; every problem printed and exit 2 when it cannot be used.
+        ``require_secrets``: the sections whose secrets this command reads (an unreadable one is a located
+        error); the others are not read at all."""
         try:
             return load_settings(resolve_config_paths(self.config_paths), require_secrets=require_secrets)
         except ConfigError as exc:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from pmokit.store import current_revision, head_revision, make_engine, resolve_url, upgrade
+from pmokit.store.engine import cause
 
 from .context import CliState, pass_state
 from .errors import UserError
@@ -24,7 +25,7 @@ def db_group() -> None:
 def _engine(state: CliState, url: str | None) -> Engine:
     if url:
         return make_engine(url)
-    settings = state.settings(require_secrets=False)
+    settings = state.settings(require_secrets=("store",))
     return make_engine(settings.store.url, settings.base_dir)
 
 
@@ -57,10 +58,11 @@ def upgrade_command(state: CliState, url: str | None, revision: str) -> None:
 def current_command(state: CliState, url: str | None) -> None:
     """Print the store's revision and the newest one this pmokit knows."""
     engine = _engine(state, url)
+    where = resolve_url(engine.url.render_as_string(hide_password=True))
     try:
         current = current_revision(engine)
     except SQLAlchemyError as exc:
-        raise UserError(f"cannot read the store: {_cause(exc)}") from None
+        raise UserError(f"cannot read the store at {where}: {_cause(exc)}") from None
     finally:
         engine.dispose()
     head = head_revision()
@@ -69,5 +71,5 @@ def current_command(state: CliState, url: str | None) -> None:
 
 
 def _cause(exc: SQLAlchemyError) -> str:
-    """The driver's own error where SQLAlchemy wraps one (a DBAPIError), else SQLAlchemy's."""
-    return f"{exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+    """The driver's own error where SQLAlchemy wraps one (a DBAPIError), else SQLAlchemy's: on one line."""
+    return f"{exc.__class__.__name__}: {cause(exc)}"

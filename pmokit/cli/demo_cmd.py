@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from webhooks.events import HANDLED_EVENTS
+
 from .context import CliState, pass_state
 from .errors import UserError
 
@@ -15,8 +17,7 @@ if TYPE_CHECKING:
     from pmokit.runtime import Runtime
     from sandbox import Sandbox
 
-EVENTS = ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created", "comment_updated",
-          "comment_deleted"]
+EVENTS = list(HANDLED_EVENTS)
 
 
 @click.command("demo")

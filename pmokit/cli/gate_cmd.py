@@ -29,7 +29,7 @@ def gate_status_command(state: CliState, key: str) -> None:
     from report_jobs.sync.snapshot import load_facts
     from rules.engine import evaluate_settings
 
-    settings = state.settings()
+    settings = state.settings(require_secrets=("jira", "store"))
     gates = [r for r in settings.rules if isinstance(r, Gate)]
     if not gates:
         raise UsageError("the configuration has no gates (rules of kind 'gate')")

@@ -20,7 +20,7 @@ def inbox_group() -> None:
 def _sessions(state: CliState) -> sessionmaker[Session]:
     from pmokit.store import open_store
 
-    settings = state.settings(require_secrets=False)
+    settings = state.settings(require_secrets=("store",))
     return open_store(settings.store.url, settings.base_dir).sessions
 
 

@@ -31,7 +31,9 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
     from report_jobs.reports.charts import MissingGlyphs
     from report_jobs.reports.report import definition_of, run_report
 
-    settings = state.settings()
+    # The pages are built from the store (and Jira's field names, cached by sync); publishing writes them to
+    # Confluence.
+    settings = state.settings(require_secrets=("jira", "confluence", "store") if publish else ("jira", "store"))
     if publish and settings.confluence is None:
         raise UserError("--publish needs a 'confluence' section in the configuration")
     names = list(settings.reports.definitions) if every else [name]

@@ -54,7 +54,7 @@ def sync_command(state: CliState, full: bool, reconcile: bool, projects: tuple[s
     from pmokit.runtime import open_runtime
     from report_jobs.sync.jobs import Mode, run_sync
 
-    settings = state.settings()
+    settings = state.settings(require_secrets=("jira", "store"))
     runtime = open_runtime(settings)
     mode: Mode = "reconcile" if reconcile else "full" if full else "incremental"
     try:

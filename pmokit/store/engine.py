@@ -10,12 +10,28 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from config.secrets import MissingSecretError, expand
+
+from .errors import StoreError
+
+SCHEMES = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
 def resolve_url(url: str, base_dir: Path | None = None) -> str:
-    """A relative SQLite path is read beside the configuration; ``postgresql://`` uses psycopg 3."""
-    parsed = make_url(url)
+    """``${...}`` references replaced (their values kept out of logs); a relative SQLite path is read beside the
+    configuration; ``postgresql://`` uses psycopg 3. :class:`StoreError` for a URL that names no store."""
+    if "${" in url:
+        try:
+            url = expand(url, base_dir)
+        except (MissingSecretError, ValueError) as exc:
+            raise StoreError(f"store.url: {exc}") from None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"store.url is not a database URL: use {SCHEMES}") from None
     if parsed.drivername == "sqlite" and parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database).expanduser()
         if not path.is_absolute() and base_dir is not None:
@@ -26,6 +42,14 @@ def resolve_url(url: str, base_dir: Path | None = None) -> str:
     return url
 
 
+def shown(url: str) -> str:
+    """A store URL fit to print: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
+
+
 log = logging.getLogger(__name__)
 
 
@@ -34,13 +58,23 @@ def make_engine(url: str, base_dir: Path | None = None, *, background_checkpoint
     call :func:`start_checkpointer` to do it from a thread of its own (the webhook receiver, whose commits must
     not stall for a checkpoint's fsync)."""
     url = resolve_url(url, base_dir)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        if background_checkpoint:
-            event.listen(engine, "connect", _no_autocheckpoint)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        if url.startswith("sqlite"):
+            database = make_url(url).database
+            if database and database != ":memory:" and not Path(database).parent.is_dir():
+                raise StoreError(f"the SQLite store {database} cannot be made: its directory "
+                                 f"{Path(database).parent} does not exist")
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            if background_checkpoint:
+                event.listen(engine, "connect", _no_autocheckpoint)
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise StoreError(f"store.url {shown(url)}: no such database kind; use {SCHEMES}") from None
+    except ImportError as exc:
+        raise StoreError(f"store.url {shown(url)}: its driver is not installed ({exc.name or exc}); for "
+                         f"PostgreSQL install pmokit[postgres]") from None
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: object) -> None:
@@ -98,5 +132,17 @@ def open_store(url: str, base_dir: Path | None = None, *, migrate: bool = True,
 
     engine = make_engine(url, base_dir, background_checkpoint=background_checkpoint)
     if migrate:
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except (SQLAlchemyError, OSError) as exc:
+            engine.dispose()
+            raise StoreError(f"cannot open the store at {shown(engine.url.render_as_string(hide_password=False))}: "
+                             f"{cause(exc)}") from None
     return Store(engine, session_factory(engine))
+
+
+def cause(exc: BaseException) -> str:
+    """The driver's own words where SQLAlchemy wraps them (a DBAPIError), on one line."""
+    inner = getattr(exc, "orig", None) or exc
+    text = " ".join(str(inner).split()) or inner.__class__.__name__
+    return text[:300]
