@@ -152,11 +152,16 @@ class WebhookSettings(Frozen):
 
     @property
     def webhook_url(self) -> str | None:
-        """The URL Jira's webhook must call: ``public_url`` followed by ``path`` (a ``public_url`` that already ends
-        with the path is taken as it is); None without a ``public_url``."""
-        if self.public_url is None:
+        """The URL Jira's webhook must call: ``public_url`` followed by ``path``; None without a ``public_url``."""
+        return self.url_at(None)
+
+    def url_at(self, base: str | None) -> str | None:
+        """``base`` (else ``public_url``) followed by ``path``; a URL that already ends with the path is taken as it
+        is. None when there is neither."""
+        base = (base or self.public_url or "").rstrip("/")
+        if not base:
             return None
-        return self.public_url if self.public_url.endswith(self.path) else f"{self.public_url}{self.path}"
+        return base if base.endswith(self.path) else f"{base}{self.path}"
 
     @field_validator("replay_window_seconds")
     @classmethod

@@ -14,7 +14,7 @@ import pytest
 
 from tests.enforcement_model import Site
 
-SEQUENCES = int(os.environ.get("PMOKIT_MODEL_SEQUENCES", "200"))
+SEQUENCES = int(os.environ.get("PMOKIT_MODEL_SEQUENCES", "120"))
 SEED = int(os.environ.get("PMOKIT_MODEL_SEED", "20261201"))
 
 

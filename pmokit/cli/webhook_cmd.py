@@ -41,13 +41,10 @@ def webhook_group() -> None:
 def receiver_url(settings: Settings, url: str | None) -> str | None:
     """PUBLIC_URL + webhooks.path (``url`` wins over webhooks.public_url); a URL that already ends with the path
     is taken as it is."""
-    base = (url or settings.webhooks.public_url or "").rstrip("/")
-    if not base:
-        return None
-    if not base.startswith(("http://", "https://")):
+    base = url or settings.webhooks.public_url or ""
+    if base and not base.startswith(("http://", "https://")):
         raise UsageError(f"--url '{url}': give the http(s) URL Jira reaches pmokit at, e.g. https://pmokit.example.com")
-    path = settings.webhooks.path
-    return base if base.endswith(path) else f"{base}{path}"
+    return settings.webhooks.url_at(url)
 
 
 def wanted_for(settings: Settings, url: str) -> Wanted:
