@@ -18,6 +18,7 @@ from tests.conftest import ANCHOR
 
 TOKEN_VAR = "PMOKIT_INIT_TEST_TOKEN"
 WEBHOOK_SECRET = "init-test-webhook-secret-4f1c"
+PUBLIC_URL = "https://pmo.example.com"
 ENV = {TOKEN_VAR: BOT_TOKEN, "PMOKIT_WEBHOOK_SECRET": WEBHOOK_SECRET}
 FILES = ["pmokit.yaml", "portfolio.yaml", "phases.yaml", "rules.yaml", "gates.yaml", "portfolio_rules.yaml"]
 DEMO_FIELDS = {"budget": "Budget (CNY)", "actual_cost": "Actual Cost (CNY)", "forecast_cost": "Forecast Cost (CNY)",
@@ -25,6 +26,11 @@ DEMO_FIELDS = {"budget": "Budget (CNY)", "actual_cost": "Actual Cost (CNY)", "fo
                "baseline_end": "Baseline End", "payment_amount": "Payment Amount (CNY)",
                "payment_status": "Payment Status", "probability": "Risk Probability", "impact": "Risk Impact",
                "project_type": "Project Type"}
+
+
+def failing_checks(output: str) -> set[str]:
+    """The names of doctor's checks that failed (its lines ``✗ NAME …``)."""
+    return {line[2:].split()[0] for line in output.splitlines() if line.startswith("✗ ")}
 
 
 def init_args(sb: Sandbox, out: Path, *extra: str) -> list[str]:
@@ -54,9 +60,13 @@ def site(request):
 
 @pytest.mark.parametrize("site", [("cloud", "cloud"), ("datacenter", "datacenter")], indirect=True,
                          ids=["cloud", "datacenter"])
-def test_init_writes_a_configuration_that_works_with_no_edits(site, run_cli, tmp_path):
+def test_init_doctor_webhook_then_sync_check_report_work_with_no_edits(site, run_cli, tmp_path):
+    """The path of docs/connect.md, on Cloud and on Data Center: init with flags, doctor (only the webhook missing,
+    and the store not yet made), register the webhook twice (one webhook), doctor passes, then sync, a dry-run
+    check that writes nothing to Jira and a report preview, with no edit to what init wrote."""
+    site.state.user("pmokit-bot").groups.append("jira-administrators")  # it registers its own webhook
     out = tmp_path / "pmo"
-    result = run_cli(*init_args(site, out), env=ENV)
+    result = run_cli(*init_args(site, out, "--public-url", PUBLIC_URL), env=ENV)
     assert result.exit_code == 0, result.output
     assert_no_secret(result.output)
     assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, ".pmokit-init.json"])
@@ -88,6 +98,23 @@ def test_init_writes_a_configuration_that_works_with_no_edits(site, run_cli, tmp
     assert settings.portfolio.fields == DEMO_FIELDS
     assert settings.portfolio.record_issue_type == "Project"
     assert "not mapped: nothing" in result.output
+    assert settings.webhooks.public_url == PUBLIC_URL
+    edited = {name: (out / name).read_bytes() for name in FILES}
+
+    doctor = run_cli("--config", str(out), "doctor", env=ENV)
+    assert doctor.exit_code == 1, doctor.output
+    assert failing_checks(doctor.output) == {"webhook", "store"}, doctor.output
+    assert "pmokit webhook register" in doctor.output and "pmokit db upgrade" in doctor.output
+    for _ in range(2):
+        registered = run_cli("--config", str(out), "webhook", "register", env=ENV)
+        assert registered.exit_code == 0, registered.output
+    hooks = [h for h in site.state.webhooks.values() if h.url == f"{PUBLIC_URL}/webhooks/jira"]
+    assert len(hooks) == 1 and len(site.state.webhooks) == 1
+    assert hooks[0].secret == WEBHOOK_SECRET
+    assert run_cli("--config", str(out), "db", "upgrade", env=ENV).exit_code == 0
+    doctor = run_cli("--config", str(out), "doctor", env=ENV)
+    assert doctor.exit_code == 0, doctor.output
+    assert "12 checks: 12 passed, 0 failed" in doctor.output
 
     sync = run_cli("--config", str(out), "sync", env=ENV)
     assert sync.exit_code == 0, sync.output
@@ -95,12 +122,17 @@ def test_init_writes_a_configuration_that_works_with_no_edits(site, run_cli, tmp
     check = run_cli("--config", str(out), "check", "--dry-run", "--project", "SHOP", env=ENV)
     assert check.exit_code in (0, 1), check.output  # 1: some SHOP issue has a gap (the demo has them)
     assert "dry run:" in check.output and "nothing written" in check.output
+    site.reset_stats()
+    again = run_cli("--config", str(out), "check", "--dry-run", "--project", "OMS", env=ENV)
+    assert again.exit_code in (0, 1), again.output
+    assert site.stats()["writes_total"] == 0  # Jira's own count: the dry run wrote nothing there
     preview = tmp_path / "preview"
     report = run_cli("--config", str(out), "report", "--preview", str(preview), env=ENV)
     assert report.exit_code == 0, report.output
     assert (preview / "portfolio-weekly" / "index.html").is_file()
-    for output in (sync.output, check.output, report.output):
+    for output in (sync.output, check.output, report.output, doctor.output, registered.output):
         assert_no_secret(output)
+    assert {name: (out / name).read_bytes() for name in FILES} == edited  # no hand edit, and none by pmokit
 
 
 def test_jira_data_center_with_confluence_cloud(run_cli, tmp_path):

@@ -49,6 +49,8 @@ FLAVORS = ["auto", "cloud", "datacenter"]
               help="Map a logical field to a Jira field name or id, e.g. budget=预算 (repeatable; LOGICAL= maps none).")
 @click.option("--language", type=click.Choice(["en", "zh"]), help="Language of comments and pages (default: that "
                                                                    "of the phase statuses).")
+@click.option("--public-url", metavar="URL", help="Where Jira reaches this instance from outside (written as "
+                                                   "webhooks.public_url, for webhook register and doctor).")
 @click.option("--portfolio-name", metavar="TEXT", help="The portfolio's name on the pages (default Portfolio).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Directory to write pmokit.yaml and the standard's files into.")
@@ -59,8 +61,8 @@ def init_command(jira_url: str | None, flavor: str | None, email: str | None, to
                  confluence_url: str | None, confluence_flavor: str, confluence_email: str | None,
                  confluence_token_env: str | None, space: str | None, parent_page: str | None,
                  projects: tuple[str, ...], record_type: str | None, pmo_group: str | None,
-                 field_choices: tuple[str, ...], language: str | None, portfolio_name: str | None, out: Path,
-                 yes: bool, interactive: bool, force: bool) -> None:
+                 field_choices: tuple[str, ...], language: str | None, public_url: str | None,
+                 portfolio_name: str | None, out: Path, yes: bool, interactive: bool, force: bool) -> None:
     """Write a configuration for a Jira (and Confluence) site: read the site as the bot, propose the portfolio,
     phases, fields and identity, and write pmokit.yaml with the example standard adapted to it."""
     from connector import AtlassianError
@@ -71,7 +73,7 @@ def init_command(jira_url: str | None, flavor: str | None, email: str | None, to
                     confluence_email=confluence_email, confluence_token_env=confluence_token_env, space=space,
                     parent_page=parent_page, projects=tuple(p.upper() for p in projects), record_type=record_type,
                     pmo_group=pmo_group, fields=_field_choices(field_choices), language=language,
-                    portfolio_name=portfolio_name, out=out, force=force)
+                    portfolio_name=portfolio_name, public_url=public_url, out=out, force=force)
     try:
         run(inputs, ask)
     except AtlassianError as exc:

@@ -69,6 +69,7 @@ class Inputs:
     fields: Mapping[str, str]
     language: str | None
     portfolio_name: str | None
+    public_url: str | None
     out: Path
     force: bool
 
@@ -99,6 +100,7 @@ def run(inputs: Inputs, ask: Asker) -> None:
     unknown = sorted(set(inputs.fields) - known)
     if unknown:
         raise UsageError(f"--field: unknown logical field {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    public_url = _public_url(inputs.public_url)
     site = connect_jira(inputs, ask)
     connect_confluence(inputs, ask, site)
     choices = Choices(projects=inputs.projects, record_type=inputs.record_type, pmo_group=inputs.pmo_group,
@@ -111,7 +113,8 @@ def run(inputs: Inputs, ask: Asker) -> None:
     proposal = refine(proposal, site.survey, base, choices, ask)
     name = inputs.portfolio_name or {"en": "Portfolio", "zh": "项目组合"}
     standard = build(example, proposal, Connection(jira=site.jira, confluence=site.confluence,
-                                                   timezone=site.survey.identity.time_zone, portfolio_name=name),
+                                                   timezone=site.survey.identity.time_zone, portfolio_name=name,
+                                                   public_url=public_url),
                      file_notes(proposal, site))
     outcome = plan(inputs.out, standard.files, force=inputs.force)
     if ask.interactive and not click.confirm(f"Write {len(outcome.written)} file(s) into {inputs.out}?",
@@ -122,6 +125,18 @@ def run(inputs: Inputs, ask: Asker) -> None:
     click.echo(summary(site, proposal, standard, outcome, result, inputs.out))
     if result.errors:
         raise UsageError(f"the configuration written has {len(result.errors)} problem(s) (above)")
+
+
+def _public_url(value: str | None) -> str | None:
+    """The address Jira calls pmokit at, checked before anything is read from the site."""
+    if value is None or not value.strip():
+        return None
+    from urllib.parse import urlsplit
+
+    url = value.strip().rstrip("/")
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise UsageError(f"--public-url: {value!r} is not an http:// or https:// URL")
+    return url
 
 
 def _field_names() -> Sequence[str]:

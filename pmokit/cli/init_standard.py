@@ -45,6 +45,7 @@ class Connection:
     confluence: dict[str, Any] | None
     timezone: str | None
     portfolio_name: str | dict[str, str]
+    public_url: str | None = None
 
 
 @dataclass
@@ -80,6 +81,8 @@ def build(example: Mapping[str, Any], proposal: Proposal, connection: Connection
         main.pop("confluence", None)
     main["store"] = {"url": "sqlite:///pmokit.db"}
     main["webhooks"] = {**main.get("webhooks", {}), "secret": WEBHOOK_SECRET}
+    if connection.public_url:
+        main["webhooks"]["public_url"] = connection.public_url
     if connection.timezone:
         main["schedule"] = {**main.get("schedule", {}), "timezone": connection.timezone}
     data: dict[str, Any] = {MAIN: main, "portfolio.yaml": {"portfolio": _portfolio(example, proposal, connection)},

@@ -3,15 +3,18 @@ store, and the configured time zone."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from connector.errors import NotFound, PermissionDenied
 from pmokit.store import current_revision, head_revision, make_engine, resolve_url
+from pmokit.store.inbox import last_received
 from webhooks.events import HANDLED_EVENTS
 
 from .context import Context
@@ -76,7 +79,8 @@ def webhook(ctx: Context) -> Finding:
     settings = ctx.settings.webhooks
     url = settings.webhook_url
     events = ", ".join(HANDLED_EVENTS)
-    register = (f"register it in Jira (Settings → System → WebHooks, or POST /rest/webhooks/1.0/webhook) with the URL "
+    register = (f"run pmokit webhook register (as an account with Administer Jira), or register it in Jira by hand "
+                f"(Settings → System → WebHooks, or POST /rest/webhooks/1.0/webhook) with the URL "
                 f"{url or 'of this instance'}, the events {events} and the secret of webhooks.secret")
     if url is None:
         return failed("webhook", "webhooks.public_url is not set: which webhook is this instance's cannot be told",
@@ -86,9 +90,7 @@ def webhook(ctx: Context) -> Finding:
     try:
         hooks: list[dict[str, Any]] = list(ctx.jira.get("/rest/webhooks/1.0/webhook") or [])
     except PermissionDenied:
-        return failed("webhook", f"{ctx.account} may not read Jira's webhooks (that takes Administer Jira)",
-                      f"check Settings → System → WebHooks by hand for one calling {url} with the events {events}, "
-                      f"or run pmokit doctor with an administrator's credentials")
+        return _webhook_seen_working(ctx, url, events)
     mine = [h for h in hooks if _same_url(str(h.get("url", "")), url)]
     if not mine:
         others = listed([f"{h.get('name')} → {h.get('url')}" for h in hooks]) or "none"
@@ -116,6 +118,46 @@ def webhook(ctx: Context) -> Finding:
     return passed("webhook", f"webhook '{hook.get('name')}' calls {url} with {len(HANDLED_EVENTS)} events"
                              f"{' for ' + jql if jql else ''}; webhooks.secret is set (Jira does not show the secret "
                              f"it signs with: a different one makes pmokit refuse the deliveries with 401)")
+
+
+DELIVERY_EVIDENCE = timedelta(days=7)
+
+
+def _webhook_seen_working(ctx: Context, url: str, events: str) -> Finding:
+    """pmokit's account may not list Jira's webhooks (an admin right most bots should not hold). A delivery in the
+    store's inbox in the last week shows one calls this instance and signs with its secret (unsigned or wrongly
+    signed ones are refused before they are stored); which events it sends stays unseen, and is said."""
+    last = _last_delivery(ctx)
+    now = datetime.now(UTC)
+    if last is not None and now - last <= DELIVERY_EVIDENCE:
+        hours = max(0, int((now - last).total_seconds() // 3600))
+        return passed("webhook", f"{ctx.account} may not list Jira's webhooks (that takes Administer Jira), but a "
+                                 f"signed delivery arrived {last:%Y-%m-%d %H:%M} UTC ({hours} h ago): a webhook calls "
+                                 f"this instance with webhooks.secret",
+                      [f"which events it sends cannot be read without Administer Jira: it should send {events}"])
+    seen = f" (the last delivery in the store is from {last:%Y-%m-%d})" if last else " (no delivery in the store yet)"
+    return failed("webhook", f"{ctx.account} may not read Jira's webhooks (that takes Administer Jira){seen}",
+                  f"ask a Jira administrator to run pmokit webhook register, or to check Settings → System → "
+                  f"WebHooks for one calling {url} with the events {events}; doctor passes this check once a "
+                  f"signed delivery has arrived")
+
+
+def _last_delivery(ctx: Context) -> datetime | None:
+    """The newest delivery in the inbox, None when the store cannot say (not there, not migrated: its own check
+    says so)."""
+    settings = ctx.settings
+    parsed = make_url(resolve_url(settings.store.url, settings.base_dir))
+    if parsed.drivername.startswith("sqlite") and not Path(parsed.database or "").exists():
+        return None
+    engine = make_engine(settings.store.url, settings.base_dir)
+    try:
+        with Session(engine) as session:
+            last = last_received(session)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return last if last is None or last.tzinfo else last.replace(tzinfo=UTC)
 
 
 # -- 10. the store ------------------------------------------------------------------------------------------------

@@ -183,6 +183,11 @@ def counts(session: Session) -> dict[str, int]:
     return {PENDING: 0, DONE: 0, DEAD: 0} | {status: n for status, n in rows}
 
 
+def last_received(session: Session) -> datetime | None:
+    """When the newest delivery still in the inbox arrived (every one there was signed with webhooks.secret)."""
+    return session.scalar(select(func.max(InboxEvent.received_at)))
+
+
 def listing(session: Session, status: str | None = None, limit: int = 50) -> list[InboxEvent]:
     query = select(InboxEvent).order_by(InboxEvent.pk.desc()).limit(limit)
     if status:
