@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from pmokit.records import Block, RichText, Span
 
 from . import adf
-from .errors import NotFound, OutcomeUnknown, Unreachable
+from .errors import NotFound, OutcomeUnknown, PermissionDenied, Unreachable
 from .jira_client import JiraConnector
 from .translate import parse_datetime, plain_value
 from .transport import RequestKind
@@ -315,10 +315,19 @@ class JiraWriter:
             return None
 
         made = self._again(f"new {issue_type} in {project}", create, created)
-        # Setting a property again sets the same value: safe to send twice.
-        self.jira.put(f"project/{project}/properties/{_ledger_key(idempotency_key)}",
-                      {"idempotencyKey": idempotency_key, "issueId": str(made["id"])}, kind=RequestKind.IDEMPOTENT)
+        self._keep_in_ledger(project, idempotency_key, str(made["id"]))
         return WriteResult(CREATED, str(made["id"]), str(made.get("key", "")))
+
+    def _keep_in_ledger(self, project: str, idempotency_key: str, issue_id: str) -> None:
+        """The project property naming the issue made. It takes Administer Projects, which a bot may lack: the
+        issue is made all the same and is found again by its label (a search, which on Cloud may lag)."""
+        try:  # setting a property again sets the same value: safe to send twice
+            self.jira.put(f"project/{project}/properties/{_ledger_key(idempotency_key)}",
+                          {"idempotencyKey": idempotency_key, "issueId": issue_id}, kind=RequestKind.IDEMPOTENT)
+        except PermissionDenied:
+            log.warning("made issue %s for %s, but could not note it on project %s (that takes the Administer "
+                        "Projects permission): it is found again by its label, which Cloud's search may show late",
+                        issue_id, idempotency_key, project)
 
     def _made_before(self, project: str, idempotency_key: str, jql: str) -> dict[str, Any] | None:
         """The issue an earlier create of this key made, if it is still there."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from . import jira_permissions
 from .jira_lookup import API, renderer, with_issue
 from .jira_projects import _find as find_project
 from .jira_projects import _not_found as project_not_found
@@ -122,11 +123,20 @@ def project_get(version: str, id_or_key: str, key: str) -> Response:
     return _with_project(id_or_key, lambda p: _get(p.properties, key))
 
 
+def _administered(project: Any, act: Any) -> Response:
+    """Setting or deleting a project property takes *Administer Jira* or *Administer Projects* on the project
+    (Jira's REST reference for these operations: 403 "if the user does not have permission to administer the
+    project"); reading one takes only *Browse Projects*."""
+    if jira_permissions.refused(project.key, "ADMINISTER_PROJECTS", "ADMINISTER"):
+        return error(403, "You do not have permission to administer this project.")
+    return act(project)
+
+
 @blueprint.put(f"{API}/project/<id_or_key>/properties/<path:key>")
 def project_put(version: str, id_or_key: str, key: str) -> Response:
-    return _with_project(id_or_key, lambda p: _put(p.properties, key))
+    return _with_project(id_or_key, lambda p: _administered(p, lambda q: _put(q.properties, key)))
 
 
 @blueprint.delete(f"{API}/project/<id_or_key>/properties/<path:key>")
 def project_delete(version: str, id_or_key: str, key: str) -> Response:
-    return _with_project(id_or_key, lambda p: _delete(p.properties, key))
+    return _with_project(id_or_key, lambda p: _administered(p, lambda q: _delete(q.properties, key)))

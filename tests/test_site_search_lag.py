@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from pmokit.store import issues as store_issues
-from sandbox import Sandbox
+from sandbox import BOT_EMAIL, BOT_TOKEN, Sandbox
 from tests.conftest import ANCHOR
 from tests.syncing import runtime_for, syncer
 
@@ -135,3 +135,38 @@ def test_an_issue_made_while_the_answer_failed_and_the_search_lags_is_made_once(
         made = [i for i in sb.state.live_issues() if "pmokit-shop-risk-register" in i.labels]
         assert len(made) == 1 and result.id == again.id == str(made[0].id)
         assert sb.stats()["requests"]["POST /rest/api/{version}/issue"] == 1
+
+
+def test_project_properties_are_set_only_by_who_administers_the_project():
+    """Atlassian's REST reference, Set and Delete project property: *Administer Jira* or *Administer Projects* for
+    the project, else 403 "if the user does not have permission to administer the project"; Get project property
+    takes *Browse Projects* only."""
+    with Sandbox.start(seed="demo", anchor=ANCHOR) as sb:
+        url = f"{sb.url}/rest/api/3/project/SHOP/properties/pmokit.note"
+        bot = sb.session(BOT_EMAIL, BOT_TOKEN)
+        assert bot.put(url, json={"n": 1}, timeout=10).status_code == 201  # the open scheme: it administers SHOP
+        sb.revoke_permission("pmokit-bot", "SHOP", "ADMINISTER_PROJECTS")
+        refused = bot.put(url, json={"n": 2}, timeout=10)
+        assert refused.status_code == 403 and "administer" in refused.text
+        assert bot.delete(url, timeout=10).status_code == 403
+        assert bot.get(url, timeout=10).json() == {"key": "pmokit.note", "value": {"n": 1}}
+        assert sb.session().put(url, json={"n": 3}, timeout=10).status_code == 200  # Jira's administrator may
+
+
+def test_a_bot_that_does_not_administer_the_project_still_makes_an_issue_once(tmp_path, caplog):
+    """pmokit's record of what it made is a project property, which takes Administer Projects: without it the
+    create failed after the issue was made (and a second run looked for it by search only). Now the issue is made,
+    the missing right is said, and the issue is found again by its label (and its own property)."""
+    with Sandbox.start(seed="demo", anchor=ANCHOR) as sb:
+        sb.revoke_permission("pmokit-bot", "SHOP", "ADMINISTER_PROJECTS")
+        runtime = runtime_for(sb, tmp_path)
+        try:
+            first = runtime.writer.create_issue("SHOP", "Risk", "Risk register", idempotency_key="SHOP/risk-register")
+            again = runtime.writer.create_issue("SHOP", "Risk", "Risk register", idempotency_key="SHOP/risk-register")
+        finally:
+            runtime.close()
+        made = [i for i in sb.state.live_issues() if "pmokit-shop-risk-register" in i.labels]
+        assert len(made) == 1 and made[0].properties["pmokit.created"] == {"idempotencyKey": "SHOP/risk-register"}
+        assert (first.action, again.action) == ("created", "unchanged") and first.id == again.id == str(made[0].id)
+        assert not sb.state.projects["SHOP"].properties
+        assert "Administer Projects" in caplog.text and "SHOP" in caplog.text
