@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from .tables import ChangelogItem, IssueSnapshot, SyncCursor
@@ -172,9 +172,15 @@ def stored_comments(session: Session) -> list[tuple[str, dict[str, Any]]]:
             for data in ((fields or {}).get("comment") or {}).get("comments") or ()]
 
 
-def stored_changes(session: Session, issue_ids: Sequence[str] | None = None) -> list[ChangelogItem]:
-    """Changelog items (of these issues), oldest first."""
-    query = select(ChangelogItem)
+CHANGE_COLUMNS = (ChangelogItem.issue_id, ChangelogItem.history_id, ChangelogItem.created, ChangelogItem.field,
+                  ChangelogItem.field_id, ChangelogItem.from_value, ChangelogItem.from_string, ChangelogItem.to_value,
+                  ChangelogItem.to_string, ChangelogItem.author_id)
+
+
+def stored_changes(session: Session, issue_ids: Sequence[str] | None = None) -> list[Row[Any]]:
+    """Changelog items (of these issues), oldest first, as plain rows of ``CHANGE_COLUMNS``: the changelog is the
+    store's largest table, and rows cost a fraction of what ORM objects do to build."""
+    query = select(*CHANGE_COLUMNS)
     if issue_ids is not None:
         query = query.where(ChangelogItem.issue_id.in_(list(issue_ids)))
-    return list(session.scalars(query.order_by(ChangelogItem.created, ChangelogItem.history_id)))
+    return list(session.execute(query.order_by(ChangelogItem.created, ChangelogItem.history_id)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +16,6 @@ from pmokit.runtime import Runtime
 from pmokit.store import issues as store
 from pmokit.store.decisions import load_decisions
 from pmokit.store.documents import stored_documents
-from pmokit.store.tables import ChangelogItem
 from pmokit.store.times import utc
 from rules.facts import Facts
 
@@ -77,14 +77,20 @@ def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str
 
 
 def load_changes(session: Session, issue_ids: Sequence[str] | None = None) -> list[Change]:
-    return [_change(row) for row in store.stored_changes(session, issue_ids)]
+    authors: dict[str, User] = {}  # one User per account: a few people wrote most of the changelog
 
+    def author(account: str | None) -> User | None:
+        if not account:
+            return None
+        found = authors.get(account)
+        if found is None:
+            found = authors[account] = User(account)
+        return found
 
-def _change(row: ChangelogItem) -> Change:
-    return Change(issue_id=row.issue_id, history_id=row.history_id, created=utc(row.created), field=row.field,
-                  field_id=row.field_id, from_value=row.from_value, from_string=row.from_string,
-                  to_value=row.to_value, to_string=row.to_string,
-                  author=User(row.author_id) if row.author_id else None)
+    return [Change(issue_id, history_id, utc(created), field, field_id, from_value, from_string, to_value,
+                   to_string, author(author_id))
+            for (issue_id, history_id, created, field, field_id, from_value, from_string, to_value, to_string,
+                 author_id) in cast(list[tuple[Any, ...]], store.stored_changes(session, issue_ids))]
 
 
 def load_comments(session: Session) -> list[Comment]:
