@@ -273,6 +273,7 @@ def test_interactive_init_asks_with_the_proposals_as_defaults(monkeypatch, tmp_p
         out = tmp_path / "pmo"
         answers = [sb.url, "", BOT_EMAIL, TOKEN_VAR,  # Jira: URL, flavour (as found), email, token variable
                    "", "", "", "", "",  # Confluence: URL, email, token variable, space, parent page: as proposed
+                   "pmo.example.com", PUBLIC_URL,  # the public URL: not a URL, then one
                    "no such field", "Stato pagamento",  # payment_status: a field Jira lacks, then one it has
                    "", "zh", "y"]  # the PMO's group as found, Chinese, write
         result = CliRunner().invoke(cli, ["init", "--interactive", "--out", str(out)], env=ENV,
@@ -289,6 +290,8 @@ def test_interactive_init_asks_with_the_proposals_as_defaults(monkeypatch, tmp_p
         settings = settings_of(out)
         assert settings.language == "zh" and settings.portfolio.fields["payment_status"] == "Stato pagamento"
         assert settings.jira.bot.account_id == BOT_ACCOUNT_ID
+        assert "'pmo.example.com' is not an http:// or https:// URL" in result.output
+        assert settings.webhooks.public_url == PUBLIC_URL
         assert_no_secret(result.output)
         assert_no_secret(written(out))
 

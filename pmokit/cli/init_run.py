@@ -100,9 +100,11 @@ def run(inputs: Inputs, ask: Asker) -> None:
     unknown = sorted(set(inputs.fields) - known)
     if unknown:
         raise UsageError(f"--field: unknown logical field {unknown[0]!r}; known: {', '.join(sorted(known))}")
-    public_url = _public_url(inputs.public_url)
+    public_url = _public_url(inputs.public_url)  # a flag is checked before anything is read from the site
     site = connect_jira(inputs, ask)
     connect_confluence(inputs, ask, site)
+    if inputs.public_url is None and ask.interactive:
+        public_url = ask_public_url()
     choices = Choices(projects=inputs.projects, record_type=inputs.record_type, pmo_group=inputs.pmo_group,
                       language=inputs.language, fields=dict(inputs.fields))
     proposal = propose(site.survey, base, choices)
@@ -137,6 +139,18 @@ def _public_url(value: str | None) -> str | None:
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise UsageError(f"--public-url: {value!r} is not an http:// or https:// URL")
     return url
+
+
+def ask_public_url() -> str | None:
+    """On a terminal: where Jira reaches this instance (Enter: set webhooks.public_url later), asked again until
+    it is an http(s) URL."""
+    while True:
+        answer = click.prompt("Where Jira reaches pmokit from outside, e.g. https://pmo.example.com (Enter: later)",
+                              default="", show_default=False).strip()
+        try:
+            return _public_url(answer)
+        except UsageError as exc:
+            click.echo(str(exc).replace("--public-url: ", ""))
 
 
 def _field_names() -> Sequence[str]:
