@@ -141,6 +141,7 @@ def issue_from_json(data: Mapping[str, Any], vocabulary: Vocabulary | None = Non
         id=str(data.get("id") or ""),
         key=key,
         project_key=str(project.get("key") or key.rsplit("-", 1)[0]),
+        project_name=str(project.get("name") or ""),
         issue_type=str((f.get("issuetype") or {}).get("name") or ""),
         summary=str(f.get("summary") or ""),
         status=status_name,

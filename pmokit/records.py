@@ -123,6 +123,7 @@ class Issue:
     remote_links: tuple[RemoteLink, ...] = ()
     links: tuple[IssueLink, ...] = ()
     custom: Mapping[str, Any] = field(default_factory=lambda: EMPTY_MAPPING)
+    project_name: str = ""  # the Jira project's name, as the issue's fields carry it
 
     @property
     def is_done(self) -> bool:

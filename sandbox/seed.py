@@ -168,7 +168,7 @@ class _Demo:
             record_custom[c.SPONSOR] = self.state.users[self.people[rng.randrange(3)]].display_name
         sections = [s for s in SECTIONS if INCOMPLETE_RECORDS.get(key) != s]
         description = "\n".join(f"h2. {s}\n{name}: {s.lower()} of the project." for s in sections)
-        record = self._issue(project, "Project", f"{name} — project record", phase, _at(start), _at(anchor - timedelta(
+        record = self._issue(project, "Project", name, phase, _at(start), _at(anchor - timedelta(
             days=rng.randint(1, 10))), assignee=lead, description=description, custom=record_custom,
             duedate=end, history_count=max(phase_index + 2, 4), labels=["pmo", program])
         self._documents(record, key, phase_index)

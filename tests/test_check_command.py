@@ -112,7 +112,7 @@ def test_gate_status_shows_criteria_approvals_and_decision(synced, run_cli):
     result = run_cli("--config", config, "gate", "status", "OMS-1")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("OMS-1 Order Management 订单管理 — project record — phase planning (Planning)")
+    assert out.startswith("OMS-1 Order Management 订单管理 — phase planning (Planning)")
     assert "G1   failed" in out and "✗ Project record is complete: required fields are empty: sponsor" in out
     assert "G2   not yet evaluated" in out or "G2   pending" in out or "G2   failed" in out
     assert run_cli("--config", config, "gate", "status", "NOPE-1").exit_code == 2

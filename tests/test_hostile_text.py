@@ -54,7 +54,8 @@ def test_pasted_text_reaches_a_report_page_readable(fresh_sandbox, tmp_path, run
     """The cleaned text is what a page shows: a report with that summary publishes (Confluence's storage
     format is XML, which refuses a NUL or a BEL)."""
     sb = fresh_sandbox
-    _edit(sb, "SHOP-1", PASTED)
+    milestone = next(i.key for i in sb.state.live_issues() if i.project_key == "SHOP" and i.issue_type == "Milestone")
+    _edit(sb, milestone, PASTED)  # a milestone's summary is shown on its project's page
     runtime_for(sb, tmp_path).close()
     config = str(tmp_path / "pmokit.yaml")
     assert run_cli("--config", config, "sync", "--full").exit_code == 0

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
+from report_jobs.reports.pages.context import PageContext
 from report_jobs.reports.pages.html import NAMESPACES
 from report_jobs.reports.pages.portfolio import portfolio_page
 from report_jobs.reports.pages.storage import check, expand, status
@@ -20,7 +21,7 @@ def page(**changes):
                                                        "预算超支 20%"]},
         {"project": "PAY", "rag": "green", "reasons": ["every indicator within its thresholds"]}])
     inputs = dict(
-        period="2026-W47", language="en",
+        period="2026-W47",
         rag=rag,
         progress=pd.DataFrame({"project": ["SHOP", "PAY"], "pct_points": [42.0, 100.0]}),
         portfolio_progress=pd.DataFrame({"pct_points": [71.0]}),
@@ -32,8 +33,12 @@ def page(**changes):
                                  "gaps": [1, 0], "top_gaps": [["SHOP-1 record-fields: <b>sponsor</b> empty"], []]}),
         gates=pd.DataFrame({"G1": ["pass", "pending"]}, index=["SHOP", "PAY"]),
         records={"SHOP": "SHOP-1", "PAY": "PAY-1"})
+    context = {"language": changes.pop("language", "en"), "jira_server_id": changes.pop("jira_server_id", None)}
     inputs.update(changes)
-    return portfolio_page(**inputs)
+    ctx = PageContext(None, project_titles={}, program_titles={}, program_names={}, charts=False,
+                      names={"SHOP": "Storefront Revamp 店铺改版"}, jira_url="https://acme.atlassian.net",
+                      gate_names={"G1": "G1 Initiation → Planning"}, **context)
+    return portfolio_page(ctx, **inputs)
 
 
 def parse(body: str) -> ET.Element:
@@ -52,7 +57,14 @@ def test_the_portfolio_page_is_well_formed_and_escapes_what_jira_says():
     expands = [m for m in tree.iter(f"{AC}structured-macro") if m.get(f"{AC}name") == "expand"]
     assert len(expands) == 1 and "Gaps: SHOP" in ET.tostring(expands[0], encoding="unicode")
     assert "60%" in body and "—" in body  # PAY's spend is unknown: a dash, not "nan%"
-    assert "预算超支 20%" in body and "SHOP-8 2026-12-01" in body
+    assert "预算超支 20%" in body
+    assert '<a href="https://acme.atlassian.net/browse/SHOP-8">SHOP-8</a> 2026-12-01' in body
+    # The project by its name, its key beside it linked to Jira; PAY has no name: its key alone.
+    assert 'Storefront Revamp 店铺改版 · <a href="https://acme.atlassian.net/browse/SHOP">SHOP</a>' in body
+    assert "<td>PAY</td>" in body
+    # The gate chips have a legend: what G1 is and what each colour says.
+    assert "Gates: G1: G1 Initiation → Planning" in body
+    assert ("passed", "Green") in lozenges and ("not met", "Red") in lozenges
 
 
 def test_jira_keys_become_issue_macros_with_a_server_id_and_chinese_labels():

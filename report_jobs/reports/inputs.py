@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -26,12 +27,22 @@ class ReportInputs:
     portfolio: Portfolio
     generated: str  # when, as people read it (the preview says it; a page does not: it would change every run)
     records: dict[str, str]  # project -> key of its record issue
-    names: dict[str, str]  # project -> its name (the record's summary)
+    names: dict[str, str]  # project -> its name: its record's summary, else Jira's project name
     history: pd.DataFrame  # project x period -> colour
     changes: pd.DataFrame  # since the previous period
     kpis: pd.DataFrame  # per project manager
     burnup: pd.DataFrame  # project, week, scope, done
     periods: int  # how many reporting periods the history holds
+
+
+def project_names(facts: Facts, records: dict[str, Any]) -> dict[str, str]:
+    """What people call each project: its record's summary (the PMO's name for it, renamed where the PMO renames
+    it), else the name Jira gives the project; a project with neither is shown by its key alone."""
+    names = {project: record.summary for project, record in records.items() if record.summary}
+    for issue in facts.issues.values():
+        if issue.project_name:
+            names.setdefault(issue.project_key, issue.project_name)
+    return names
 
 
 def gather(runtime: Runtime, now: datetime, *, facts: Facts | None = None,
@@ -59,7 +70,7 @@ def gather(runtime: Runtime, now: datetime, *, facts: Facts | None = None,
         first_decisions(approvals, managers), on="manager", how="outer")
     return ReportInputs(
         portfolio=portfolio, generated=now.strftime("%Y-%m-%d %H:%M %Z").strip(),
-        records={p: i.key for p, i in records.items()}, names={p: i.summary for p, i in records.items()},
+        records={p: i.key for p, i in records.items()}, names=project_names(facts, records),
         history=rag_history(stored), changes=changes_since(portfolio.rag, previous),
         kpis=kpis, burnup=burnup(portfolio.frame, today),
         periods=len(periods))

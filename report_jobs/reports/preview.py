@@ -6,9 +6,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from config.language import Words
 from connector.publisher import PageSpec
 
-from .pages.html import document, to_html
+from .pages.html import RI, document, parse, to_html
 
 FONT_FILE = "pmokit-cjk.otf"
 
@@ -19,8 +20,16 @@ def file_name(page: PageSpec) -> str:
     return "index.html" if kind == "portfolio" else kind.replace("/", "-") + ".html"
 
 
-def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "", generated: str = "") -> list[Path]:
-    """Write every page (and its charts) into ``directory``; the files written, the top page first."""
+def linked_titles(body: str) -> set[str]:
+    """The titles of the pages a body links to (``ri:page``)."""
+    return {element.get(f"{{{RI}}}content-title", "") for element in parse(body).iter(f"{{{RI}}}page")}
+
+
+def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "", generated: str = "",
+                  language: str = "en") -> list[Path]:
+    """Write every page (and its charts) into ``directory``; the files written, the top page first. Below a page
+    the preview lists its child pages (as Confluence Data Center does) that its body does not link already."""
+    t = Words(language)
     directory.mkdir(parents=True, exist_ok=True)
     by_title = {page.title: file_name(page) for page in pages}
     by_key = {page.key: page for page in pages}
@@ -34,15 +43,17 @@ def write_preview(pages: list[PageSpec], directory: Path, *, jira_url: str = "",
             trail.insert(0, by_key[parent])
             parent = by_key[parent].parent_key
         nav = " / ".join(f'<a href="{file_name(p)}">{html.escape(p.title)}</a>' for p in trail)
-        children = [p for p in pages if p.parent_key == page.key]
-        footer = ("<h3>Child pages</h3><ul>" + "".join(f'<li><a href="{file_name(c)}">{html.escape(c.title)}</a></li>'
-                                                        for c in children) + "</ul>") if children else ""
+        linked = linked_titles(page.body)
+        children = [p for p in pages if p.parent_key == page.key and p.title not in linked]
+        items = "".join(f'<li><a href="{file_name(c)}">{html.escape(c.title)}</a></li>' for c in children)
+        footer = f"<h3>{t('Child pages', '子页面')}</h3><ul>{items}</ul>" if children else ""
         body = to_html(page.body, attachment_url=lambda name: name, jira_url=jira_url,
                        page_url=lambda title: by_title.get(title, "#"))
         documents.append((directory / file_name(page), page.title, body, nav, footer))
     font = write_font_subset(directory / FONT_FILE, "".join(title + body for _, title, body, _, _ in documents))
     for path, title, body, nav, footer in documents:
-        path.write_text(document(title, body, nav=nav, meta=f"generated {html.escape(generated)}" if generated else "",
+        meta = f"{t('generated', '生成于')} {html.escape(generated)}" if generated else ""
+        path.write_text(document(title, body, nav=nav, meta=meta,
                                  footer=footer, font_file=font), encoding="utf-8")
     return [path for path, *_ in documents]
 

@@ -44,7 +44,8 @@ def run_report(runtime: Runtime, name: str | None = None, *, preview: Path | Non
     run = ReportRun(name, report_pages(inputs, runtime.settings, name, definition), inputs)
     if preview is not None:
         run.preview = write_preview(run.pages, preview / name, jira_url=runtime.settings.jira.url,
-                                    generated=inputs.generated)
+                                    generated=inputs.generated,
+                                    language=definition.language or runtime.settings.language)
     if publish:
         run.published = runtime.publisher.publish(run.pages, definition.parent_page)
     return run

@@ -1,17 +1,27 @@
-"""What every page builder shares: the report's language and words, titles of the pages it links to, the
-Jira server id for issue macros, the inputs."""
+"""What every page builder shares: the report's language and words, titles of the pages it links to, where Jira
+is (issue macros with a server id, else links to Jira's issue and project pages), the projects' names, the gates'
+names and the inputs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from config.language import Words
 
 from ..inputs import ReportInputs
 from .storage import colour_word, jira_issue, page_link, status
+
+# Jira's own Chinese (zh_CN) names of its default statuses: a site that kept them shows them so to a Chinese
+# reader; any other status is shown as the site names it.
+JIRA_STATUSES_ZH = {"to do": "待办", "in progress": "进行中", "done": "完成", "open": "打开", "closed": "已关闭",
+                    "resolved": "已解决", "reopened": "重新打开", "in review": "审核中", "backlog": "待办事项"}
+# A gate's state as the lozenge reads it (the lozenge's colour is COLOURS[state]).
+GATE_STATES = {"pass": ("passed", "已通过"), "pending": ("pending", "待定"), "fail": ("not met", "未通过"),
+               "skipped": ("not reached", "未到"), "error": ("error", "出错"), "breach": ("breach", "违反"),
+               "hold": ("on hold", "暂停"), "kill": ("killed", "终止")}
 
 
 @dataclass
@@ -23,17 +33,39 @@ class PageContext:
     program_titles: dict[str, str]
     program_names: dict[str, str]
     charts: bool
+    jira_url: str = ""
+    gate_names: dict[str, str] = field(default_factory=dict)  # gate id -> its name in the report's language
+    names: dict[str, str] = field(default_factory=dict)  # project -> its name (default: the inputs')
 
     def __post_init__(self) -> None:
         self.t = Words(self.language)  # t(en, zh)
+        if not self.names and self.inputs is not None:  # a page built without inputs (a test) gives names
+            self.names = self.inputs.names
 
     def issue(self, key: Any) -> Markup | str:
-        return jira_issue(key, self.jira_server_id) if key else "—"
+        """An issue key: Jira's issue macro where the application link is configured, else a link to the issue."""
+        if not key:
+            return "—"
+        if self.jira_server_id or not self.jira_url:
+            return jira_issue(key, self.jira_server_id)
+        return Markup('<a href="{}/browse/{}">{}</a>').format(self.jira_url.rstrip("/"), key, key)
 
-    def project(self, project: str) -> Markup | str:
-        """The project as a link to its page when the report has one, else its key."""
+    def name(self, project: str) -> str:
+        """What people call the project (Jira's project name, else its record's summary), else its key."""
+        return self.names.get(project) or project
+
+    def project(self, project: str) -> Markup:
+        """The project by its name, linked to its page where the report has one, with its key beside it linked to
+        the project in Jira."""
         title = self.project_titles.get(project)
-        return page_link(title, project) if title else project
+        name = self.name(project)
+        shown = page_link(title, name) if title else escape(name)
+        if name == project:
+            return shown
+        key: Markup | str = (Markup('<a href="{}/browse/{}">{}</a>').format(self.jira_url.rstrip("/"), project,
+                                                                             project)
+                             if self.jira_url else escape(project))
+        return Markup("{} · {}").format(shown, key)
 
     def program(self, program: str) -> Markup | str:
         title = self.program_titles.get(program)
@@ -43,3 +75,29 @@ class PageContext:
     def colour(self, rag: str) -> Markup:
         """A RAG lozenge: GREEN/AMBER/RED, or 绿/黄/红."""
         return status(colour_word(self.t, rag), rag)
+
+    def colour_counts(self, counts: list[tuple[str, int]]) -> Markup:
+        """``8 RED 4 AMBER`` as lozenges, the count inside each."""
+        return Markup(" ").join(status(f"{count} {colour_word(self.t, colour, upper=False)}", colour)
+                                for colour, count in counts)
+
+    def status_name(self, name: Any) -> str:
+        """A Jira status as the reader calls it: Jira's Chinese name of a default status in a Chinese report."""
+        text = str(name or "")
+        return JIRA_STATUSES_ZH.get(text.casefold(), text) if self.language == "zh" else text
+
+    def gate_state(self, state: str) -> str:
+        return self.t(*GATE_STATES.get(state, (state, state)))
+
+    def gate(self, gate: str, state: str) -> Markup:
+        """A gate's lozenge: its id, and its state in words where a colour alone would not say it."""
+        plain = state in ("pass", "pending", "fail", "skipped")
+        return status(gate if plain else f"{gate} {self.gate_state(state)}", state)
+
+    def gate_legend(self, gates: list[str]) -> Markup:
+        """What each gate id means and what each colour of a gate says."""
+        t = self.t
+        named = "; ".join(f"{g}: {self.gate_names.get(g, g)}" for g in gates)
+        colours = Markup(" ").join(status(self.gate_state(s), s) for s in ("pass", "pending", "fail", "skipped",
+                                                                              "breach"))
+        return Markup("{} {} · {} {}").format(t("Gates:", "阶段门："), named, t("colours:", "颜色："), colours)

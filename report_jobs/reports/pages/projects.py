@@ -46,7 +46,7 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
     series = ctx.inputs.burnup[ctx.inputs.burnup["project"] == project]
     if ctx.charts and not series.empty:
         filename = f"burnup-{project}.png"
-        attachments.append(AttachmentSpec(filename, burnup_chart(series, ctx.inputs.names.get(project, project),
+        attachments.append(AttachmentSpec(filename, burnup_chart(series, ctx.name(project),
                                                                  ctx.language)))
         sections.append(Chart(filename))
 
@@ -57,8 +57,9 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
         sections.append(Text(f"{t('Complete', '完成率')}: {pct(summary['pct_complete'])} · "
                              f"{t('Milestones overdue', '逾期里程碑')}: {number(summary['overdue'])} · "
                              f"{t('Slipped days', '延期天数')}: {number(summary['max_slip_days'])}"))
-    sections.append(Table([t("Key", "编号"), t("Status", "状态"), t("Due", "到期")], [
-        [ctx.issue(row.key), str(row.status), day(row.due)] for row in stones.itertuples()]))
+    sections.append(Table([t("Key", "编号"), t("Milestone", "里程碑"), t("Status", "状态"), t("Due", "到期")], [
+        [ctx.issue(row.key), text(row.summary), ctx.status_name(row.status), day(row.due)]
+        for row in stones.itertuples()]))
 
     money, schedule, receivable = _row(p.budget, project), _row(p.schedule, project), _row(p.receivables, project)
     sections.append(Heading(f"{t('Budget', '预算')} · {t('Schedule', '进度计划')}"))
@@ -81,15 +82,19 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
 
     risks = p.risks[p.risks["project"] == project].sort_values("score", ascending=False)
     sections.append(Heading(t("Open risks", "未关闭风险")))
-    sections.append(Table([t("Key", "编号"), t("Status", "状态"), t("Probability", "概率"), t("Impact", "影响"),
+    sections.append(Table([t("Key", "编号"), t("Risk", "风险"), t("Status", "状态"), t("Probability", "概率"),
+                           t("Impact", "影响"),
                            t("Score", "分值"), t("Owner", "负责人")], [
-        [ctx.issue(r.key), str(r.status), number(r.probability), number(r.impact), number(r.score), text(r.assignee)]
+        [ctx.issue(r.key), text(r.summary), ctx.status_name(r.status), number(r.probability), number(r.impact),
+         number(r.score), text(r.assignee)]
         for r in risks.itertuples()]) if len(risks) else Text(t("No open risks.", "没有未关闭的风险。")))
 
     if project in p.gates.index:
         gates = [(gate, state) for gate, state in p.gates.loc[project].items() if isinstance(state, str)]
-        sections += [Heading(t("Gates", "阶段门")), Table([t("Gate", "阶段门"), t("State", "状态")],
-                                                [[gate, status(state, state)] for gate, state in gates])]
+        sections += [Heading(t("Gates", "阶段门")), Table(
+            [t("Gate", "阶段门"), t("Name", "名称"), t("State", "状态")],
+            [[gate, ctx.gate_names.get(str(gate), str(gate)), status(ctx.gate_state(state), state)]
+             for gate, state in gates])]
     score = _row(p.compliance, project)
     if score is not None:
         sections += [Heading(t("Compliance", "合规")),

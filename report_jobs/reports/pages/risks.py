@@ -20,9 +20,10 @@ def risks_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
         attachments = (AttachmentSpec(HEAT_MAP, heat_map_chart(p.heat_map, ctx.language)),)
         sections += [Heading(t("Heat map", "热力图")), Chart(HEAT_MAP)]
     sections.append(Heading(t("Top risks", "主要风险")))
-    sections.append(Table([t("Key", "编号"), t("Project", "项目"), t("Status", "状态"), t("Probability", "概率"),
-                           t("Impact", "影响"), t("Score", "分值"), t("Owner", "负责人")],
-                          [[ctx.issue(r.key), ctx.project(str(r.project)), str(r.status), number(r.probability),
+    sections.append(Table([t("Key", "编号"), t("Risk", "风险"), t("Project", "项目"), t("Status", "状态"),
+                           t("Probability", "概率"), t("Impact", "影响"), t("Score", "分值"), t("Owner", "负责人")],
+                          [[ctx.issue(r.key), text(r.summary), ctx.project(str(r.project)), ctx.status_name(r.status),
+                            number(r.probability),
                             number(r.impact), number(r.score), text(r.assignee)] for r in p.top_risks.itertuples()])
                     if len(p.top_risks) else Text(t("No open risks.", "没有未关闭的风险。")))
     per = p.risks_by_project

@@ -60,8 +60,11 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
         if "programs" in kinds else {}
     project_titles = {k: page_title(f"{top} · {k} {inputs.names.get(k, '')}".rstrip()) for k in shown_projects} \
         if "projects" in kinds else {}
+    gate_names = {rule.id: rule.name.get(language) if rule.name else rule.id
+                  for rule in settings.rules if rule.kind == "gate"}
     ctx = PageContext(inputs, language, settings.jira.server_id, project_titles, program_titles,
-                      {p.key: p.name.get(language) for p in programs}, definition.charts)
+                      {p.key: p.name.get(language) for p in programs}, definition.charts,
+                      jira_url=settings.jira.url, gate_names=gate_names)
     key = f"{name}/portfolio"
     pages: list[PageSpec] = []
     children = {kind: f"{top} · {t(*CHILD_PAGES[kind])}" for kind in CHILD_PAGES if kind in kinds}
@@ -69,16 +72,15 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
     portfolio = inputs.portfolio
     rag = portfolio.rag[portfolio.rag["project"].isin(shown_projects)]
     body = portfolio_page(
-        period=portfolio.period, language=language, rag=rag,
-        progress=portfolio.progress["project"], portfolio_progress=portfolio.progress["portfolio"],
-        budget=portfolio.budget, milestones=portfolio.milestones, compliance=portfolio.compliance,
-        gates=portfolio.gates, records=inputs.records, jira_server_id=settings.jira.server_id,
-        project_titles=project_titles, program_names=ctx.program_names)
+        ctx, period=portfolio.period, rag=rag, progress=portfolio.progress["project"],
+        portfolio_progress=portfolio.progress["portfolio"], budget=portfolio.budget, milestones=portfolio.milestones,
+        compliance=portfolio.compliance, gates=portfolio.gates, records=inputs.records)
     extra: list = []
     chart = history_chart(ctx) if "portfolio" in kinds else None
     if chart is not None:
         extra += [Heading(t("Status by period", "各周期状态")), Chart(HISTORY)]
-    links = [page_link(title, title) for title in (*program_titles.values(), *children.values())]
+    # The program pages are linked from the projects' table; the others from here.
+    links = [page_link(title, t(*CHILD_PAGES[kind])) for kind, title in children.items()]
     if links:
         extra += [Heading(t("Pages", "页面")), Items(links)]
     pages.append(PageSpec(key, top, body + (render(extra) if extra else ""), labels=LABELS,

@@ -18,8 +18,8 @@ NUMBERS = ("budget", "actual_cost", "forecast_cost", "payment_amount", "probabil
 DATES = ("baseline_start", "baseline_end")
 TEXTS = ("payment_status", "sponsor")
 CATEGORICAL = ("project", "program", "type", "status", "phase", "assignee", "epic", "parent")
-COLUMNS = ("key", "project", "program", "type", "status", "done", "in_progress", "phase", "points", "created",
-           "resolved", "due", "assignee", "parent", "epic", *NUMBERS, *DATES, *TEXTS)
+COLUMNS = ("key", "summary", "project", "program", "type", "status", "done", "in_progress", "phase", "points",
+           "created", "resolved", "due", "assignee", "parent", "epic", *NUMBERS, *DATES, *TEXTS)
 
 
 def _day(value: object) -> date | None:
@@ -71,7 +71,7 @@ def _days(values: Sequence[Any]) -> pd.Series:
     return pd.Series(pd.to_datetime(ordinals, unit="D"))
 
 
-_READ = attrgetter("key", "project_key", "issue_type", "status", "status_category", "phase", "story_points",
+_READ = attrgetter("key", "summary", "project_key", "issue_type", "status", "status_category", "phase", "story_points",
                    "created", "resolved", "due", "assignee", "parent_key", "epic_key")
 
 
@@ -80,7 +80,7 @@ def _attributes(issues: list[Issue]) -> list[tuple[Any, ...]]:
     over the heap: one pass touches them once). The collector stays out of the way of the 100,000s of tuples
     made here (its passes over a large heap cost more than the work itself)."""
     if not issues:
-        return [()] * 13
+        return [()] * 14
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -116,13 +116,13 @@ def issues_frame(issues: Iterable[Issue], program_of: Mapping[str, str] | None =
                 days[name][row] = _day(value)
             else:
                 texts[name][row] = value
-    (keys, projects, types, statuses, categories, phases, points, created, resolved, due, assignees, parents,
+    (keys, summaries, projects, types, statuses, categories, phases, points, created, resolved, due, assignees, parents,
      epics) = _attributes(issues)
     # The status category as a small number per issue: 0 done, 1 in progress, 2 anything else.
     rank = {c: {StatusCategory.DONE: 0, StatusCategory.IN_PROGRESS: 1}.get(c, 2) for c in StatusCategory}
     category = np.fromiter(map(rank.__getitem__, categories), np.int8, n)
     data: dict[str, Any] = {
-        "key": keys, "project": projects,
+        "key": keys, "summary": summaries, "project": projects,
         "type": types, "status": statuses, "done": category == 0, "in_progress": category == 1, "phase": phases,
         "points": np.array([p if p is not None else np.nan for p in points], dtype=float),
         "created": _moments(created), "resolved": _moments(resolved), "due": _days(due),
@@ -142,6 +142,6 @@ def issues_frame(issues: Iterable[Issue], program_of: Mapping[str, str] | None =
     codes, names = pd.factorize(programs, sort=True)
     # Code -1 (a project not in the categories) picks the "" at the end.
     data["program"] = pd.Categorical.from_codes(codes[project.codes], pd.Index(names))
-    for column in ("key", *TEXTS):  # kept as objects: inferring a string dtype costs another pass
+    for column in ("key", "summary", *TEXTS):  # kept as objects: inferring a string dtype costs another pass
         data[column] = pd.Series(np.array(data[column], dtype=object), dtype=object, copy=False)
     return pd.DataFrame(data, columns=list(COLUMNS), copy=False)  # the columns are new: no need to copy them

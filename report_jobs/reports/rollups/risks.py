@@ -9,7 +9,7 @@ import pandas as pd
 def open_risks(frame: pd.DataFrame, *, risk_type: str = "Risk") -> pd.DataFrame:
     """Open risks with their score (probability × impact; NaN while unassessed), in the frame's order."""
     r = frame.loc[(frame["type"] == risk_type) & ~frame["done"],
-                  ["key", "project", "status", "probability", "impact", "assignee"]].copy()
+                  ["key", "summary", "project", "status", "probability", "impact", "assignee"]].copy()
     r["score"] = r["probability"] * r["impact"]
     return r
 
@@ -35,5 +35,5 @@ def top_risks(risks: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The ``n`` highest scores (ties by key): the few candidates are sorted, not the whole register."""
     candidates = risks.dropna(subset=["score"]).nlargest(n, "score", keep="all")
     top = candidates.assign(key=candidates["key"].astype(str)).sort_values(["score", "key"], ascending=[False, True])
-    return top.head(n)[["key", "project", "status", "probability", "impact", "score", "assignee"]] \
+    return top.head(n)[["key", "summary", "project", "status", "probability", "impact", "score", "assignee"]] \
         .reset_index(drop=True)
