@@ -55,7 +55,7 @@ def test_the_portfolio_page_is_well_formed_and_escapes_what_jira_says():
     assert ("RED", "Red") in lozenges and ("GREEN", "Green") in lozenges and ("G1", "Yellow") in lozenges
     assert ("1 red", "Red") in lozenges  # the overview counts
     expands = [m for m in tree.iter(f"{AC}structured-macro") if m.get(f"{AC}name") == "expand"]
-    assert len(expands) == 1 and "Gaps: SHOP" in ET.tostring(expands[0], encoding="unicode")
+    assert len(expands) == 1 and "Gaps: Storefront Revamp 店铺改版" in ET.tostring(expands[0], encoding="unicode")
     assert "60%" in body and "—" in body  # PAY's spend is unknown: a dash, not "nan%"
     assert "预算超支 20%" in body
     assert '<a href="https://acme.atlassian.net/browse/SHOP-8">SHOP-8</a> 2026-12-01' in body
@@ -63,7 +63,7 @@ def test_the_portfolio_page_is_well_formed_and_escapes_what_jira_says():
     assert 'Storefront Revamp 店铺改版 · <a href="https://acme.atlassian.net/browse/SHOP">SHOP</a>' in body
     assert "<td>PAY</td>" in body
     # The gate chips have a legend: what G1 is and what each colour says.
-    assert "Gates: G1: G1 Initiation → Planning" in body
+    assert "Gates: G1 Initiation → Planning · colours:" in body
     assert ("passed", "Green") in lozenges and ("not met", "Red") in lozenges
 
 

@@ -97,7 +97,8 @@ class PageContext:
     def gate_legend(self, gates: list[str]) -> Markup:
         """What each gate id means and what each colour of a gate says."""
         t = self.t
-        named = "; ".join(f"{g}: {self.gate_names.get(g, g)}" for g in gates)
+        named = "; ".join(name if name.startswith(g) else f"{g}: {name}"
+                          for g in gates for name in [self.gate_names.get(g, g)])
         colours = Markup(" ").join(status(self.gate_state(s), s) for s in ("pass", "pending", "fail", "skipped",
                                                                               "breach"))
         return Markup("{} {} · {} {}").format(t("Gates:", "阶段门："), named, t("colours:", "颜色："), colours)
