@@ -12,9 +12,11 @@ import sqlalchemy as sa
 
 from pmokit.store import open_store
 from pmokit.store.tables import ChangelogItem, IssueSnapshot
+from report_jobs.reports.charts import missing_glyphs
 from tests.syncing import runtime_for
 
 PASTED = "Payment\u0000 gateway \u2028v2\u0007\u001b[31m"  # NUL, a line separator, BEL, an ANSI escape
+WORLD_NAME = "Payment Gateway ระบบชำระเงิน भुगतान 🛒 支付网关"  # Thai, Devanagari, an emoji, Chinese
 
 
 def _edit(sb, key: str, summary: str) -> None:
@@ -56,13 +58,20 @@ def test_pasted_text_reaches_a_report_page_readable(fresh_sandbox, tmp_path, run
     sb = fresh_sandbox
     milestone = next(i.key for i in sb.state.live_issues() if i.project_key == "SHOP" and i.issue_type == "Milestone")
     _edit(sb, milestone, PASTED)  # a milestone's summary is shown on its project's page
+    _edit(sb, "PAY-1", WORLD_NAME)  # a project named in scripts the chart fonts may not have
     runtime_for(sb, tmp_path).close()
     config = str(tmp_path / "pmokit.yaml")
     assert run_cli("--config", config, "sync", "--full").exit_code == 0
-    result = run_cli("--config", config, "report", "--preview", str(tmp_path / "preview"))
+    result = run_cli("--config", config, "report", "--publish", "--preview", str(tmp_path / "preview"))
     assert result.exit_code == 0, result.output
+    assert "0 failed" in result.output
     pages = "".join(p.read_text("utf-8") for p in (tmp_path / "preview").rglob("*.html"))
     assert "\x00" not in pages and "\x07" not in pages and "Payment gateway" in pages
+    stored = "".join(p.body + p.title for p in sb.state.pages.values())
+    assert WORLD_NAME in stored  # the pages carry the name whole; only a chart label may lose a glyph
+    assert "\x1b" not in stored and "Payment gateway" in stored
+    if missing_glyphs(WORLD_NAME):  # this machine lacks a font for some of it: said, and the report published
+        assert "no font on this machine draws" in result.stderr
 
 
 def test_a_lone_surrogate_in_an_answer_becomes_a_replacement_character():

@@ -104,3 +104,16 @@ def test_the_demo_portfolio_from_a_synced_sandbox(fresh_sandbox, tmp_path):
     oms = portfolio.compliance.set_index("project").loc["OMS"]
     assert oms["gaps"] > 0 and any("sponsor" in gap for gap in oms["top_gaps"])
     assert portfolio.gates.loc["OMS", "G1"] in ("fail", "pending")
+
+
+def test_control_characters_never_reach_a_page_whatever_the_source():
+    """A vertical tab, a NUL or an ESC in a value (text kept from before the sync cleaned it, a name from the
+    configuration) made `pmokit report --publish` fail: storage format is XML, which forbids them."""
+    from report_jobs.reports.pages.sections import Table, Text, render
+    from report_jobs.reports.pages.tree import page_title
+
+    body = render([Text("Order\vManagement\x00 \x1b[31mv2"), Table(["Project\x0b"], [[status("RED\x07", "red")]])])
+    check(body)
+    assert "OrderManagement [31mv2" in body and "<th>Project</th>" in body
+    assert not any(ch in body for ch in "\v\x00\x1b\x07")
+    assert page_title("Portfolio · SHOP Store\x1bfront\v") == "Portfolio · SHOP Storefront"

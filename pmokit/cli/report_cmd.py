@@ -28,7 +28,6 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
     """Build report NAME (default: the first in reports.definitions) from the synced store: its roll-ups and
     pages; preview them as HTML, publish them, or (neither) list the pages it would write."""
     from pmokit.runtime import open_runtime
-    from report_jobs.reports.charts import MissingGlyphs
     from report_jobs.reports.report import definition_of, run_report
 
     # The pages are built from the store (and Jira's field names, cached by sync); publishing writes them to
@@ -49,8 +48,6 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
         for report_name in names:
             try:
                 run = run_report(runtime, report_name, preview=preview, publish=publish, inputs=inputs)
-            except MissingGlyphs as exc:
-                raise UserError(f"a chart would show empty boxes: {exc}") from None
             except AtlassianError as exc:
                 raise ServiceError(f"Confluence: {exc}") from None
             inputs = run.inputs  # one gathering for every report of this run

@@ -1,8 +1,9 @@
 """The report's charts as PNG bytes (matplotlib, no display): burn-up, RAG history, risk heat map, resource load.
 
 Chinese text renders with Noto Sans CJK SC, which the ``mplfonts`` dependency carries (so ``pip install``
-brings it; nothing to install by hand). A glyph that no font has raises :class:`MissingGlyphs` instead of
-drawing an empty box.
+brings it; nothing to install by hand); other scripts with the machine's Noto fonts where it has them (Thai,
+Devanagari, symbols). A character that no font has is left out of the label it was in, with a warning naming
+it: a chart never shows an empty box, and a name in a script the machine cannot draw never fails a report.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import contextlib
 import functools
 import importlib.resources
 import io
+import logging
 import threading
+import unicodedata
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -37,8 +41,10 @@ _WORDS = {
 }
 
 
-class MissingGlyphs(RuntimeError):
-    """A chart would show empty boxes: no available font has these characters."""
+# Fonts of other scripts, used when the machine has them (Debian: fonts-noto-core, fonts-noto-extra).
+OPTIONAL_FAMILIES = ("Noto Sans Thai", "Noto Sans Devanagari", "Noto Sans Arabic", "Noto Sans Hebrew",
+                     "Noto Sans Symbols", "Noto Sans Symbols 2")
+log = logging.getLogger(__name__)
 
 
 def _word(name: str, language: str) -> str:
@@ -51,18 +57,44 @@ def cjk_font_path() -> str:
 
 @functools.cache
 def font_families() -> tuple[str, ...]:
-    """The families charts draw with: DejaVu Sans for Latin text, Noto Sans CJK SC for the rest."""
+    """The families charts draw with, in the order matplotlib falls back through them: DejaVu Sans for Latin
+    text, Noto Sans CJK SC for Chinese, then the optional ones this machine has."""
     path = cjk_font_path()
     font_manager.fontManager.addfont(path)
-    return ("DejaVu Sans", font_manager.FontProperties(fname=path).get_name())
+    found = []
+    for family in OPTIONAL_FAMILIES:
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        except ValueError:
+            continue
+        found.append(family)
+    return ("DejaVu Sans", font_manager.FontProperties(fname=path).get_name(), *found)
+
+
+@functools.cache
+def _fonts() -> tuple[Any, ...]:
+    return tuple(font_manager.get_font(font_manager.findfont(font_manager.FontProperties(family=family),
+                                                             fallback_to_default=False))
+                 for family in font_families())
 
 
 def missing_glyphs(text: str) -> list[str]:
     """The characters of ``text`` that none of the chart fonts can draw."""
-    fonts = [font_manager.get_font(font_manager.findfont(font_manager.FontProperties(family=family),
-                                                         fallback_to_default=False))
-             for family in font_families()]
-    return sorted({ch for ch in text if not ch.isspace() and all(f.get_char_index(ord(ch)) == 0 for f in fonts)})
+    fonts = _fonts()
+    return sorted({ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf")
+                   and all(f.get_char_index(ord(ch)) == 0 for f in fonts)})
+
+
+def drawable(text: object) -> str:
+    """``text`` as a chart can draw it: control and format characters dropped, and characters no chart font has
+    left out with a warning naming them."""
+    shown = " ".join("".join(ch for ch in str(text) if unicodedata.category(ch) not in ("Cc", "Cf")).split())
+    missing = missing_glyphs(shown)
+    if not missing:
+        return shown
+    log.warning("chart label %r: no font on this machine draws %s; the label is drawn without them", shown,
+                ", ".join(f"U+{ord(ch):04X}" for ch in missing))
+    return " ".join("".join(ch for ch in shown if ch not in missing).split())
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -72,15 +104,16 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _png(figure: Figure) -> bytes:
-    """The figure's PNG, refusing empty glyph boxes; no time stamp in it, so the same chart is the same bytes
-    (an attachment is uploaded again only when its bytes change)."""
+    """The figure's PNG; no time stamp in it, so the same chart is the same bytes (an attachment is uploaded
+    again only when its bytes change). Labels pass through :func:`drawable` first; a glyph missing all the same
+    is logged, not raised."""
     buffer = io.BytesIO()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         figure.savefig(buffer, format="png", metadata={"Software": None})
-    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
-    if missing:
-        raise MissingGlyphs("; ".join(missing))
+    for warning in caught:
+        if "missing from font" in str(warning.message):
+            log.warning("a chart shows an empty box: %s", warning.message)
     return buffer.getvalue()
 
 
@@ -104,7 +137,7 @@ def burnup_chart(series: pd.DataFrame, title: str, language: str = "en") -> byte
         axes.plot(x, series["done"], color="#00875A", linewidth=2, label=_word("done", language))
         step = max(1, len(series) // 6)
         axes.set_xticks(x[::step], [pd.Timestamp(w).strftime("%m-%d") for w in series["week"].iloc[::step]])
-        axes.set_title(f"{title} · {_word('burnup', language)}", fontsize=11, loc="left")
+        axes.set_title(drawable(f"{title} · {_word('burnup', language)}"), fontsize=11, loc="left")
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)
         axes.legend(loc="upper left", frameon=False)
@@ -122,7 +155,7 @@ def rag_history_chart(history: pd.DataFrame, language: str = "en") -> bytes:
             bad="#EBECF0")
         axes.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=2, aspect="auto")
         axes.set_xticks(range(history.shape[1]), [str(c) for c in history.columns], rotation=45, ha="right")
-        axes.set_yticks(range(history.shape[0]), [str(i) for i in history.index])
+        axes.set_yticks(range(history.shape[0]), [drawable(i) for i in history.index])
         axes.set_title(_word("rag_history", language), fontsize=11, loc="left")
         axes.tick_params(length=0)
         for spine in axes.spines.values():
@@ -162,7 +195,7 @@ def resource_load_chart(load: pd.DataFrame, language: str = "en", people: int = 
         for (row, column), value in np.ndenumerate(grid.to_numpy()):
             axes.text(column, row, f"{value:.0f}%", ha="center", va="center", fontsize=8, color="#172B4D")
         axes.set_xticks(range(grid.shape[1]), [pd.Timestamp(c).strftime("%m-%d") for c in grid.columns])
-        axes.set_yticks(range(grid.shape[0]), [str(p) for p in grid.index])
+        axes.set_yticks(range(grid.shape[0]), [drawable(p) for p in grid.index])
         axes.set_title(_word("load", language), fontsize=11, loc="left")
         axes.tick_params(length=0)
         return _png(figure)

@@ -34,8 +34,9 @@ def portfolio_page(ctx: PageContext, *, period: str, rag: pd.DataFrame, progress
         gate_row = gates.loc[project] if project in gates.index else pd.Series(dtype=object)
         program = _value(by["budget"], project, "program") or ""
         projects.append({
-            "project": project, "name": ctx.name(project), "shown": ctx.project(project), "record": ctx.issue(records.get(project))
-            if records.get(project) else "", "rag": ctx.colour(row.rag), "reasons": list(row.reasons),
+            "project": project, "name": ctx.name(project), "shown": ctx.project(project),
+            "record": ctx.issue(records.get(project)) if records.get(project) else "",
+            "rag": ctx.colour(row.rag), "reasons": list(row.reasons),
             "program": ctx.program(program) if program else "—",
             "pct_points": _value(by["progress"], project, "pct_points"),
             "pct_spent": _value(by["budget"], project, "pct_spent"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -55,9 +56,24 @@ def colour_word(t: Words, rag: object, *, upper: bool = True) -> str:
     return word.upper() if upper else word
 
 
+# What XML 1.0 forbids in a document (Confluence refuses the whole page), and the other C0/C1 controls: a
+# reader cannot see them, and the sync drops them already; here they cannot reach a page whatever the source.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def showable(value: object) -> object:
+    """A value as a page may carry it: text without control characters (markup stays markup)."""
+    if isinstance(value, Markup):
+        return Markup(_UNSHOWABLE.sub("", str(value)))
+    if isinstance(value, str):
+        return _UNSHOWABLE.sub("", value)
+    return value
+
+
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+                      finalize=showable)
     env.globals.update(status=status, expand=expand, jira_issue=jira_issue, page_link=page_link)
     env.tests["section"] = lambda value: hasattr(value, "kind")  # a section inside a table cell
     env.filters["number"] = cells.number

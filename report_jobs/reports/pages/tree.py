@@ -22,7 +22,7 @@ from .projects import project_page
 from .resources import resources_page
 from .risks import risks_page
 from .sections import Chart, Heading, Items, render
-from .storage import page_link
+from .storage import page_link, showable
 from .trends import HISTORY, history_chart, trends_page
 
 LABELS = ("pmokit", "pmokit-report")
@@ -33,7 +33,7 @@ MAX_TITLE = 255  # Confluence refuses a longer page title (400)
 def page_title(text: str) -> str:
     """A page title Confluence takes: at most 255 characters, a long one cut at a word with an ellipsis (the
     portfolio's name and the project key come first, so cut titles stay distinct)."""
-    text = " ".join(text.split())
+    text = " ".join(str(showable(text)).split())
     if len(text) <= MAX_TITLE:
         return text
     cut = text[:MAX_TITLE - 1]
