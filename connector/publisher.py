@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -85,8 +86,10 @@ class Publisher:
         self.create_attempts = create_attempts
         self.space = confluence.settings.space
 
-    def publish(self, pages: list[PageSpec], parent_title: str | None = None) -> PublishReport:
-        """Publish ``pages`` under the page titled ``parent_title`` (default: ``confluence.parent_page``)."""
+    def publish(self, pages: list[PageSpec], parent_title: str | None = None,
+                on_page: Callable[[int, int], None] | None = None) -> PublishReport:
+        """Publish ``pages`` under the page titled ``parent_title`` (default: ``confluence.parent_page``);
+        ``on_page(done, total)`` after each page, for a progress bar."""
         report = PublishReport()
         try:
             root = self._root_parent(parent_title or self.confluence.settings.parent_page)
@@ -94,16 +97,18 @@ class Publisher:
             for page in pages:
                 report.failed[page.key] = f"parent page: {exc}"
             return report
-        for page in _parents_first(pages):
+        for done, page in enumerate(_parents_first(pages), 1):
             if page.parent_key is not None and page.parent_key not in report.page_ids:
                 report.failed[page.key] = f"its parent {page.parent_key} was not published"
-                continue
-            parent_id = report.page_ids[page.parent_key] if page.parent_key else root
-            try:
-                self._publish_one(page, parent_id, report)
-            except AtlassianError as exc:
-                log.warning("publishing %s failed: %s", page.key, exc)
-                report.failed[page.key] = str(exc)
+            else:
+                parent_id = report.page_ids[page.parent_key] if page.parent_key else root
+                try:
+                    self._publish_one(page, parent_id, report)
+                except AtlassianError as exc:
+                    log.warning("publishing %s failed: %s", page.key, exc)
+                    report.failed[page.key] = str(exc)
+            if on_page is not None:
+                on_page(done, len(pages))
         return report
 
     # -- one page -----------------------------------------------------------------------------------------

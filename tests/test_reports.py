@@ -200,3 +200,60 @@ class _Balanced(HTMLParser):
             self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
         else:
             self.open.pop()
+
+
+def test_a_page_that_cannot_be_built_costs_only_itself(synced, run_cli, monkeypatch):
+    """A fault in one project's page (a bug, or data no page expected) stopped the whole report: nothing was
+    published. Now that page is left out and named, every other page is published, and the exit says so."""
+    from report_jobs.reports.pages import tree
+
+    sb, config = synced
+    real = tree.project_page
+
+    def broken_for_oms(ctx, project):
+        if project == "OMS":
+            raise ZeroDivisionError("float division by zero")
+        return real(ctx, project)
+
+    monkeypatch.setattr(tree, "project_page", broken_for_oms)
+    result = run_cli("--config", config, "report", "portfolio-weekly", "--publish")
+    assert result.exit_code == 3, result.output
+    assert "not built: E-commerce Portfolio · OMS Order Management 订单管理: ZeroDivisionError" in result.stderr
+    assert "pages: 18 created, 0 updated, 0 unchanged, 0 failed" in result.output
+    titles = {p.title for p in sb.state.pages.values() if p.status == "current"}
+    assert "E-commerce Portfolio · SHOP Storefront Revamp 店铺改版" in titles
+    assert not any(" OMS " in t for t in titles)
+
+
+def test_on_a_terminal_the_report_shows_its_progress_and_in_a_pipe_it_does_not(synced, tmp_path):
+    """`pmokit report` ran 20 s and more with no sign of life: on a terminal it now counts the pages it builds
+    and publishes; through a pipe (CI, cron, a log) it prints only its summary."""
+    import os
+    import subprocess
+    import sys
+
+    _sb, config = synced
+    command = [sys.executable, "-m", "pmokit", "--config", config, "report", "portfolio-weekly", "--publish"]
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+                              timeout=300, check=False, env={**os.environ, "COLUMNS": "120"})
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: all of it was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0, done.stdout
+    terminal = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
+    assert "reading the store" in terminal and "building portfolio-weekly" in terminal
+    assert "publishing portfolio-weekly" in terminal and "19/19" in terminal
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert piped.returncode == 0 and "building" not in piped.stderr + piped.stdout
+    assert "19 unchanged" in piped.stdout

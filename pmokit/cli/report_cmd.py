@@ -30,6 +30,8 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
     from pmokit.runtime import open_runtime
     from report_jobs.reports.report import definition_of, run_report
 
+    from .report_progress import report_progress
+
     # The pages are built from the store (and Jira's field names, cached by sync); publishing writes them to
     # Confluence.
     settings = state.settings(require_secrets=("jira", "confluence", "store") if publish else ("jira", "store"))
@@ -47,16 +49,18 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
         inputs = None
         for report_name in names:
             try:
-                run = run_report(runtime, report_name, preview=preview, publish=publish, inputs=inputs)
+                with report_progress() as progress:
+                    run = run_report(runtime, report_name, preview=preview, publish=publish, inputs=inputs,
+                                     progress=progress)
             except AtlassianError as exc:
                 raise ServiceError(f"Confluence: {exc}") from None
             inputs = run.inputs  # one gathering for every report of this run
             _summary(run, settings.confluence)
-            failed = failed or bool(run.published and run.published.failed)
+            failed = failed or bool(run.published and run.published.failed) or bool(run.not_built)
     finally:
         runtime.close()
     if failed:
-        raise ServiceError("some pages were not published (see above)")
+        raise ServiceError("some pages were not built or not published (see above); the others were")
 
 
 def _summary(run: ReportRun, confluence: ConfluenceSettings | None) -> None:
@@ -64,6 +68,8 @@ def _summary(run: ReportRun, confluence: ConfluenceSettings | None) -> None:
     click.echo(f"report {run.name}: period {run.inputs.portfolio.period}, {len(run.inputs.portfolio.rag)} projects "
                f"(red {rag.get('red', 0)}, amber {rag.get('amber', 0)}, green {rag.get('green', 0)}), "
                f"{len(run.pages)} pages, {sum(len(p.attachments) for p in run.pages)} charts")
+    for title, why in run.not_built.items():
+        click.echo(f"not built: {title}: {why}", err=True)
     if run.preview:
         click.echo(f"preview: {run.preview[0]}")
     if run.published is not None:

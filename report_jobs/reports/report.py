@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ class ReportRun:
     inputs: ReportInputs
     preview: list[Path] = field(default_factory=list)
     published: PublishReport | None = None
+    not_built: dict[str, str] = field(default_factory=dict)  # title -> why the page could not be built
 
 
 def definition_of(settings: Settings, name: str | None) -> tuple[str, ReportDefinition]:
@@ -35,17 +37,34 @@ def definition_of(settings: Settings, name: str | None) -> tuple[str, ReportDefi
     return name, definitions[name]
 
 
+# A progress report: (what is being done, how many of how many are done).
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(what: str, done: int, total: int) -> None:
+    """No progress shown."""
+
+
 def run_report(runtime: Runtime, name: str | None = None, *, preview: Path | None = None, publish: bool = False,
-               now: datetime | None = None, inputs: ReportInputs | None = None) -> ReportRun:
-    """Build report ``name``; write its preview into ``preview``/NAME and publish it when asked."""
+               now: datetime | None = None, inputs: ReportInputs | None = None,
+               progress: Progress = _quiet) -> ReportRun:
+    """Build report ``name``; write its preview into ``preview``/NAME and publish it when asked; ``progress``
+    hears of each step (reading the store, each page built, each page published)."""
     name, definition = definition_of(runtime.settings, name)
     now = now or datetime.now(UTC)
-    inputs = inputs or gather(runtime, now)
-    run = ReportRun(name, report_pages(inputs, runtime.settings, name, definition), inputs)
+    if inputs is None:
+        progress("reading the store", 0, 1)
+        inputs = gather(runtime, now)
+        progress("reading the store", 1, 1)
+    not_built: dict[str, str] = {}
+    pages = report_pages(inputs, runtime.settings, name, definition, not_built,
+                         on_page=lambda done, total: progress(f"building {name}", done, total))
+    run = ReportRun(name, pages, inputs, not_built=not_built)
     if preview is not None:
         run.preview = write_preview(run.pages, preview / name, jira_url=runtime.settings.jira.url,
                                     generated=inputs.generated,
                                     language=definition.language or runtime.settings.language)
     if publish:
-        run.published = runtime.publisher.publish(run.pages, definition.parent_page)
+        run.published = runtime.publisher.publish(
+            run.pages, definition.parent_page, on_page=lambda done, total: progress(f"publishing {name}", done, total))
     return run

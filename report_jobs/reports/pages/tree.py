@@ -4,7 +4,11 @@ can live in one space (Confluence titles are unique per space)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
+from typing import Any
 
 import pandas as pd
 
@@ -28,6 +32,7 @@ from .trends import HISTORY, history_chart, trends_page
 LABELS = ("pmokit", "pmokit-report")
 CHILD_PAGES = {"risks": ("Risks", "风险"), "resources": ("Resources", "资源"), "trends": ("Trends", "趋势")}
 MAX_TITLE = 255  # Confluence refuses a longer page title (400)
+log = logging.getLogger(__name__)
 
 
 def page_title(text: str) -> str:
@@ -40,8 +45,12 @@ def page_title(text: str) -> str:
     space = cut.rfind(" ")
     return (cut[:space] if space > MAX_TITLE // 2 else cut).rstrip() + "…"
 
-def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition: ReportDefinition) -> list[PageSpec]:
-    """The pages of report ``name`` (a ``reports.definitions`` entry), parents first."""
+def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition: ReportDefinition,
+                 failures: dict[str, str] | None = None,
+                 on_page: Callable[[int, int], None] | None = None) -> list[PageSpec]:
+    """The pages of report ``name`` (a ``reports.definitions`` entry), parents first. A page that cannot be built
+    is left out (Confluence keeps what it had) and named in ``failures`` (title -> why); the others are built."""
+    failures = {} if failures is None else failures
     language = definition.language or settings.language
     if language != settings.language:  # the colours' reasons in the report's language
         rag = inputs.portfolio.rag
@@ -85,21 +94,44 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
         extra += [Heading(t("Pages", "页面")), Items(links)]
     pages.append(PageSpec(key, top, body + (render(extra) if extra else ""), labels=LABELS,
                           attachments=(chart,) if chart is not None else ()))
+    total = 1 + len(program_titles) + len(project_titles) + len(children)
+    if on_page is not None:
+        on_page(1, total)
+
+    def build(title: str, make: Callable[[], PageSpec]) -> None:
+        try:
+            pages.append(make())
+        except Exception as exc:  # one page's fault (a bug, data no page expected) never costs the others
+            log.exception("report %s: page %r could not be built", name, title)
+            failures[title] = f"{type(exc).__name__}: {exc}"
+        if on_page is not None:
+            on_page(len(pages) + len(failures), total)
 
     if "programs" in kinds:
+        def program_spec(program: Any) -> PageSpec:
+            return PageSpec(f"{name}/program/{program.key}", program_titles[program.key],
+                            program_page(ctx, program.key, list(program.projects), program.manager), parent_key=key,
+                            labels=LABELS)
+
         for program in programs:
-            pages.append(PageSpec(f"{name}/program/{program.key}", program_titles[program.key],
-                                  program_page(ctx, program.key, list(program.projects), program.manager),
-                                  parent_key=key, labels=LABELS))
+            build(program_titles[program.key], partial(program_spec, program))
     if "projects" in kinds:
         parent_of = {k: f"{name}/program/{p.key}" for p in programs for k in p.projects} if program_titles else {}
-        for project in shown_projects:
+
+        def project_spec(project: str) -> PageSpec:
             body, attachments = project_page(ctx, project)
-            pages.append(PageSpec(f"{name}/project/{project}", project_titles[project], body,
-                                  parent_key=parent_of.get(project, key), labels=LABELS, attachments=attachments))
+            return PageSpec(f"{name}/project/{project}", project_titles[project], body,
+                            parent_key=parent_of.get(project, key), labels=LABELS, attachments=attachments)
+
+        for project in shown_projects:
+            build(project_titles[project], partial(project_spec, project))
     builders = {"risks": lambda: risks_page(ctx), "trends": lambda: trends_page(ctx),
                 "resources": lambda: resources_page(ctx, settings.reports.resources.measure)}
-    for kind, title in children.items():
+
+    def child_spec(kind: str, title: str) -> PageSpec:
         body, attachments = builders[kind]()
-        pages.append(PageSpec(f"{name}/{kind}", title, body, parent_key=key, labels=LABELS, attachments=attachments))
+        return PageSpec(f"{name}/{kind}", title, body, parent_key=key, labels=LABELS, attachments=attachments)
+
+    for kind, title in children.items():
+        build(title, partial(child_spec, kind, title))
     return pages
