@@ -212,8 +212,12 @@ class Dependencies(RuleSpec):
 
 class PersonLoad(RuleSpec):
     kind: Literal["person_load"]
-    measure: str = Field("issues", description="issues | story_points | a logical field holding effort per issue")
-    capacity: float = Field(gt=0, description="the most a person may carry, in the unit of `measure`")
+    measure: str | None = Field(None, description=(
+        "issues | story_points | a logical field holding effort per issue (default: reports.resources.measure "
+        "without a capacity here, else issues)"))
+    capacity: float | None = Field(None, gt=0, description=(
+        "the most a person may carry in all, in the unit of `measure`; without it, each week's load against "
+        "reports.resources (capacity_per_week, capacities, weeks): the resources page's numbers"))
     capacities: dict[str, float] = Field(default_factory=dict,
                                          description="per person (display name or account id): their own capacity")
 

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from config.language import Language, Words
 from config.models import KillSettings, Phase, ProjectType, ProjectTypes, Settings
+from config.reports import ResourceSettings
 from config.rule_specs import AnyRule, RuleSpec
 from pmokit.records import Issue
 
@@ -27,13 +28,14 @@ class Standard:
     rules: Mapping[str, AnyRule] = field(default_factory=lambda: MappingProxyType({}))  # every rule, by id
     phase_list: tuple[Phase, ...] = ()  # the phases with their statuses (where a project is moved to)
     kill: KillSettings | None = None  # where a killed project goes
+    resources: ResourceSettings = field(default_factory=ResourceSettings)  # weekly capacity (reports.resources)
 
     @classmethod
     def of(cls, settings: Settings, language: str | None = None) -> Standard:
         chosen: Language = "zh" if (language or settings.language) == "zh" else "en"
         return cls(chosen, tuple(p.id for p in settings.phases), settings.portfolio.project_types,
                    settings.portfolio.record_issue_type, MappingProxyType({r.id: r for r in settings.rules}),
-                   tuple(settings.phases), settings.portfolio.kill)
+                   tuple(settings.phases), settings.portfolio.kill, settings.reports.resources)
 
     def project_type(self, record: Issue | None) -> ProjectType | None:
         """The declared type (``portfolio.project_types``) of the project whose record is ``record``."""

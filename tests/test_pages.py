@@ -104,6 +104,13 @@ def test_the_demo_portfolio_from_a_synced_sandbox(fresh_sandbox, tmp_path):
     oms = portfolio.compliance.set_index("project").loc["OMS"]
     assert oms["gaps"] > 0 and any("sponsor" in gap for gap in oms["top_gaps"])
     assert portfolio.gates.loc["OMS", "G1"] in ("fail", "pending")
+    # The person-capacity rule and the resources page count load the same way: the same people are over.
+    over = {r.subject.removeprefix("person:") for r in results if r.rule_id == "person-capacity"
+            and r.state.value == "fail"}
+    assert over and over == set(portfolio.conflicts["person"])
+    passing = {r.subject.removeprefix("person:") for r in results if r.rule_id == "person-capacity"
+               and r.state.value == "pass"}
+    assert passing and not passing & set(portfolio.conflicts["person"])
 
 
 def test_control_characters_never_reach_a_page_whatever_the_source():

@@ -114,8 +114,8 @@ def test_risk_register_heat_map_and_top_risks(frame):
     assert grid.loc[5, 4] == 1 and grid.loc[3, 2] == 1 and int(grid.to_numpy().sum()) == 2
     assert grid.index.tolist() == [5, 4, 3, 2, 1] and grid.columns.tolist() == [1, 2, 3, 4, 5]
     top = top_risks(risks, 1)
-    assert top.to_dict("records") == [{"key": "SHOP-10", "project": "SHOP", "status": "To Do", "probability": 4.0,
-                                       "impact": 5.0, "score": 20.0, "assignee": "李娜"}]
+    assert top.to_dict("records") == [{"key": "SHOP-10", "summary": "SHOP-10", "project": "SHOP", "status": "To Do",
+                                       "probability": 4.0, "impact": 5.0, "score": 20.0, "assignee": "李娜"}]
     # Per project: SHOP one open risk scoring 20; PAY two, one (PAY-5) not assessed, the worst 6.
     per = risks_by_project(risks)
     assert per.loc["SHOP"].tolist() == [1, 20.0, 0] and per.loc["PAY"].tolist() == [2, 6.0, 1]

@@ -183,19 +183,33 @@ def heat_map_chart(grid: pd.DataFrame, language: str = "en") -> bytes:
         return _png(figure)
 
 
+def _ink_on(rgba: tuple[float, ...]) -> str:
+    """Dark text on a light cell, white on a dark one (relative luminance, WCAG's formula)."""
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgba[:3])
+    return "#172B4D" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.22 else "#FFFFFF"
+
+
 def resource_load_chart(load: pd.DataFrame, language: str = "en", people: int = 15) -> bytes:
     """``load``: person, week, load, capacity (``rollups.resources.weekly_load``); the most loaded people."""
     ratio = load.assign(ratio=100 * load["load"] / load["capacity"])
     grid = ratio.pivot_table(index="person", columns="week", values="ratio", aggfunc="sum", fill_value=0.0)
+    everyone = len(grid)
     grid = grid.loc[grid.max(axis=1).sort_values(ascending=False).index[:people]]
+    title = _word("load", language) + (Words(language)(f" · the {people} most loaded of {everyone}",
+                                                       f" · 负荷最高的 {people} 人（共 {everyone} 人）")
+                                       if everyone > people else "")
     with _drawing():
         figure = _figure(min(3 + 0.8 * grid.shape[1], 11), 1.3 + 0.32 * max(grid.shape[0], 1))
         axes = figure.subplots()
-        axes.imshow(grid.to_numpy(), cmap="RdYlGn_r", vmin=0, vmax=200, aspect="auto")
+        image = axes.imshow(grid.to_numpy(), cmap="RdYlGn_r", vmin=0, vmax=200, aspect="auto")
         for (row, column), value in np.ndenumerate(grid.to_numpy()):
-            axes.text(column, row, f"{value:.0f}%", ha="center", va="center", fontsize=8, color="#172B4D")
+            axes.text(column, row, f"{value:.0f}%", ha="center", va="center", fontsize=8,
+                      color=_ink_on(image.cmap(image.norm(value))))
         axes.set_xticks(range(grid.shape[1]), [pd.Timestamp(c).strftime("%m-%d") for c in grid.columns])
         axes.set_yticks(range(grid.shape[0]), [drawable(p) for p in grid.index])
-        axes.set_title(_word("load", language), fontsize=11, loc="left")
+        axes.set_title(title, fontsize=11, loc="left")
         axes.tick_params(length=0)
         return _png(figure)

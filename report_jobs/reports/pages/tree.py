@@ -126,7 +126,7 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
         for project in shown_projects:
             build(project_titles[project], partial(project_spec, project))
     builders = {"risks": lambda: risks_page(ctx), "trends": lambda: trends_page(ctx),
-                "resources": lambda: resources_page(ctx, settings.reports.resources.measure)}
+                "resources": lambda: resources_page(ctx, settings.reports.resources)}
 
     def child_spec(kind: str, title: str) -> PageSpec:
         body, attachments = builders[kind]()

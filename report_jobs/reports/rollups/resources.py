@@ -1,34 +1,34 @@
 """Resource conflicts: people whose load across projects exceeds their capacity, week by week.
 
 An open, assigned work item weighs on its assignee in the week it is due (items past due weigh on the current
-week: they are still to be done). Load is counted in issues or story points (an item without points counts 1).
+week: they are still to be done). Load is counted in issues or story points (an item without points counts 1),
+by the same function as the ``person_load`` rule's.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from config.reports import ResourceSettings
+from rules.kinds._load import capacity_of, load_by_week
 
 
 def weekly_load(frame: pd.DataFrame, today: date, settings: ResourceSettings) -> pd.DataFrame:
-    """Person × week (Mondays): load, capacity, over, and the projects involved; the next ``weeks`` weeks."""
-    monday = pd.Timestamp(today - timedelta(days=today.weekday()))
-    last = monday + pd.Timedelta(weeks=settings.weeks)
+    """Person × week (Mondays): load, capacity, over, and the projects involved; the next ``weeks`` weeks. The
+    counting is the ``person_load`` rule's own (``rules.kinds._load``): the page and the rule agree."""
     open_ = frame.loc[~frame["done"] & frame["assignee"].notna() & frame["due"].notna(),
                       ["assignee", "project", "due", "points"]]
-    open_ = open_[open_["due"] < last]
-    week = open_["due"].dt.to_period("W-SUN").dt.start_time
     weight = np.ones(len(open_)) if settings.measure == "issues" else open_["points"].fillna(1.0).to_numpy()
-    items = pd.DataFrame({"person": open_["assignee"].astype(str).to_numpy(),
-                          "week": week.where(week >= monday, monday).to_numpy(), "load": weight,
-                          "project": open_["project"].astype(str).to_numpy()})
-    load = items.groupby(["person", "week"], sort=True).agg(
-        load=("load", "sum"), projects=("project", lambda p: sorted(set(p)))).reset_index()
-    load["capacity"] = load["person"].map(settings.capacities).fillna(settings.capacity_per_week)
+    items = zip(open_["assignee"].astype(str), open_["project"].astype(str),
+                (d.date() for d in pd.DatetimeIndex(open_["due"])), weight.tolist(), strict=True)
+    weeks = load_by_week(items, today, settings.weeks)
+    rows = [(person, pd.Timestamp(week), entry.load, sorted(entry.projects),
+             capacity_of(person, None, settings.capacities, settings.capacity_per_week))
+            for (person, week), entry in sorted(weeks.items())]
+    load = pd.DataFrame(rows, columns=["person", "week", "load", "projects", "capacity"])
     load["over"] = (load["load"] - load["capacity"]).clip(lower=0)
     return load
 
