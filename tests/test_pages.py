@@ -104,6 +104,14 @@ def test_the_demo_portfolio_from_a_synced_sandbox(fresh_sandbox, tmp_path):
     oms = portfolio.compliance.set_index("project").loc["OMS"]
     assert oms["gaps"] > 0 and any("sponsor" in gap for gap in oms["top_gaps"])
     assert portfolio.gates.loc["OMS", "G1"] in ("fail", "pending")
+    # The burn-up of each project ends where its progress table stands.
+    from report_jobs.reports.rollups.burnup import burnup
+
+    curve = burnup(portfolio.frame, now.date()).groupby("project").last()
+    table = portfolio.progress["project"].set_index("project")
+    assert len(curve) == 12
+    for project, last in curve.iterrows():
+        assert (last["scope"], last["done"]) == (table.at[project, "points"], table.at[project, "done_points"])
     # The person-capacity rule and the resources page count load the same way: the same people are over.
     over = {r.subject.removeprefix("person:") for r in results if r.rule_id == "person-capacity"
             and r.state.value == "fail"}

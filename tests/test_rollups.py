@@ -297,17 +297,25 @@ def test_burnup_counts_scope_and_done_at_each_week_end():
 
     issues = [issue("SHOP-1", category=DONE, story_points=5, created=at(2), resolved=at(8)),  # done on a Sunday
               issue("SHOP-2", category=WIP, story_points=3, created=at(3)),
-              issue("SHOP-3", category=DONE, created=at(10), resolved=at(17)),  # no points: weighs 1
+              issue("SHOP-3", category=DONE, created=at(10), resolved=at(17)),  # no points: adds none
               issue("SHOP-4", "Risk", TODO, created=at(3)),  # not work: left out
               issue("SHOP-5", category=TODO, story_points=8, created=at(16), resolved=at(12)),  # reopened: not done
               issue("PAY-1", "Task", DONE, story_points=2, created=at(9), resolved=at(20))]
     curve = burnup(issues_frame(issues), TODAY, weeks=3)  # TODAY is Friday 20 November; weeks end on Sundays
     shop = curve[curve["project"] == "SHOP"].set_index("week")
     assert list(shop.index.strftime("%m-%d")) == ["11-08", "11-15", "11-22"]
-    assert shop["scope"].tolist() == [8.0, 9.0, 17.0]
-    assert shop["done"].tolist() == [5.0, 5.0, 6.0]
+    assert shop["scope"].tolist() == [8.0, 8.0, 16.0]
+    assert shop["done"].tolist() == [5.0, 5.0, 5.0]
     pay = curve[curve["project"] == "PAY"].set_index("week")
     assert pay["scope"].tolist() == [0.0, 2.0, 2.0] and pay["done"].tolist() == [0.0, 0.0, 2.0]
+    # One roll-up: the chart ends where the progress table stands (OMS's table said 672 points while its
+    # burn-up's scope ended near 780: items without points weighed 1 there and 0 here).
+    from report_jobs.reports.rollups.progress import progress
+
+    table = progress(issues_frame(issues), "project").set_index("project")
+    for project in ("SHOP", "PAY"):
+        last = curve[curve["project"] == project].iloc[-1]
+        assert (last["scope"], last["done"]) == (table.at[project, "points"], table.at[project, "done_points"])
 
 
 def test_the_frame_reads_timestamps_in_utc_whatever_their_offset():

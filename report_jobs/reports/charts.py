@@ -207,7 +207,7 @@ def resource_load_chart(load: pd.DataFrame, language: str = "en", people: int = 
         image = axes.imshow(grid.to_numpy(), cmap="RdYlGn_r", vmin=0, vmax=200, aspect="auto")
         for (row, column), value in np.ndenumerate(grid.to_numpy()):
             axes.text(column, row, f"{value:.0f}%", ha="center", va="center", fontsize=8,
-                      color=_ink_on(image.cmap(image.norm(value))))
+                      color=_ink_on(tuple(image.cmap(image.norm(value)))))
         axes.set_xticks(range(grid.shape[1]), [pd.Timestamp(c).strftime("%m-%d") for c in grid.columns])
         axes.set_yticks(range(grid.shape[0]), [drawable(p) for p in grid.index])
         axes.set_title(title, fontsize=11, loc="left")

@@ -7,21 +7,24 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .progress import WORK_TYPES
+from .progress import WORK_TYPES, work_points
 
 
 def burnup(frame: pd.DataFrame, today: date, *, weeks: int = 12,
            work_types: tuple[str, ...] = WORK_TYPES) -> pd.DataFrame:
     """Project × week end (Sundays, the last ``weeks`` up to this one): ``scope`` (points of the work items
-    created by then) and ``done`` (points of those resolved by then). An item without points weighs 1."""
+    created by then) and ``done`` (points of those resolved by then), counted as the progress table counts them
+    (:func:`progress.work_points`): the last week's scope and done are the table's points and done points."""
     sunday = pd.Timestamp(today + timedelta(days=6 - today.weekday()))
     ends = pd.DatetimeIndex([sunday - pd.Timedelta(weeks=n) for n in range(weeks - 1, -1, -1)])
-    work = frame.loc[frame["type"].isin(work_types), ["project", "points", "created", "resolved", "done"]]
-    weight = work["points"].fillna(1.0).to_numpy()
+    rows_of_work, weight = work_points(frame, work_types)
+    work = frame.loc[rows_of_work, ["project", "points", "created", "resolved", "done"]]
     # Up to the end of a week day: an item created or resolved on Sunday counts in that week.
     limits = (ends + pd.Timedelta(days=1)).to_numpy()
-    created = work["created"].to_numpy()
-    resolved = work["resolved"].where(work["done"]).to_numpy()
+    created = work["created"].fillna(ends[0]).to_numpy()  # no creation date: in scope from the first week
+    # Done without a resolution date (a workflow that sets none): done by the last week, as the table counts it.
+    resolved = work["resolved"].where(work["done"]).where(~work["done"] | work["resolved"].notna(), ends[-1]) \
+        .to_numpy()
     rows = []
     for project, index in work.groupby("project", observed=True, sort=True).indices.items():
         w = weight[index]

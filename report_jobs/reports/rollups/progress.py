@@ -21,6 +21,13 @@ def _epic_or_parent(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     return np.where(epic >= 0, epic_to[epic], parent_to[parent]), names
 
 
+def work_points(frame: pd.DataFrame, work_types: tuple[str, ...] = WORK_TYPES) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows are work items, and each one's story points (an item without points adds none): the one
+    definition the progress tables and the burn-ups both count with."""
+    work = frame["type"].isin(work_types).to_numpy()
+    return work, np.nan_to_num(frame["points"].to_numpy(dtype=float)[work])
+
+
 def progress(frame: pd.DataFrame, level: str, *, work_types: tuple[str, ...] = WORK_TYPES) -> pd.DataFrame:
     """Per group of ``level``: issues, done, % done by count; points, done points, % done by points.
 
@@ -35,9 +42,8 @@ def progress_levels(frame: pd.DataFrame, levels: tuple[str, ...] = LEVELS, *,
     unknown = [level for level in levels if level not in LEVELS]
     if unknown:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
-    work = frame["type"].isin(work_types).to_numpy()
+    work, points = work_points(frame, work_types)
     done = frame["done"].to_numpy(dtype=bool)[work]
-    points = np.nan_to_num(frame["points"].to_numpy(dtype=float)[work])  # an item without points adds none
     numbers = {"issues": np.ones(len(done)), "done": done.astype(float), "points": points,
                "done_points": np.where(done, points, 0.0)}
     out = {}
