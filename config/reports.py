@@ -26,7 +26,13 @@ class RagThresholds(Frozen):
     milestones_overdue: Threshold = Field(Threshold(amber=1, red=2), description="open milestones past their date")
     milestone_slip_days: Threshold = Field(Threshold(amber=14, red=30), description=(
         "the largest move of a milestone's due date, from the changelog"))
-    budget_overrun_pct: Threshold = Field(Threshold(amber=5, red=15), description="forecast over budget, in %")
+    budget_overrun_pct: Threshold = Field(Threshold(amber=5, red=15), description=(
+        "over budget, in %: the forecast, and the actual cost already spent (whichever is worse)"))
+    cost_performance_index: Threshold = Field(Threshold(amber=0.9, red=0.8), description=(
+        "below this CPI (earned value ÷ actual cost): each unit spent earned less than a unit of planned work"))
+    schedule_performance_index: Threshold = Field(Threshold(amber=0.9, red=0.8), description=(
+        "below this SPI (earned value ÷ planned value); shown on the earned-value tables (the RAG's schedule "
+        "indicator already measures the same lag)"))
     compliance_score: Threshold = Field(Threshold(amber=85, red=70), description="below this compliance score")
     risk_score: Threshold = Field(Threshold(amber=12, red=20), description="an open risk's probability × impact")
 

@@ -343,3 +343,47 @@ def test_a_breach_and_the_pmo_s_decisions_show_as_such_on_the_gates():
                                                                                decision="kill")])
     assert gates.loc["SHOP", "G1"] == "breach" and gates.loc["SHOP", "G2"] == "pass"
     assert gates.loc["RET", "G2"] == "hold" and gates.loc["FIN", "G1"] == "kill"
+
+
+def test_earned_value_by_hand():
+    """SHOP: budget 1,000,000; 40% of the baseline window elapsed; 30% of its points done; 400,000 spent.
+    PV = 400,000, EV = 300,000, SV = -100,000, CV = -100,000, SPI = 0.75, CPI = 0.75, EAC = 1,333,333,
+    ETC = 933,333, VAC = -333,333. PAY: nothing estimated, so EV by count (50% of items); no budget: no figures.
+    The program sums the projects that have every input."""
+    from report_jobs.reports.rollups.earned_value import earned_value, program_earned_value
+
+    budget = pd.DataFrame({"project": ["SHOP", "PAY", "LOG"], "program": ["storefront", "payments", "storefront"],
+                           "budget": [1_000_000.0, float("nan"), 500_000.0],
+                           "actual_cost": [400_000.0, 10_000.0, 100_000.0]})
+    schedule = pd.DataFrame({"project": ["SHOP", "PAY", "LOG"], "pct_time": [40.0, 50.0, 20.0]})
+    progress = pd.DataFrame({"project": ["SHOP", "PAY", "LOG"], "points": [100.0, 0.0, 50.0],
+                             "pct_points": [30.0, float("nan"), 20.0], "pct_done": [10.0, 50.0, 90.0]})
+    ev = earned_value(budget, schedule, progress).set_index("project")
+    shop = ev.loc["SHOP"]
+    assert (shop["bac"], shop["pv"], shop["ev"], shop["ac"]) == (1_000_000, 400_000, 300_000, 400_000)
+    assert (shop["sv"], shop["cv"], shop["spi"], shop["cpi"]) == (-100_000, -100_000, 0.75, 0.75)
+    assert (shop["eac"], shop["etc"], shop["vac"]) == (1_333_333, 933_333, -333_333)
+    assert ev.loc["PAY"][["bac", "pv", "ev", "spi", "cpi", "eac"]].isna().all()
+    log = ev.loc["LOG"]  # on plan, under cost: SPI 1.0, CPI 1.0 (EV 100,000 = PV = AC)
+    assert (log["pv"], log["ev"], log["spi"], log["cpi"], log["vac"]) == (100_000, 100_000, 1.0, 1.0, 0)
+    storefront = program_earned_value(ev.reset_index()).set_index("program").loc["storefront"]
+    assert (storefront["bac"], storefront["pv"], storefront["ev"], storefront["ac"]) == (
+        1_500_000, 500_000, 400_000, 500_000)
+    assert (storefront["spi"], storefront["cpi"]) == (0.8, 0.8)
+
+
+def test_budget_colour_counts_what_is_already_spent():
+    """LOG had spent 150% of its budget and its forecast was 9% over: amber, from the forecast alone."""
+    from config.reports import RagThresholds
+    from report_jobs.reports.rollups.rag import rag
+
+    budget = pd.DataFrame({"project": ["LOG", "PAY"], "forecast_variance_pct": [9.0, 2.0],
+                           "pct_spent": [150.0, 60.0]})
+    none = pd.DataFrame({"project": ["LOG", "PAY"], "variance_pct": [0.0, 0.0], "overdue": [0, 0],
+                         "max_slip_days": [0, 0]})
+    risks = pd.DataFrame({"project": pd.Series([], dtype=object), "score": pd.Series([], dtype=float)})
+    status = rag(["LOG", "PAY"], schedule=none, milestones=none, budget=budget, risks=risks,
+                 compliance={"LOG": 95.0, "PAY": 95.0}, thresholds=RagThresholds()).set_index("project")
+    assert status.loc["LOG", "rag"] == "red"
+    assert status.loc["LOG", "reasons"] == ["already spent 50% more than the budget"]
+    assert status.loc["PAY", "rag"] == "green"

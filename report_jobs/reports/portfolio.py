@@ -13,6 +13,7 @@ from rules.facts import Facts
 from rules.results import Result
 
 from .rollups.compliance import compliance_frame, gate_states
+from .rollups.earned_value import earned_value, program_earned_value
 from .rollups.frame import issues_frame
 from .rollups.history import period_of
 from .rollups.milestones import due_changes_frame, milestones, slippage
@@ -43,6 +44,8 @@ class Portfolio:
     compliance: pd.DataFrame
     gates: pd.DataFrame
     rag: pd.DataFrame
+    earned: pd.DataFrame  # per project: earned value (rollups.earned_value)
+    program_earned: pd.DataFrame  # per program
 
 
 def build(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> Portfolio:
@@ -59,12 +62,13 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     scores = compliance_frame(every, facts.program_of)
     projects = sorted(set(frame["project"].astype(str)) & set(settings.portfolio.project_keys)) or \
         sorted(frame["project"].astype(str).unique())
+    progress = progress_levels(frame)
+    earned = earned_value(money, schedule, progress["project"])
     status = rag(projects, schedule=schedule, milestones=stones, budget=money, risks=risks,
                  compliance=dict(zip(scores["project"], scores["score"], strict=True)),
-                 thresholds=settings.reports.rag, language=settings.language)
-    progress = progress_levels(frame)
+                 thresholds=settings.reports.rag, language=settings.language, earned=earned)
     return Portfolio(period_of(today), frame, progress, stones, money, schedule, receivables(frame, today), risks,
                      heat_map(risks), top_risks(risks), risks_by_project(risks), load, conflicts(load),
                      program_totals(progress["project"], money, settings.portfolio.program_of, scores), scores,
-                     gate_states(every), status)
+                     gate_states(every), status, earned, program_earned_value(earned))
 

@@ -10,8 +10,12 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from config.language import Words
+from config.reports import RagThresholds, Threshold
 
 from ..inputs import ReportInputs
+from ..rollups.earned_value import below
+from .cells import number
+from .sections import Table
 from .storage import colour_word, jira_issue, page_link, status
 
 # Jira's own Chinese (zh_CN) names of its default statuses: a site that kept them shows them so to a Chinese
@@ -36,6 +40,7 @@ class PageContext:
     jira_url: str = ""
     gate_names: dict[str, str] = field(default_factory=dict)  # gate id -> its name in the report's language
     names: dict[str, str] = field(default_factory=dict)  # project -> its name (default: the inputs')
+    thresholds: RagThresholds = field(default_factory=RagThresholds)  # reports.rag
 
     def __post_init__(self) -> None:
         self.t = Words(self.language)  # t(en, zh)
@@ -75,6 +80,24 @@ class PageContext:
     def colour(self, rag: str) -> Markup:
         """A RAG lozenge: GREEN/AMBER/RED, or 绿/黄/红."""
         return status(colour_word(self.t, rag), rag)
+
+    def index(self, value: Any, threshold: Threshold) -> Markup | str:
+        """An earned-value index (SPI, CPI) as a lozenge in its colour against ``threshold``; a dash without."""
+        colour = below(value, threshold.amber, threshold.red)
+        return status(f"{float(value):.2f}", colour) if colour else "—"
+
+    def earned_value_table(self, row: Any) -> Table:
+        """The earned-value figures of a project or program (a row of ``rollups.earned_value``)."""
+        t, th = self.t, self.thresholds
+        headers = [t("Budget (BAC)", "预算（BAC）"), t("Planned (PV)", "计划价值（PV）"),
+                   t("Earned (EV)", "挣值（EV）"), t("Actual (AC)", "实际成本（AC）"), "SV", "CV", "SPI", "CPI",
+                   t("Estimate at completion (EAC)", "完工估算（EAC）"), t("To complete (ETC)", "完工尚需（ETC）"),
+                   t("Variance at completion (VAC)", "完工偏差（VAC）")]
+        return Table(headers, [[number(row["bac"]), number(row["pv"]), number(row["ev"]), number(row["ac"]),
+                                number(row["sv"]), number(row["cv"]),
+                                self.index(row["spi"], th.schedule_performance_index),
+                                self.index(row["cpi"], th.cost_performance_index),
+                                number(row["eac"]), number(row["etc"]), number(row["vac"])]])
 
     def colour_counts(self, counts: list[tuple[str, int]]) -> Markup:
         """``8 RED 4 AMBER`` as lozenges, the count inside each."""

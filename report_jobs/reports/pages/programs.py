@@ -26,6 +26,9 @@ def program_page(ctx: PageContext, program: str, projects: list[str], manager: s
         *([pct(totals["pct_points"]), number(totals["budget"]), number(totals["actual_cost"]),
            number(totals["forecast_cost"])] if totals is not None else ["—"] * 4),
         pct(totals["score"] if totals is not None else None)]]))
+    earned = p.program_earned.set_index("program") if not p.program_earned.empty else None
+    if earned is not None and program in earned.index:
+        sections += [Heading(t("Earned value", "挣值分析")), ctx.earned_value_table(earned.loc[program])]
     sections.append(Heading(t("Projects", "项目")))
     rows = []
     for project in mine:

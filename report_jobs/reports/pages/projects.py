@@ -8,6 +8,7 @@ from connector.publisher import AttachmentSpec
 
 from ..charts import burnup_chart
 from ..inputs import ReportInputs
+from . import cells
 from .cells import day, number, pct, signed_pct, text
 from .context import PageContext
 from .sections import Chart, Expand, Heading, Items, Table, Text, render
@@ -74,6 +75,13 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
                                t("Variance", "偏差")], [[
             f"{day(schedule['baseline_start'])} → {day(schedule['baseline_end'])}", pct(schedule["pct_time"]),
             pct(schedule["pct_done"]), signed_pct(schedule["variance_pct"])]]))
+    earned = _row(p.earned, project)
+    if earned is not None and not cells.missing(earned["bac"]):
+        sections += [Heading(t("Earned value", "挣值分析"), 3), ctx.earned_value_table(earned),
+                     Text(t("PV: the budget × the share of the baseline window elapsed; EV: the budget × the share "
+                            "of the work done; CPI = EV ÷ AC, SPI = EV ÷ PV (below 1: behind); EAC = budget ÷ CPI.",
+                            "PV：预算 × 基线工期已过比例；EV：预算 × 已完成工作比例；CPI = EV ÷ AC，SPI = EV ÷ PV"
+                            "（小于 1 即落后）；EAC = 预算 ÷ CPI。"))]
     if receivable is not None:
         sections += [Heading(t("Receivables", "应收款"), 3), Table(
             [t("Total", "总额"), t("Invoiced", "已开票"), t("Paid", "已收款"), t("Not invoiced", "未开票"),

@@ -30,6 +30,8 @@ TEXTS = {
     "milestones": ("{v:.0f} milestone(s) overdue", "{v:.0f} 个里程碑逾期"),
     "slippage": ("a milestone slipped {v:.0f} days", "里程碑延期 {v:.0f} 天"),
     "budget": ("forecast {v:.0f}% over budget", "预测超预算 {v:.0f}%"),
+    "spent": ("already spent {v:.0f}% more than the budget", "实际成本已超预算 {v:.0f}%"),
+    "cpi": ("cost performance index {v:.2f}", "成本绩效指数 {v:.2f}"),
     "compliance": ("compliance score {v:.0f}", "合规得分 {v:.0f}"),
     "risk": ("an open risk scores {v:.0f}", "最高风险值 {v:.0f}"),
 }
@@ -44,7 +46,7 @@ def colour_counts(colours: Iterable[str]) -> list[tuple[str, int]]:
 
 def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame, budget: pd.DataFrame,
         risks: pd.DataFrame, compliance: dict[str, float], thresholds: RagThresholds,
-        language: str = "en") -> pd.DataFrame:
+        language: str = "en", earned: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per project: the colour, the reasons (each indicator at that colour, with its value), every indicator."""
     t = Words(language)
     index = pd.Index(projects, name="project")
@@ -53,11 +55,15 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
         "milestones": milestones.set_index("project")["overdue"].reindex(index).astype(float),
         "slippage": milestones.set_index("project")["max_slip_days"].reindex(index).astype(float),
         "budget": budget.set_index("project")["forecast_variance_pct"].reindex(index),
+        "spent": (budget.set_index("project")["pct_spent"] - 100).reindex(index),
+        "cpi": (earned.set_index("project")["cpi"].reindex(index) if earned is not None
+                else pd.Series(np.nan, index=index)),
         "compliance": pd.Series(compliance, dtype=float).reindex(index),
         "risk": risks.groupby("project", observed=True)["score"].max().reindex(index).astype(float),
     }, index=index)
     limits = {"schedule": (thresholds.schedule_behind_pct, False), "milestones": (thresholds.milestones_overdue, False),
               "slippage": (thresholds.milestone_slip_days, False), "budget": (thresholds.budget_overrun_pct, False),
+              "spent": (thresholds.budget_overrun_pct, False), "cpi": (thresholds.cost_performance_index, True),
               "compliance": (thresholds.compliance_score, True), "risk": (thresholds.risk_score, False)}
     names = list(TEXTS)
     figures = values[names].to_numpy(dtype=float)  # project x indicator, as numbers: no per-cell lookups
