@@ -237,7 +237,14 @@ def test_compliance_per_project_and_program_and_gate_states():
 def test_project_managers_kpis():
     from types import SimpleNamespace
 
-    from report_jobs.reports.rollups.kpis import first_decisions, on_time_milestones
+    from report_jobs.reports.rollups.kpis import (
+        average_slippage,
+        compliance_trend,
+        first_pass,
+        forecast_accuracy,
+        manager_kpis,
+        on_time_milestones,
+    )
 
     li, wang = User("u1", "Li Na"), User("u2", "Wang Wei")
     issues = [issue("SHOP-1", "Project", WIP, assignee=li), issue("PAY-1", "Project", WIP, assignee=wang),
@@ -248,13 +255,35 @@ def test_project_managers_kpis():
     kpis = on_time_milestones(issues_frame(issues)).set_index("manager")
     assert kpis.loc["Li Na"].to_dict() == {"done": 2, "on_time": 1, "on_time_pct": 50.0}  # done on the day counts
     assert kpis.loc["Wang Wei", "on_time_pct"] == 100.0
+    # Gates by state and the PMO's decisions: SHOP passed G1 at once, G2 only after a rejection, and fails G3;
+    # PAY passed G1 on a conditional go and waits at G2; G4 not reached by either (skipped) is not counted.
+    gates = pd.DataFrame({"G1": ["pass", "pass"], "G2": ["pass", "pending"], "G3": ["fail", "skipped"],
+                          "G4": ["skipped", "skipped"]}, index=["SHOP", "PAY"])
     decisions = [SimpleNamespace(issue_key="SHOP-1", rule_id="G1", state="go"),
                  SimpleNamespace(issue_key="SHOP-1", rule_id="G2", state="reject"),
                  SimpleNamespace(issue_key="SHOP-1", rule_id="G2", state="go"),  # passed, but not at first
                  SimpleNamespace(issue_key="PAY-1", rule_id="G1", state="conditional-go")]
-    gates = first_decisions(decisions, {"SHOP": "Li Na", "PAY": "Wang Wei"}).set_index("manager")
-    assert gates.loc["Li Na"].to_dict() == {"gates": 2, "first_pass": 1, "first_pass_pct": 50.0}
-    assert gates.loc["Wang Wei", "first_pass_pct"] == 100.0
+    managers = {"SHOP": "Li Na", "PAY": "Wang Wei"}
+    passes = first_pass(gates, decisions, {"SHOP": "SHOP-1", "PAY": "PAY-1"}, managers).set_index("manager")
+    assert passes.loc["Li Na"].to_dict() == {"gates": 3, "first_pass": 1, "first_pass_pct": 33.3}
+    assert passes.loc["Wang Wei"].to_dict() == {"gates": 2, "first_pass": 1, "first_pass_pct": 50.0}
+    # Slippage: SHOP-3 moved 14 days, SHOP-2 and SHOP-4 never: 14 / 3 = 4.7 days on average.
+    frame = issues_frame(issues)
+    slips = average_slippage(frame, pd.Series({"SHOP-3": 14}), managers).set_index("manager")
+    assert slips.loc["Li Na", "avg_slip_days"] == 4.7 and slips.loc["Wang Wei", "avg_slip_days"] == 0.0
+    # Forecast accuracy on closed projects only: PAY closed, forecast 110 against 100 actual: 90%.
+    money = pd.DataFrame({"project": ["SHOP", "PAY"], "forecast_cost": [500.0, 110.0],
+                          "actual_cost": [100.0, 100.0]})
+    accuracy = forecast_accuracy(money, {"SHOP": "execution", "PAY": "closure"}, managers, ("closure",))
+    assert accuracy.to_dict("records") == [{"manager": "Wang Wei", "forecast_accuracy_pct": 90.0}]
+    # Compliance this period and its change: Li Na's SHOP 80 → 90.
+    stored = pd.DataFrame({"period": ["2026-W46", "2026-W47", "2026-W47"], "project": ["SHOP", "SHOP", "PAY"],
+                           "compliance_value": [80.0, 90.0, 70.0]})
+    trend = compliance_trend(stored, managers).set_index("manager")
+    assert trend.loc["Li Na"].to_dict() == {"compliance": 90.0, "compliance_change": 10.0}
+    assert trend.loc["Wang Wei", "compliance"] == 70.0 and pd.isna(trend.loc["Wang Wei", "compliance_change"])
+    table = manager_kpis(kpis.reset_index(), passes.reset_index(), slips.reset_index(), accuracy, trend.reset_index())
+    assert list(table["manager"]) == ["Li Na", "Wang Wei"] and pd.isna(table.loc[0, "forecast_accuracy_pct"])
 
 
 def test_status_history_across_periods(store_url, frame):

@@ -19,7 +19,14 @@ from ..sync.snapshot import load_facts
 from .portfolio import Portfolio, build
 from .rollups.burnup import burnup
 from .rollups.history import changes_since, rag_history
-from .rollups.kpis import first_decisions, on_time_milestones
+from .rollups.kpis import (
+    average_slippage,
+    compliance_trend,
+    first_pass,
+    forecast_accuracy,
+    manager_kpis,
+    on_time_milestones,
+)
 
 
 @dataclass
@@ -66,8 +73,14 @@ def gather(runtime: Runtime, now: datetime, *, facts: Facts | None = None,
     periods = sorted(stored["period"].unique()) if not stored.empty else []
     previous = stored[stored["period"] == periods[-2]] if len(periods) > 1 else pd.DataFrame()
     managers = {p: (i.assignee.display_name or i.assignee.id) for p, i in records.items() if i.assignee}
-    kpis = on_time_milestones(portfolio.frame, record_type=record_type).merge(
-        first_decisions(approvals, managers), on="manager", how="outer")
+    record_keys = {p: i.key for p, i in records.items()}
+    closing = tuple(phase.id for phase in settings.phases[-1:])  # the last phase: the projects that closed
+    kpis = manager_kpis(
+        on_time_milestones(portfolio.frame, record_type=record_type),
+        first_pass(portfolio.gates, approvals, record_keys, managers),
+        average_slippage(portfolio.frame, portfolio.slipped, managers),
+        forecast_accuracy(portfolio.budget, {p: i.phase for p, i in records.items()}, managers, closing),
+        compliance_trend(stored, managers))
     return ReportInputs(
         portfolio=portfolio, generated=now.strftime("%Y-%m-%d %H:%M %Z").strip(),
         records={p: i.key for p, i in records.items()}, names=project_names(facts, records),

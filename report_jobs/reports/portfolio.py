@@ -46,6 +46,7 @@ class Portfolio:
     rag: pd.DataFrame
     earned: pd.DataFrame  # per project: earned value (rollups.earned_value)
     program_earned: pd.DataFrame  # per program
+    slipped: pd.Series  # milestone key -> days its due date moved (only those that moved)
 
 
 def build(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> Portfolio:
@@ -54,7 +55,8 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     frame = issues_frame(facts.issues.values(), facts.program_of)
     key_of = {issue.id: issue.key for issue in facts.issues.values()}
     changes = due_changes_frame(c for history in facts.changes.values() for c in history)
-    stones = milestones(frame, slippage(frame, changes, key_of), today)
+    slipped = slippage(frame, changes, key_of)
+    stones = milestones(frame, slipped, today)
     money, schedule = budget(frame, record_type=record_type), schedule_variance(frame, today, record_type=record_type)
     risks = open_risks(frame)
     load = weekly_load(frame, today, settings.reports.resources)
@@ -70,5 +72,5 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     return Portfolio(period_of(today), frame, progress, stones, money, schedule, receivables(frame, today), risks,
                      heat_map(risks), top_risks(risks), risks_by_project(risks), load, conflicts(load),
                      program_totals(progress["project"], money, settings.portfolio.program_of, scores), scores,
-                     gate_states(every), status, earned, program_earned_value(earned))
+                     gate_states(every), status, earned, program_earned_value(earned), slipped)
 

@@ -26,6 +26,10 @@ def signed_pct(value: Any) -> str:
     return DASH if missing(value) else f"{float(value):+.0f}%"
 
 
+def signed_number(value: Any, digits: int = 1) -> str:
+    return DASH if missing(value) else f"{float(value):+,.{digits}f}"
+
+
 def day(value: Any) -> str:
     if missing(value):
         return DASH

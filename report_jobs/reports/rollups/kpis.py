@@ -1,4 +1,6 @@
-"""Project managers' KPIs: the on-time rate of their milestones, and gates passed at the first decision."""
+"""Project managers' KPIs, each from what happened: gates passed at the first review (the gates' states and the
+PMO's recorded decisions), milestones done on time, the average slippage of their milestones (the changelog),
+forecast accuracy on closed projects, and their projects' compliance against the previous period."""
 
 from __future__ import annotations
 
@@ -26,15 +28,73 @@ def on_time_milestones(frame: pd.DataFrame, *, record_type: str = "Project",
     return out.reset_index()
 
 
-def first_decisions(approvals: Iterable[AuditEvent], managers: dict[str, str]) -> pd.DataFrame:
-    """Per project manager: gates decided, and passed at the first decision (``approvals``: the audit's
-    approval events, oldest first, each with ``issue_key``, ``rule_id`` and ``state`` — the decision)."""
+REACHED = ("pass", "breach", "fail", "pending", "hold", "kill")  # a gate the project has come to
+PASSED = ("pass", "breach")  # passed (a breach passed, and its criteria later lapsed)
+
+
+def first_pass(gates: pd.DataFrame, approvals: Iterable[AuditEvent], records: dict[str, str],
+               managers: dict[str, str]) -> pd.DataFrame:
+    """Per project manager: the gates their projects have come to (``gates``: project × gate -> state), and how
+    many passed at the first review: passed now, with no decision recorded before that was not a go. A gate
+    that fails or waits counts as not passed: 100% means every gate reached went through the first time."""
     first: dict[tuple[str, str | None], str | None] = {}
     for event in approvals:
         first.setdefault((event.issue_key, event.rule_id), event.state)
-    rows = [(managers.get(key.split("-")[0], "—"), decision in (GO, CONDITIONAL_GO))
-            for (key, _gate), decision in first.items()]
+    rows = []
+    for project, states in gates.iterrows():
+        record = records.get(str(project), "")
+        for gate, state in states.items():
+            if state not in REACHED:
+                continue
+            decision = first.get((record, str(gate)))
+            rows.append((managers.get(str(project), "—"), state in PASSED and decision in (None, GO, CONDITIONAL_GO)))
     per = pd.DataFrame(rows, columns=["manager", "first_pass"])
     out = per.groupby("manager", sort=True).agg(gates=("first_pass", "size"), first_pass=("first_pass", "sum"))
-    out["first_pass_pct"] = (100 * out["first_pass"] / out["gates"]).round(1)
+    out["first_pass_pct"] = (100 * out["first_pass"] / out["gates"].where(out["gates"] > 0)).round(1)
     return out.reset_index()
+
+
+def average_slippage(frame: pd.DataFrame, slipped: pd.Series, managers: dict[str, str], *,
+                     milestone_type: str = "Milestone") -> pd.DataFrame:
+    """Per project manager: the mean number of days their milestones' due dates moved (0 for one never moved)."""
+    m = frame.loc[frame["type"] == milestone_type, ["key", "project"]]
+    days = m["key"].map(slipped).fillna(0).astype(float) if len(slipped) else pd.Series(0.0, index=m.index)
+    per = pd.DataFrame({"manager": m["project"].astype(str).map(managers).fillna("—").to_numpy(),
+                        "slip": days.to_numpy()})
+    return per.groupby("manager", sort=True)["slip"].mean().round(1).rename("avg_slip_days").reset_index()
+
+
+def forecast_accuracy(money: pd.DataFrame, phases: dict[str, str | None], managers: dict[str, str],
+                      closing: tuple[str, ...]) -> pd.DataFrame:
+    """Per project manager, over their projects in a closing phase (``closing``): how near the forecast came to
+    the actual cost, 100 − |forecast − actual| ÷ actual × 100 (mean); none while no project has closed."""
+    m = money[money["project"].astype(str).map(phases).isin(closing) & (money["actual_cost"] > 0)
+              & money["forecast_cost"].notna()]
+    accuracy = 100 - (m["forecast_cost"] - m["actual_cost"]).abs() / m["actual_cost"] * 100
+    per = pd.DataFrame({"manager": m["project"].astype(str).map(managers).fillna("—").to_numpy(),
+                        "accuracy": accuracy.clip(lower=0).to_numpy()})
+    return per.groupby("manager", sort=True)["accuracy"].mean().round(1).rename("forecast_accuracy_pct") \
+        .reset_index()
+
+
+def compliance_trend(stored: pd.DataFrame, managers: dict[str, str]) -> pd.DataFrame:
+    """Per project manager: their projects' mean compliance score this period and its change since the previous
+    one (``stored``: the status snapshots, with ``compliance_value``)."""
+    columns = ["manager", "compliance", "compliance_change"]
+    if stored.empty or "compliance_value" not in stored.columns:
+        return pd.DataFrame(columns=columns)
+    periods = sorted(stored["period"].unique())
+    scores = stored.assign(manager=stored["project"].astype(str).map(managers).fillna("—")) \
+        .groupby(["manager", "period"])["compliance_value"].mean().unstack("period")
+    now = scores[periods[-1]]
+    before = scores[periods[-2]] if len(periods) > 1 else pd.Series(float("nan"), index=scores.index)
+    return pd.DataFrame({"manager": scores.index, "compliance": now.round(1).to_numpy(),
+                         "compliance_change": (now - before).round(1).to_numpy()}, columns=columns)
+
+
+def manager_kpis(*tables: pd.DataFrame) -> pd.DataFrame:
+    """The KPI tables side by side, one row per manager."""
+    out = pd.DataFrame({"manager": pd.Series([], dtype=object)})
+    for table in tables:
+        out = out.merge(table, on="manager", how="outer")
+    return out.sort_values("manager").reset_index(drop=True)
