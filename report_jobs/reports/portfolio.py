@@ -57,14 +57,15 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     changes = due_changes_frame(c for history in facts.changes.values() for c in history)
     slipped = slippage(frame, changes, key_of)
     stones = milestones(frame, slipped, today)
-    money, schedule = budget(frame, record_type=record_type), schedule_variance(frame, today, record_type=record_type)
+    progress = progress_levels(frame)
+    money = budget(frame, record_type=record_type)
+    schedule = schedule_variance(frame, today, record_type=record_type, progress=progress["project"])
     risks = open_risks(frame)
     load = weekly_load(frame, today, settings.reports.resources)
     every = list(results)
     scores = compliance_frame(every, facts.program_of)
     projects = sorted(set(frame["project"].astype(str)) & set(settings.portfolio.project_keys)) or \
         sorted(frame["project"].astype(str).unique())
-    progress = progress_levels(frame)
     earned = earned_value(money, schedule, progress["project"])
     status = rag(projects, schedule=schedule, milestones=stones, budget=money, risks=risks,
                  compliance=dict(zip(scores["project"], scores["score"], strict=True)),

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .grouping import codes_of, sums_by
-from .progress import WORK_TYPES
+from .progress import progress_levels
 
 
 def _records(frame: pd.DataFrame, record_type: str, columns: list[str]) -> pd.DataFrame:
@@ -27,14 +27,16 @@ def budget(frame: pd.DataFrame, *, record_type: str = "Project") -> pd.DataFrame
     return out.sort_index().reset_index()
 
 
-def schedule_variance(frame: pd.DataFrame, today: date, *, record_type: str = "Project") -> pd.DataFrame:
-    """Per project: baseline window, % of it elapsed, % of work done, and the difference (positive: ahead)."""
+def schedule_variance(frame: pd.DataFrame, today: date, *, record_type: str = "Project",
+                      progress: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per project: baseline window, % of it elapsed, % of work done, and the difference (positive: ahead).
+    Work done is counted as earned value counts it: by story points where the project's work is estimated, by
+    count where nothing is (``progress``: the project level of the progress roll-up, computed here if None)."""
     r = _records(frame, record_type, ["baseline_start", "baseline_end"])
-    work = frame["type"].isin(WORK_TYPES).to_numpy()
-    codes, projects = codes_of(frame["project"])
-    items = sums_by(codes[work], projects, {"items": np.ones(int(work.sum())),
-                                            "done": frame["done"].to_numpy(dtype=float)[work]})
-    done = items["done"] / items["items"] * 100
+    if progress is None:
+        progress = progress_levels(frame, ("project",))["project"]
+    work = progress.set_index("project")
+    done = work["pct_points"].where(work["points"] > 0, work["pct_done"])
     span = (r["baseline_end"] - r["baseline_start"]).dt.days
     elapsed = (pd.Timestamp(today) - r["baseline_start"]).dt.days
     out = r[["baseline_start", "baseline_end"]].copy()
