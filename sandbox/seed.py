@@ -54,6 +54,17 @@ MISSING_DOCUMENTS = {("LOG", "technical-proposal"), ("RISK", "contract"), ("PAY"
                      ("LOY", "lessons-learned"), ("MOB", "feasibility-study")}
 # Projects whose record lacks a required description section or field.
 INCOMPLETE_RECORDS = {"RET": "Scope", "WMS": "Risks"}
+# How each project fares, so that the portfolio has what a real one has: a few healthy projects, some with one
+# concern, a few in trouble, each for a reason of its own. Applied to the values drawn (never drawing more, so
+# every other issue of the demo stays as it was).
+HEALTH = {"LOG": "green", "FIN": "green", "WMS": "green",
+          "PAY": "amber", "SRCH": "amber", "RET": "amber", "SHOP": "amber",
+          "OMS": "red", "RISK": "red", "MOB": "red", "CMS": "red", "LOY": "red"}
+# Days from the baseline's start to "today", where a project's plan is not its work's start.
+BASELINE_AGO = {"FIN": 20, "RET": 70}
+FORECAST = {"SHOP": 1.08}  # SHOP's concern: a forecast 8% over its budget
+# A healthy project has spent no more than the work it has done is worth (its CPI at or above 1).
+HEALTHY_SPENT = [0.0, 0.04, 0.36, 0.72, 0.9]
 NO_SPONSOR = {"OMS"}
 SECTIONS = ["Background", "Objectives", "Scope", "Budget", "Risks"]
 
@@ -158,10 +169,20 @@ class _Demo:
 
         budget = rng.choice((80, 120, 150, 200, 260, 320, 450)) * 10_000
         spent_share = [0.02, 0.1, 0.45, 0.8, 0.97][phase_index] * rng.uniform(0.8, 1.35)
+        forecast_share = rng.uniform(0.9, 1.25)
+        health = HEALTH.get(key, "red")
+        if health == "green":
+            spent_share = min(spent_share, HEALTHY_SPENT[phase_index])
+            forecast_share = min(forecast_share, 1.03)
+        elif health == "amber":
+            forecast_share = min(forecast_share, 1.04)
+        forecast_share = FORECAST.get(key, forecast_share)
+        baseline_start = self.state.anchor - timedelta(days=BASELINE_AGO[key]) if key in BASELINE_AGO else start
         record_custom = {
             c.BUDGET: budget, c.ACTUAL_COST: round(budget * spent_share, -3),
-            c.FORECAST_COST: round(budget * rng.uniform(0.9, 1.25), -3),
-            c.BASELINE_START: start.isoformat(), c.BASELINE_END: end.isoformat(), c.PMO_PHASE: phase,
+            c.FORECAST_COST: round(budget * forecast_share, -3),
+            c.BASELINE_START: baseline_start.isoformat(),
+            c.BASELINE_END: (baseline_start + (end - start)).isoformat(), c.PMO_PHASE: phase,
             c.PROJECT_TYPE: "Standard",
         }
         if key not in NO_SPONSOR:
@@ -179,9 +200,10 @@ class _Demo:
                              _at(anchor - timedelta(days=rng.randint(1, 30))), assignee=rng.choice(team),
                              parent=record.id)
                  for n in range(max(3, count // 60))]
-        self._milestones(project, record, window, phase_index, team)
+        self._milestones(project, record, window, phase_index, team, {"green": 0, "amber": 1}.get(health, 2))
         for n in range(rng.randint(4, 8)):
             probability, impact = rng.randint(1, 5), rng.randint(1, 5)
+            impact = min(impact, {"green": 2, "amber": 3}.get(health, 5))  # green: no risk above 10; amber: 15
             self._issue(project, "Risk", f"Risk {n + 1}: {rng.choice(RISKS)}",
                         "Done" if rng.random() < 0.3 else "To Do", _at(start + timedelta(days=rng.randint(0, 60))),
                         _at(anchor - timedelta(days=rng.randint(1, 40))), assignee=rng.choice(team),
@@ -209,7 +231,7 @@ class _Demo:
         return "In Progress" if draw < done_share + doing_share else "To Do"
 
     def _milestones(self, project: SProject, record: SIssue, window: tuple[date, date], phase_index: int,
-                    team: list[str]) -> None:
+                    team: list[str], most_slips: int = 2) -> None:
         rng, anchor = self.rng, self.state.anchor
         start, end = window
         span = (end - start).days
@@ -221,7 +243,7 @@ class _Demo:
                 custom[c.PAYMENT_AMOUNT] = float(rng.choice((10, 20, 30)) * 10_000)
                 custom[c.PAYMENT_STATUS] = ("Paid" if done and rng.random() < 0.7 else
                                             "Invoiced" if done else "Not invoiced")
-            slips = rng.choice((0, 0, 1, 2))
+            slips = min(rng.choice((0, 0, 1, 2)), most_slips)
             self._issue(project, "Milestone", f"M{n + 1} {phase} complete {zh}完成", "Done" if done else "To Do",
                         _at(start), _at(min(anchor, due + timedelta(days=3)) if done else anchor - timedelta(days=2)),
                         assignee=project.lead, parent=record.id, duedate=due + timedelta(days=14 * slips),

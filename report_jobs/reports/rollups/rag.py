@@ -44,6 +44,17 @@ def colour_counts(colours: Iterable[str]) -> list[tuple[str, int]]:
     return [(colour, counts[colour]) for colour in (RED, AMBER, GREEN) if counts[colour]]
 
 
+EARLY_SHARE = 0.10  # CPI counts once a tenth of the work is earned: before, a little spending swings it wildly
+
+
+def _telling_cpi(earned: pd.DataFrame | None, index: pd.Index) -> pd.Series:
+    """Each project's CPI where it says something: once EV is at least a tenth of the budget."""
+    if earned is None:
+        return pd.Series(np.nan, index=index)
+    e = earned.set_index("project").reindex(index)
+    return e["cpi"].where(e["ev"] >= EARLY_SHARE * e["bac"])
+
+
 def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame, budget: pd.DataFrame,
         risks: pd.DataFrame, compliance: dict[str, float], thresholds: RagThresholds,
         language: str = "en", earned: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -56,8 +67,7 @@ def rag(projects: list[str], *, schedule: pd.DataFrame, milestones: pd.DataFrame
         "slippage": milestones.set_index("project")["max_slip_days"].reindex(index).astype(float),
         "budget": budget.set_index("project")["forecast_variance_pct"].reindex(index),
         "spent": (budget.set_index("project")["pct_spent"] - 100).reindex(index),
-        "cpi": (earned.set_index("project")["cpi"].reindex(index) if earned is not None
-                else pd.Series(np.nan, index=index)),
+        "cpi": _telling_cpi(earned, index),
         "compliance": pd.Series(compliance, dtype=float).reindex(index),
         "risk": risks.groupby("project", observed=True)["score"].max().reindex(index).astype(float),
     }, index=index)
