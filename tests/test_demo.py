@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.browser import missing_glyphs, screenshot
+
 BIN = Path(sys.executable).parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-NO_GLYPH = "\U0010fffd"  # a private-use code point no font draws: the reference for a missing glyph
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +42,6 @@ def test_the_demo_runs_the_whole_suite_and_says_where_to_look(demo):
     assert re.search(r"in Confluence \(portfolio-weekly\): http://127\.0\.0\.1:\d+/wiki/spaces/PMO/pages/\d+", printed)
 
 
-def chromium(*args: str, cwd: Path) -> None:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium package)")
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    "--allow-file-access-from-files", *args], cwd=cwd, capture_output=True, timeout=120, check=True)
-
-
-def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2600) -> Image.Image:
-    chromium(f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri(), cwd=page.parent)
-    return Image.open(png).convert("RGB")
-
-
 def has_colour(image: Image.Image, rgb: tuple[int, int, int], at_least: int = 20, tolerance: int = 6) -> bool:
     """At least ``at_least`` pixels within ``tolerance`` of ``rgb``."""
     pixels = np.asarray(image, dtype=np.int16)
@@ -73,29 +60,6 @@ def test_the_portfolio_page_in_a_browser_has_tables_lozenges_and_charts(demo, tm
     assert has_colour(image, (0xDE, 0x35, 0x0B), at_least=500) or has_colour(image, (0xFF, 0xAB, 0x00), 500)  # chart
     if os.environ.get("PMOKIT_SCREENSHOT"):  # refresh the README's picture: PMOKIT_SCREENSHOT=docs/images/x.png
         image.crop((0, 0, 1280, 1500)).save(os.environ["PMOKIT_SCREENSHOT"])
-
-
-def missing_glyphs(page: Path, text: str, workdir: Path) -> list[str]:
-    """Characters of ``text`` that Chromium draws as it draws a character no font has, with the fonts and
-    styles of ``page`` (its style sheet, and the font file beside it)."""
-    style = re.search(r"<style>(.*?)</style>", page.read_text(encoding="utf-8"), re.S).group(1)
-    style = style.replace("url('pmokit-cjk.otf')", f"url('{(page.parent / 'pmokit-cjk.otf').as_uri()}')")
-    chars = [NO_GLYPH, *dict.fromkeys(ch for ch in text if not ch.isspace())]
-    columns, cell = 20, 40
-    rows = -(-len(chars) // columns)
-    cells = "".join(f"<div class=c>{ch}</div>" for ch in chars)
-    harness = workdir / "glyphs.html"
-    harness.write_text(f"<!doctype html><meta charset=utf-8><style>{style} body{{margin:0;max-width:none;padding:0}}"
-                       f".c{{float:left;width:{cell}px;height:{cell}px;font-size:26px;line-height:{cell}px;"
-                       f"text-align:center;overflow:hidden}}</style>{cells}", encoding="utf-8")
-    image = screenshot(harness, workdir / "glyphs.png", columns * cell, rows * cell)
-
-    def tile(n: int) -> bytes:
-        x, y = (n % columns) * cell, (n // columns) * cell
-        return image.crop((x, y, x + cell, y + cell)).tobytes()
-
-    blank, nothing = tile(0), Image.new("RGB", (cell, cell), (255, 255, 255)).tobytes()
-    return [ch for n, ch in enumerate(chars[1:], 1) if tile(n) in (blank, nothing)]
 
 
 def test_chinese_text_in_the_browser_has_no_missing_glyph_boxes(demo, tmp_path):
