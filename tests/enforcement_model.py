@@ -189,7 +189,7 @@ class Site:
 
     def _actions(self) -> dict[str, int]:
         return {"edit record": 14, "clear record field": 8, "edit charter": 3, "move": 12, "move far": 4,
-                "cancel": 1, "approver command": 18, "team command": 4, "typo": 4, "example command": 4,
+                "cancel": 3, "approver command": 18, "team command": 4, "typo": 4, "example command": 4,
                 "delete comment": 4, "edit work": 8, "concurrent edits": 4, "drain": 8, "drain while working": 3}
 
     def drain(self) -> None:

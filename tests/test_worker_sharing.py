@@ -364,7 +364,7 @@ def test_a_thousand_events_with_comments_timing_out_after_applied_leave_one_comm
     facts = load_facts(first)
     flagged = sorted({r.issue_key for r in evaluate_settings(first.settings, facts, datetime.now(UTC)).not_passing()
                       if r.enforcement == "flag" and not r.in_grace and r.kind != "gate"})
-    assert len(flagged) >= 15
+    assert len(flagged) >= 12  # the demo flags a dozen issues or more: the events spread over them
     events = [event_for(sb, flagged[(n // 10) % len(flagged)], n) for n in range(1000)]
     put(first, *events)
     sb.set_faults(latency_ms=30, after_applying=[{"match": "POST /rest/api/*/issue/*/comment", "answer": "late",

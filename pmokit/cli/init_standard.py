@@ -174,7 +174,7 @@ def _adapt(rule: dict[str, Any], proposal: Proposal, names: set[str], phases: se
             child["type"] = proposal.issue_types.get(child["type"], child["type"])
             if child.get("where") and not _compiles(child["where"], names):
                 adapted.append(f"{ident}: counts every {child['type']}, not only where {child.pop('where')}")
-    elif kind == "person_load" and rule.get("measure") not in ("issues", "story_points", *names):
+    elif kind == "person_load" and rule.get("measure", "issues") not in ("issues", "story_points", *names):
         return f"it measures {rule['measure']}, which the site has no field for"
     elif kind == "gate":
         if phases is not None and (rule["from_phase"] not in phases or rule["to_phase"] not in phases):
