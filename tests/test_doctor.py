@@ -220,10 +220,14 @@ def test_a_bot_that_may_not_list_webhooks_passes_once_a_signed_delivery_arrived(
         store.engine.dispose()
         assert answer.status_code in (200, 202), answer.get_data(as_text=True)
         after = run_cli("--config", str(path), "doctor")
+        # Without a secret the inbox may hold unsigned deliveries: they prove nothing.
+        unsigned = run_cli("--config", str(path), "doctor", env={"PMOKIT_WEBHOOK_SECRET": ""})
     assert after.exit_code == 0, after.output
     block = "\n".join(lines(after.output)["webhook"])
     assert "but a signed delivery arrived" in block and "a webhook calls this instance" in block
     assert "warning: which events it sends cannot be read without Administer Jira" in block
+    assert unsigned.exit_code == 1 and failing(unsigned.output) == {"webhook"}
+    assert "webhooks.secret" in lines(unsigned.output)["webhook"][0] and "is empty" in unsigned.output
 
 
 def test_checks_that_cannot_ask_fail_alone_and_the_others_run(run_cli, cloud_site, tmp_path):

@@ -90,6 +90,10 @@ def webhook(ctx: Context) -> Finding:
     try:
         hooks: list[dict[str, Any]] = list(ctx.jira.get("/rest/webhooks/1.0/webhook") or [])
     except PermissionDenied:
+        unsigned = _secret_problems(settings)
+        if unsigned:  # without a secret the inbox may hold unsigned deliveries: they prove nothing
+            return failed("webhook", "; ".join(unsigned), f"set webhooks.secret to the secret the webhook signs with"
+                                                          f"{where(ctx.settings, 'webhooks')}")
         return _webhook_seen_working(ctx, url, events)
     mine = [h for h in hooks if _same_url(str(h.get("url", "")), url)]
     if not mine:
@@ -102,14 +106,7 @@ def webhook(ctx: Context) -> Finding:
     missing = [e for e in HANDLED_EVENTS if e not in (hook.get("events") or [])]
     if missing:
         problems.append(f"webhook '{hook.get('name')}' does not send {', '.join(missing)}")
-    if settings.secret is None:
-        problems.append("webhooks.secret is not set: deliveries cannot be told from forgeries")
-    else:
-        try:
-            if not settings.secret.reveal():
-                problems.append(f"webhooks.secret ({settings.secret.reference}) is empty")
-        except Exception as exc:  # the variable or file it names is missing: said, never the value
-            problems.append(f"webhooks.secret: {exc}")
+    problems += _secret_problems(settings)
     if problems:
         return failed("webhook", "; ".join(problems),
                       f"enable the webhook, add the events ({events}) and give it the same secret as "
@@ -118,6 +115,18 @@ def webhook(ctx: Context) -> Finding:
     return passed("webhook", f"webhook '{hook.get('name')}' calls {url} with {len(HANDLED_EVENTS)} events"
                              f"{' for ' + jql if jql else ''}; webhooks.secret is set (Jira does not show the secret "
                              f"it signs with: a different one makes pmokit refuse the deliveries with 401)")
+
+
+def _secret_problems(settings: Any) -> list[str]:
+    """What is wrong with ``webhooks.secret``, in words (never its value)."""
+    if settings.secret is None:
+        return ["webhooks.secret is not set: deliveries cannot be told from forgeries"]
+    try:
+        if not settings.secret.reveal():
+            return [f"webhooks.secret ({settings.secret.reference}) is empty"]
+    except Exception as exc:  # the variable or file it names is missing: said, never the value
+        return [f"webhooks.secret: {exc}"]
+    return []
 
 
 DELIVERY_EVIDENCE = timedelta(days=7)
