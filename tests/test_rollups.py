@@ -394,16 +394,21 @@ def test_earned_value_by_hand():
     assert (shop["sv"], shop["cv"], shop["spi"], shop["cpi"]) == (-100_000, -100_000, 0.75, 0.75)
     assert (shop["eac"], shop["etc"], shop["vac"]) == (1_333_333, 933_333, -333_333)
     assert ev.loc["PAY"][["bac", "pv", "ev", "spi", "cpi", "eac"]].isna().all()
-    log = ev.loc["LOG"]  # on plan, under cost: SPI 1.0, CPI 1.0 (EV 100,000 = PV = AC)
+    log = ev.loc["LOG"]  # on plan and on cost: SPI 1.0, CPI 1.0 (EV 100,000 = PV = AC)
     assert (log["pv"], log["ev"], log["spi"], log["cpi"], log["vac"]) == (100_000, 100_000, 1.0, 1.0, 0)
     storefront = program_earned_value(ev.reset_index()).set_index("program").loc["storefront"]
     assert (storefront["bac"], storefront["pv"], storefront["ev"], storefront["ac"]) == (
         1_500_000, 500_000, 400_000, 500_000)
     assert (storefront["spi"], storefront["cpi"]) == (0.8, 0.8)
+    # A CPI that does not end: EAC from the exact ratio, not from the CPI as shown (0.73 would give 1,369,863).
+    odd = earned_value(budget.assign(actual_cost=[410_000.0, 10_000.0, 100_000.0]), schedule, progress)
+    shop = odd.set_index("project").loc["SHOP"]
+    assert (shop["cpi"], shop["eac"], shop["etc"], shop["vac"]) == (0.73, 1_366_667, 956_667, -366_667)
 
 
 def test_budget_colour_counts_what_is_already_spent():
-    """LOG had spent 150% of its budget and its forecast was 9% over: amber, from the forecast alone."""
+    """LOG had spent 150% of its budget and its forecast was 9% over: it was amber, from the forecast alone; it
+    is red, for what it has already spent."""
     from config.reports import RagThresholds
     from report_jobs.reports.rollups.rag import rag
 

@@ -17,9 +17,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["bac", "pv", "ev", "ac", "sv", "cv", "spi", "cpi", "eac", "etc", "vac"]
-
-
 def _ratio(top: pd.Series, bottom: pd.Series) -> pd.Series:
     return (top / bottom.where(bottom > 0)).round(2)
 
@@ -29,7 +26,8 @@ def _derived(out: pd.DataFrame) -> pd.DataFrame:
     out["cv"] = out["ev"] - out["ac"]
     out["spi"] = _ratio(out["ev"], out["pv"])
     out["cpi"] = _ratio(out["ev"], out["ac"])
-    out["eac"] = (out["bac"] / out["cpi"].where(out["cpi"] > 0)).round(0)
+    # BAC ÷ CPI from the unrounded ratio (BAC × AC ÷ EV): the CPI shown is rounded to two places.
+    out["eac"] = (out["bac"] * out["ac"] / out["ev"].where((out["ev"] > 0) & (out["ac"] > 0))).round(0)
     out["etc"] = out["eac"] - out["ac"]
     out["vac"] = out["bac"] - out["eac"]
     return out
