@@ -256,21 +256,23 @@ def test_project_managers_kpis():
     kpis = on_time_milestones(issues_frame(issues)).set_index("manager")
     assert kpis.loc["Li Na"].to_dict() == {"done": 2, "on_time": 1, "on_time_pct": 50.0}  # done on the day counts
     assert kpis.loc["Wang Wei", "on_time_pct"] == 100.0
-    # Gates by state and the PMO's decisions: SHOP passed G1 at once, G2 only after a rejection, and fails G3;
-    # PAY passed G1 on a conditional go and waits at G2; G4 not reached by either (skipped) is not counted.
+    # Gates by state and the PMO's decisions: SHOP passed G1 at once, G2 only after a rejection, and works
+    # towards G3 (failing, no review yet: not counted); PAY passed G1 on a conditional go and waits at G2, which
+    # was rejected once (reviewed, not passed); G4, skipped by both, is not counted.
     gates = pd.DataFrame({"G1": ["pass", "pass"], "G2": ["pass", "pending"], "G3": ["fail", "skipped"],
                           "G4": ["skipped", "skipped"]}, index=["SHOP", "PAY"])
     decisions = [SimpleNamespace(issue_key="SHOP-1", rule_id="G1", state="go"),
                  SimpleNamespace(issue_key="SHOP-1", rule_id="G2", state="reject"),
                  SimpleNamespace(issue_key="SHOP-1", rule_id="G2", state="go"),  # passed, but not at first
-                 SimpleNamespace(issue_key="PAY-1", rule_id="G1", state="conditional-go")]
+                 SimpleNamespace(issue_key="PAY-1", rule_id="G1", state="conditional-go"),
+                 SimpleNamespace(issue_key="PAY-1", rule_id="G2", state="reject")]
     managers = {"SHOP": "Li Na", "PAY": "Wang Wei"}
     passes = first_pass(gates, decisions, {"SHOP": "SHOP-1", "PAY": "PAY-1"}, managers).set_index("manager")
-    assert passes.loc["Li Na"].to_dict() == {"gates": 3, "first_pass": 1, "first_pass_pct": 33.3}
+    assert passes.loc["Li Na"].to_dict() == {"gates": 2, "first_pass": 1, "first_pass_pct": 50.0}
     assert passes.loc["Wang Wei"].to_dict() == {"gates": 2, "first_pass": 1, "first_pass_pct": 50.0}
-    # Slippage: SHOP-3 moved 14 days, SHOP-2 and SHOP-4 never: 14 / 3 = 4.7 days on average.
+    # Slippage: SHOP-3 moved 14 days later, SHOP-2 7 days earlier (no slip), SHOP-4 never: 14 / 3 = 4.7 days.
     frame = issues_frame(issues)
-    slips = average_slippage(frame, pd.Series({"SHOP-3": 14}), managers).set_index("manager")
+    slips = average_slippage(frame, pd.Series({"SHOP-3": 14, "SHOP-2": -7}), managers).set_index("manager")
     assert slips.loc["Li Na", "avg_slip_days"] == 4.7 and slips.loc["Wang Wei", "avg_slip_days"] == 0.0
     # Forecast accuracy on closed projects only: PAY closed, forecast 110 against 100 actual: 90%.
     money = pd.DataFrame({"project": ["SHOP", "PAY"], "forecast_cost": [500.0, 110.0],

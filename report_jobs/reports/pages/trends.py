@@ -47,17 +47,17 @@ def trends_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
     kpis = inputs.kpis
     sections.append(Heading(t("Project managers", "项目经理")))
     sections.append(Table(
-        [t("Manager", "负责人"), t("Gates reached", "已到阶段门"), t("Passed at the first review", "首次评审通过"),
+        [t("Manager", "负责人"), t("Gates reviewed", "已评审阶段门"), t("Passed at the first review", "首次评审通过"),
          t("Milestones done", "已完成里程碑"), t("On time", "按期"), t("Average slippage (days)", "平均延期（天）"),
          t("Forecast accuracy", "预测准确度"), t("Compliance", "合规"), t("Since last period", "较上周期")],
         [[str(k.manager), number(k.gates), pct(k.first_pass_pct), number(k.done), pct(k.on_time_pct),
           number(k.avg_slip_days, 1), pct(k.forecast_accuracy_pct), pct(k.compliance),
           signed(k.compliance_change)] for k in kpis.itertuples()]))
     sections.append(Text(t(
-        "Passed at the first review: of the gates a manager's projects have come to, those passed with no earlier "
-        "decision against them (a gate that fails or waits counts as not passed). Forecast accuracy: on closed "
+        "Passed at the first review: of the gates a manager's projects have been reviewed at (passed, or with a "
+        "decision recorded), those passed with no decision against them. Forecast accuracy: on closed "
         "projects, 100 − |forecast − actual| ÷ actual. Slippage: how far milestones' due dates moved, from Jira's "
         "history.",
-        "首次评审通过：项目已到达的阶段门中，此前没有否决即通过的比例（未通过或待定的计为未通过）。"
+        "首次评审通过：已评审（已通过或已有决策）的阶段门中，没有任何否决即通过的比例。"
         "预测准确度：已收尾项目的 100 − |预测 − 实际| ÷ 实际。延期：里程碑到期日的移动天数，来自 Jira 的历史记录。")))
     return render(sections), (chart,) if chart is not None else ()

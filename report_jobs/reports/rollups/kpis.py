@@ -28,26 +28,28 @@ def on_time_milestones(frame: pd.DataFrame, *, record_type: str = "Project",
     return out.reset_index()
 
 
-REACHED = ("pass", "breach", "fail", "pending", "hold", "kill")  # a gate the project has come to
+REVIEWED = ("pass", "breach", "hold", "kill")  # states only a review (or a pass) leads to
 PASSED = ("pass", "breach")  # passed (a breach passed, and its criteria later lapsed)
 
 
 def first_pass(gates: pd.DataFrame, approvals: Iterable[AuditEvent], records: dict[str, str],
                managers: dict[str, str]) -> pd.DataFrame:
-    """Per project manager: the gates their projects have come to (``gates``: project × gate -> state), and how
-    many passed at the first review: passed now, with no decision recorded before that was not a go. A gate
-    that fails or waits counts as not passed: 100% means every gate reached went through the first time."""
-    first: dict[tuple[str, str | None], str | None] = {}
+    """Per project manager: the gates their projects have been reviewed at, and how many passed at the first
+    review. A gate is reviewed once it has passed (or was held or killed) or has a decision recorded; one still
+    failing or waiting with no decision is work in progress, not counted. Passed at the first review: passed,
+    with no decision recorded against it other than a go."""
+    decisions: dict[tuple[str, str], list[str | None]] = {}
     for event in approvals:
-        first.setdefault((event.issue_key, event.rule_id), event.state)
+        decisions.setdefault((event.issue_key, str(event.rule_id)), []).append(event.state)
     rows = []
     for project, states in gates.iterrows():
         record = records.get(str(project), "")
         for gate, state in states.items():
-            if state not in REACHED:
+            taken = decisions.get((record, str(gate)), [])
+            if state not in REVIEWED and not taken:
                 continue
-            decision = first.get((record, str(gate)))
-            rows.append((managers.get(str(project), "—"), state in PASSED and decision in (None, GO, CONDITIONAL_GO)))
+            only_go = all(d in (GO, CONDITIONAL_GO) for d in taken)
+            rows.append((managers.get(str(project), "—"), state in PASSED and only_go))
     per = pd.DataFrame(rows, columns=["manager", "first_pass"])
     out = per.groupby("manager", sort=True).agg(gates=("first_pass", "size"), first_pass=("first_pass", "sum"))
     out["first_pass_pct"] = (100 * out["first_pass"] / out["gates"].where(out["gates"] > 0)).round(1)
@@ -59,6 +61,7 @@ def average_slippage(frame: pd.DataFrame, slipped: pd.Series, managers: dict[str
     """Per project manager: the mean number of days their milestones' due dates moved (0 for one never moved)."""
     m = frame.loc[frame["type"] == milestone_type, ["key", "project"]]
     days = m["key"].map(slipped).fillna(0).astype(float) if len(slipped) else pd.Series(0.0, index=m.index)
+    days = days.clip(lower=0)  # a milestone brought forward did not slip
     per = pd.DataFrame({"manager": m["project"].astype(str).map(managers).fillna("—").to_numpy(),
                         "slip": days.to_numpy()})
     return per.groupby("manager", sort=True)["slip"].mean().round(1).rename("avg_slip_days").reset_index()
