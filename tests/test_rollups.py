@@ -332,7 +332,9 @@ def test_burnup_counts_scope_and_done_at_each_week_end():
               issue("SHOP-3", category=DONE, created=at(10), resolved=at(17)),  # no points: adds none
               issue("SHOP-4", "Risk", TODO, created=at(3)),  # not work: left out
               issue("SHOP-5", category=TODO, story_points=8, created=at(16), resolved=at(12)),  # reopened: not done
-              issue("PAY-1", "Task", DONE, story_points=2, created=at(9), resolved=at(20))]
+              issue("PAY-1", "Task", DONE, story_points=2, created=at(9), resolved=at(20)),
+              issue("LOG-1", "Task", DONE, created=at(2), resolved=at(9)),  # LOG estimates nothing: items
+              issue("LOG-2", "Task", WIP, created=at(10))]
     curve = burnup(issues_frame(issues), TODAY, weeks=3)  # TODAY is Friday 20 November; weeks end on Sundays
     shop = curve[curve["project"] == "SHOP"].set_index("week")
     assert list(shop.index.strftime("%m-%d")) == ["11-08", "11-15", "11-22"]
@@ -348,6 +350,12 @@ def test_burnup_counts_scope_and_done_at_each_week_end():
     for project in ("SHOP", "PAY"):
         last = curve[curve["project"] == project].iloc[-1]
         assert (last["scope"], last["done"]) == (table.at[project, "points"], table.at[project, "done_points"])
+        assert last["unit"] == "points"
+    # A project with nothing estimated is drawn in items, as the table counts them, not as a flat zero.
+    log = curve[curve["project"] == "LOG"].set_index("week")
+    assert log["scope"].tolist() == [1.0, 2.0, 2.0] and log["done"].tolist() == [0.0, 1.0, 1.0]
+    assert (log["unit"] == "issues").all()
+    assert (table.at["LOG", "issues"], table.at["LOG", "done"]) == (2, 1)
 
 
 def test_the_frame_reads_timestamps_in_utc_whatever_their_offset():

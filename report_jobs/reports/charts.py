@@ -33,7 +33,9 @@ CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 RAG_COLOURS = {"green": "#36B37E", "amber": "#FFAB00", "red": "#DE350B"}
 _LOCK = threading.Lock()
 _WORDS = {
-    "burnup": ("Burn-up (story points)", "燃起图（故事点）"), "scope": ("scope", "范围"), "done": ("done", "已完成"),
+    "burnup": ("Burn-up (story points)", "燃起图（故事点）"),
+    "burnup_issues": ("Burn-up (work items: nothing is estimated)", "燃起图（工作项数：均未估算）"),
+    "scope": ("scope", "范围"), "done": ("done", "已完成"),
     "rag_history": ("Status by reporting period", "各报告周期状态"),
     "heat_map": ("Open risks: impact × probability", "未关闭风险：影响 × 概率"),
     "impact": ("impact", "影响"), "probability": ("probability", "概率"),
@@ -137,7 +139,8 @@ def burnup_chart(series: pd.DataFrame, title: str, language: str = "en") -> byte
         axes.plot(x, series["done"], color="#00875A", linewidth=2, label=_word("done", language))
         step = max(1, len(series) // 6)
         axes.set_xticks(x[::step], [pd.Timestamp(w).strftime("%m-%d") for w in series["week"].iloc[::step]])
-        axes.set_title(drawable(f"{title} · {_word('burnup', language)}"), fontsize=11, loc="left")
+        counted = "burnup_issues" if "unit" in series and (series["unit"] == "issues").all() else "burnup"
+        axes.set_title(drawable(f"{title} · {_word(counted, language)}"), fontsize=11, loc="left")
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)
         axes.legend(loc="upper left", frameon=False)
