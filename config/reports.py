@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, PositiveFloat
 
 from .base import Frozen
 
@@ -40,7 +40,8 @@ class RagThresholds(Frozen):
 class ResourceSettings(Frozen):
     measure: str = Field("story_points", description="issues | story_points: what a person's weekly load counts")
     capacity_per_week: float = Field(20, gt=0, description="the load a person can carry in a week")
-    capacities: dict[str, float] = Field(default_factory=dict, description="per person (display name or id)")
+    capacities: dict[str, PositiveFloat] = Field(default_factory=dict,
+                                                 description="per person (display name or id), above 0")
     weeks: int = Field(8, ge=1, le=52, description="how many weeks ahead the resource view looks")
 
 

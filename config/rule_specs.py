@@ -13,7 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, PositiveFloat, field_validator, model_validator
 
 from .base import Frozen, LocalText
 from .labels import confluence_label_problem, jira_label_problem
@@ -218,8 +218,8 @@ class PersonLoad(RuleSpec):
     capacity: float | None = Field(None, gt=0, description=(
         "the most a person may carry in all, in the unit of `measure`; without it, each week's load against "
         "reports.resources (capacity_per_week, capacities, weeks): the resources page's numbers"))
-    capacities: dict[str, float] = Field(default_factory=dict,
-                                         description="per person (display name or account id): their own capacity")
+    capacities: dict[str, PositiveFloat] = Field(default_factory=dict, description=(
+        "per person (display name or account id): their own capacity, above 0"))
 
 
 class WipLimit(RuleSpec):

@@ -189,8 +189,12 @@ def test_resource_conflicts_by_week_across_projects():
               issue("LOG-20", category=TODO, assignee=li, due=date(2026, 11, 10)),                   # overdue: now
               issue("SHOP-21", category=TODO, assignee=wang, story_points=3, due=date(2026, 11, 25)),
               issue("SHOP-22", category=DONE, assignee=li, story_points=40, due=date(2026, 11, 24)),  # done
-              issue("SHOP-23", category=TODO, assignee=li, story_points=40, due=date(2027, 3, 1))]   # too far
+              issue("SHOP-23", category=TODO, assignee=li, story_points=40, due=date(2027, 3, 1)),   # too far
+              issue("SHOP-24", "Risk", TODO, assignee=li, due=date(2026, 11, 24)),  # not work: as the rule scopes
+              issue("SHOP-25", "Milestone", TODO, assignee=li, due=date(2026, 11, 24))]
     settings = ResourceSettings(capacity_per_week=10, capacities={"Wang Wei": 2}, weeks=4)
+    with pytest.raises(ValueError, match="greater than 0"):  # a capacity of 0 would divide by zero
+        ResourceSettings(capacities={"Wang Wei": 0})
     load = weekly_load(issues_frame(issues), TODAY, settings)
     rows = {(r.person, r.week.date()): r for r in load.itertuples()}
     assert rows[("Li Na", date(2026, 11, 23))].load == 13 and rows[("Li Na", date(2026, 11, 23))].projects == [

@@ -15,12 +15,16 @@ import pandas as pd
 from config.reports import ResourceSettings
 from rules.kinds._load import capacity_of, load_by_week
 
+from .progress import WORK_TYPES
 
-def weekly_load(frame: pd.DataFrame, today: date, settings: ResourceSettings) -> pd.DataFrame:
-    """Person × week (Mondays): load, capacity, over, and the projects involved; the next ``weeks`` weeks. The
-    counting is the ``person_load`` rule's own (``rules.kinds._load``): the page and the rule agree."""
-    open_ = frame.loc[~frame["done"] & frame["assignee"].notna() & frame["due"].notna(),
-                      ["assignee", "project", "due", "points"]]
+
+def weekly_load(frame: pd.DataFrame, today: date, settings: ResourceSettings,
+                work_types: tuple[str, ...] = WORK_TYPES) -> pd.DataFrame:
+    """Person × week (Mondays): load, capacity, over, and the projects involved; the next ``weeks`` weeks, over
+    the work items (``work_types``: what the example standard's ``person_load`` rule scopes). The counting is
+    the rule's own (``rules.kinds._load``)."""
+    open_ = frame.loc[frame["type"].isin(work_types) & ~frame["done"] & frame["assignee"].notna()
+                      & frame["due"].notna(), ["assignee", "project", "due", "points"]]
     weight = np.ones(len(open_)) if settings.measure == "issues" else open_["points"].fillna(1.0).to_numpy()
     items = zip(open_["assignee"].astype(str), open_["project"].astype(str),
                 (d.date() for d in pd.DatetimeIndex(open_["due"])), weight.tolist(), strict=True)
