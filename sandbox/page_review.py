@@ -10,7 +10,7 @@ a body as Confluence's editor and viewer would show it and names what a person w
   ``</p>``, ``<td>``…), or an entity escaped a second time (``&amp;lt;``, ``&amp;nbsp;``);
 - a table column with an empty header (a ``th`` with no text and no macro), which a reader cannot name;
 - a heading that comes twice with the same text, and the same list of links twice (a section shown twice);
-- characters no reader can see: control characters (Confluence's editor drops them; a page with them is not
+- characters no reader can see: C0 and C1 control characters (Confluence's editor drops them; a page with them is not
   what was meant) and the replacement character U+FFFD (text already damaged on its way in).
 
 It imports nothing of pmokit; ``storage_check.document`` wraps a body as Confluence does before it parses it.
@@ -31,7 +31,7 @@ X = f"{{{XHTML}}}"
 _TAG = re.compile(r"</?\s*(?:ac|ri|at):[A-Za-z-]+|</?(?:p|td|th|tr|table|tbody|ul|ol|li|h[1-6]|strong|em|span|div|a)"
                   r"(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _DOUBLE_ESCAPED = re.compile(r"&(?:amp;)?(?:lt|gt|quot|amp|nbsp|#\d+|#x[0-9a-fA-F]+);")
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
 def reader_problems(body: str) -> list[str]:

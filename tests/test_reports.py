@@ -234,22 +234,31 @@ def test_on_a_terminal_the_report_shows_its_progress_and_in_a_pipe_it_does_not(s
 
     _sb, config = synced
     command = [sys.executable, "-m", "pmokit", "--config", config, "report", "portfolio-weekly", "--publish"]
+    import threading
+
     leader, follower = os.openpty()
-    try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
-                              timeout=300, check=False, env={**os.environ, "COLUMNS": "120"})
-        os.close(follower)
-        shown = b""
+    chunks: list[bytes] = []
+
+    def read_terminal() -> None:  # read while the report runs: a full terminal buffer would block it
         while True:
             try:
                 chunk = os.read(leader, 65536)
             except OSError:  # the terminal's other end is closed: all of it was read
-                break
+                return
             if not chunk:
-                break
-            shown += chunk
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+                              timeout=300, check=False, env={**os.environ, "COLUMNS": "120"})
     finally:
+        os.close(follower)
+        reader.join(10)
         os.close(leader)
+    shown = b"".join(chunks)
     assert done.returncode == 0, done.stdout
     terminal = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
     assert "reading the store" in terminal and "building portfolio-weekly" in terminal

@@ -56,7 +56,7 @@ class PageContext:
         return Markup('<a href="{}/browse/{}">{}</a>').format(self.jira_url.rstrip("/"), key, key)
 
     def name(self, project: str) -> str:
-        """What people call the project (Jira's project name, else its record's summary), else its key."""
+        """What people call the project (its record's summary, else Jira's project name), else its key."""
         return self.names.get(project) or project
 
     def project(self, project: str) -> Markup:

@@ -74,7 +74,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
                       finalize=showable)
-    env.globals.update(status=status, expand=expand, jira_issue=jira_issue, page_link=page_link)
+    env.globals.update(expand=expand)  # the other macros reach the templates built (``PageContext``)
     env.tests["section"] = lambda value: hasattr(value, "kind")  # a section inside a table cell
     env.filters["number"] = cells.number
     env.filters["pct"] = cells.pct
