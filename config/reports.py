@@ -57,6 +57,8 @@ class ReportDefinition(Frozen):
                                                       "confluence.parent_page)")
     charts: bool = Field(True, description="PNG charts attached to the pages (burn-up, RAG history, heat map, "
                                            "resource load)")
+    workbook: bool = Field(True, description=(
+        "the report's tables as an Excel workbook attached to the portfolio page (uploaded when it changes)"))
 
 
 class ReportSettings(Frozen):

@@ -48,8 +48,8 @@ def test_report_publishes_the_tree_writes_nothing_when_unchanged_and_only_what_c
 
     first = run_cli("--config", config, "report", "portfolio-weekly", "--publish", "--preview", str(tmp_path / "p"))
     assert first.exit_code == 0, first.output
-    assert "12 projects" in first.output and "19 pages, 16 charts" in first.output
-    assert "pages: 19 created, 0 updated, 0 unchanged, 0 failed; 16 attachments uploaded" in first.output
+    assert "12 projects" in first.output and "19 pages, 16 charts, a workbook" in first.output
+    assert "pages: 19 created, 0 updated, 0 unchanged, 0 failed; 17 attachments uploaded" in first.output
 
     parent = next(p for p in sb.state.pages.values() if p.title == "Portfolio Reports")
     pages = _tree(sb, "E-commerce Portfolio")
@@ -65,7 +65,8 @@ def test_report_publishes_the_tree_writes_nothing_when_unchanged_and_only_what_c
         assert "pmokit" in page.labels
         for name in re.findall(r'ri:filename="([^"]+)"', page.body):  # every chart the page shows is attached
             attached = {a.title: a for a in page.attachments}
-            assert name in attached and attached[name].data.startswith(PNG)
+            assert name in attached and attached[name].data.startswith(b"PK\x03\x04" if name.endswith(".xlsx")
+                                                                        else PNG)
     assert any(a.title == "burnup-SHOP.png" for a in shop.attachments)
     assert "ac:name=\"status\"" in shop.body and "ac:name=\"expand\"" in shop.body
 

@@ -314,7 +314,7 @@ def test_pmokit_publishes_the_demo_report_to_a_data_center_confluence_with_a_per
         sb.reset_stats()
         first = run_cli("--config", str(config), "report", "portfolio-weekly", "--publish")
         assert first.exit_code == 0, first.output
-        assert "pages: 19 created, 0 updated, 0 unchanged, 0 failed; 16 attachments uploaded" in first.output
+        assert "pages: 19 created, 0 updated, 0 unchanged, 0 failed; 17 attachments uploaded" in first.output
         top = _page(sb, "E-commerce Portfolio")
         asked = sb.stats()["requests"]
         wiki = [route for route in asked if not route.split(" ", 1)[1].startswith("/rest/")]  # Jira's are /rest

@@ -9,10 +9,11 @@ from datetime import date
 import pandas as pd
 
 from config.models import Settings
+from rules.engine import compliance as project_compliance
 from rules.facts import Facts
 from rules.results import Result
 
-from .rollups.compliance import compliance_frame, gate_states
+from .rollups.compliance import compliance_gaps, compliance_table, gate_states
 from .rollups.earned_value import earned_value, program_earned_value
 from .rollups.frame import issues_frame
 from .rollups.history import period_of
@@ -47,6 +48,7 @@ class Portfolio:
     earned: pd.DataFrame  # per project: earned value (rollups.earned_value)
     program_earned: pd.DataFrame  # per program
     slipped: pd.Series  # milestone key -> days its due date moved (only those that moved)
+    gaps: pd.DataFrame  # every compliance gap: project, issue, rule, severity, message, fix
 
 
 def build(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> Portfolio:
@@ -63,7 +65,8 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     risks = open_risks(frame)
     load = weekly_load(frame, today, settings.reports.resources)
     every = list(results)
-    scores = compliance_frame(every, facts.program_of)
+    by_project = project_compliance(every)
+    scores = compliance_table(by_project, facts.program_of)
     projects = sorted(set(frame["project"].astype(str)) & set(settings.portfolio.project_keys)) or \
         sorted(frame["project"].astype(str).unique())
     earned = earned_value(money, schedule, progress["project"])
@@ -73,5 +76,6 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     return Portfolio(period_of(today), frame, progress, stones, money, schedule, receivables(frame, today), risks,
                      heat_map(risks), top_risks(risks), risks_by_project(risks), load, conflicts(load),
                      program_totals(progress["project"], money, settings.portfolio.program_of, scores), scores,
-                     gate_states(every), status, earned, program_earned_value(earned), slipped)
+                     gate_states(every), status, earned, program_earned_value(earned), slipped,
+                     compliance_gaps(by_project))
 

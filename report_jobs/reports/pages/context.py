@@ -14,6 +14,7 @@ from config.reports import RagThresholds, Threshold
 
 from ..inputs import ReportInputs
 from ..rollups.earned_value import below
+from ..words import GATE_STATES
 from .cells import number
 from .sections import Table
 from .storage import colour_word, jira_issue, page_link, status
@@ -22,10 +23,6 @@ from .storage import colour_word, jira_issue, page_link, status
 # reader; any other status is shown as the site names it.
 JIRA_STATUSES_ZH = {"to do": "待办", "in progress": "进行中", "done": "完成", "open": "打开", "closed": "已关闭",
                     "resolved": "已解决", "reopened": "重新打开", "in review": "审核中", "backlog": "待办事项"}
-# A gate's state as the lozenge reads it (the lozenge's colour is COLOURS[state]).
-GATE_STATES = {"pass": ("passed", "已通过"), "pending": ("pending", "待定"), "fail": ("not met", "未通过"),
-               "skipped": ("not reached", "未到"), "error": ("error", "出错"), "breach": ("breach", "违反"),
-               "hold": ("on hold", "暂停"), "kill": ("killed", "终止")}
 
 
 @dataclass

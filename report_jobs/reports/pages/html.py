@@ -82,6 +82,11 @@ def _render(element: ET.Element, links: _Links) -> str:
         return f'<img src="{html.escape(src)}"{size} alt="">' + tail
     if tag == f"{{{AC}}}link":
         page = element.find(f"{{{RI}}}page")
+        attached = element.find(f"{{{RI}}}attachment")
+        if attached is not None:
+            label = "".join(element.itertext()).strip() or attached.get(f"{{{RI}}}filename", "")
+            href = links.attachment_url(attached.get(f"{{{RI}}}filename", ""))
+            return f'<a href="{html.escape(href)}">{html.escape(label)}</a>' + tail
         label = "".join(element.itertext()).strip() or (page.get(f"{{{RI}}}content-title", "") if page is not None
                                                           else "link")
         href = links.page_url(page.get(f"{{{RI}}}content-title", "")) if page is not None else "#"

@@ -11,11 +11,10 @@ from markupsafe import Markup, escape
 
 from config.language import Words
 
+from ..words import COLOUR_NAMES
 from . import cells
 from .html import parse
 
-# A RAG colour as a lozenge reads it, in English and Chinese.
-COLOUR_NAMES = {"green": ("green", "绿"), "amber": ("amber", "黄"), "red": ("red", "红")}
 COLOURS = {"green": "Green", "amber": "Yellow", "red": "Red", "pass": "Green", "pending": "Yellow",
            "fail": "Red", "skipped": "Grey", "error": "Red", "blue": "Blue", "breach": "Purple", "hold": "Blue",
            "kill": "Grey"}
@@ -25,6 +24,12 @@ def page_link(title: object, label: object | None = None) -> Markup:
     """A link to another page of the space, by its title."""
     return Markup('<ac:link><ri:page ri:content-title="{}" /><ac:link-body>{}</ac:link-body></ac:link>').format(
         title, title if label is None else label)
+
+
+def attachment_link(filename: object, label: object) -> Markup:
+    """A link to a file attached to this page."""
+    return Markup('<ac:link><ri:attachment ri:filename="{}" /><ac:link-body>{}</ac:link-body></ac:link>').format(
+        filename, label)
 
 
 def status(title: object, colour: str) -> Markup:

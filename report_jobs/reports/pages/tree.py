@@ -11,12 +11,14 @@ from functools import partial
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from config.language import Words
 from config.models import Settings
 from config.reports import ReportDefinition
-from connector.publisher import PageSpec
+from connector.publisher import AttachmentSpec, PageSpec
 
+from ..export import XLSX_MEDIA_TYPE, workbook, workbook_name
 from ..inputs import ReportInputs
 from ..rollups.rag import reasons_in
 from .context import PageContext
@@ -25,8 +27,8 @@ from .programs import program_page
 from .projects import project_page
 from .resources import resources_page
 from .risks import risks_page
-from .sections import Chart, Heading, Items, render
-from .storage import page_link, showable
+from .sections import Chart, Heading, Items, Text, render
+from .storage import attachment_link, page_link, showable
 from .trends import HISTORY, history_chart, trends_page
 
 LABELS = ("pmokit", "pmokit-report")
@@ -92,8 +94,20 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
     links = [page_link(title, t(*CHILD_PAGES[kind])) for kind, title in children.items()]
     if links:
         extra += [Heading(t("Pages", "页面")), Items(links)]
+    attachments = [chart] if chart is not None else []
+    if definition.workbook:
+        try:
+            data = workbook(inputs, language)
+        except Exception as exc:  # the page publishes without its workbook rather than not at all
+            log.exception("report %s: the workbook could not be built", name)
+            failures[workbook_name(name)] = f"{type(exc).__name__}: {exc}"
+        else:
+            attachments.append(AttachmentSpec(workbook_name(name), data, XLSX_MEDIA_TYPE))
+            extra += [Heading(t("Data", "数据")), Text(Markup("{}").format(t(
+                "Every table of this report, for your own analysis: ", "本报告的全部表格，供自行分析：")) +
+                attachment_link(workbook_name(name), t("workbook (Excel)", "工作簿（Excel）")))]
     pages.append(PageSpec(key, top, body + (render(extra) if extra else ""), labels=LABELS,
-                          attachments=(chart,) if chart is not None else ()))
+                          attachments=tuple(attachments)))
     total = 1 + len(program_titles) + len(project_titles) + len(children)
     if on_page is not None:
         on_page(1, total)
