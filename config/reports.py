@@ -62,6 +62,10 @@ class ReportDefinition(Frozen):
 
 
 class ReportSettings(Frozen):
+    history_periods: int = Field(12, ge=0, le=104, description=(
+        "reporting periods (ISO weeks) before this one that the trends show from the first run: those with no "
+        "snapshot are rebuilt once from Jira's changelog and marked as reconstructed (0: history starts with "
+        "the first run)"))
     rag: RagThresholds = RagThresholds()
     resources: ResourceSettings = ResourceSettings()
     definitions: dict[str, ReportDefinition] = Field(

@@ -296,10 +296,19 @@ def test_project_managers_kpis():
 def test_status_history_across_periods(store_url, frame):
     from config.reports import RagThresholds
     from pmokit.store import open_store, snapshots
-    from report_jobs.reports.rollups.history import changes_since, period_of, rag_history
+    from report_jobs.reports.rollups.history import (
+        changes_since,
+        period_bounds,
+        period_of,
+        periods_before,
+        rag_history,
+    )
     from report_jobs.reports.rollups.rag import rag
 
     assert period_of(date(2026, 11, 20)) == "2026-W47" and period_of(date(2027, 1, 1)) == "2026-W53"
+    start, end = period_bounds("2026-W53")  # 2026 has 53 ISO weeks: Monday 28 December to Sunday 3 January
+    assert (start.date(), end.date(), period_of(end.date())) == (date(2026, 12, 28), date(2027, 1, 3), "2026-W53")
+    assert periods_before("2027-W02", 3) == ["2026-W52", "2026-W53", "2027-W01"]
     ids = {i.id: i.key for i in PORTFOLIO}
     inputs = dict(schedule=schedule_variance(frame, TODAY),
                   milestones=milestones(frame, slippage(frame, due_changes_frame([]), ids), TODAY),
@@ -319,8 +328,9 @@ def test_status_history_across_periods(store_url, frame):
     assert len(stored) == 5 and stored.loc[stored["project"] == "SHOP", "rag"].tolist() == ["red", "red"]
     assert previous.set_index("project").loc["SHOP", "budget_value"] == 20.0  # figures come back as numbers
     changed = changes_since(this_week, previous).set_index("project")
-    assert changed.loc["PAY"].to_dict() == {"was": "green", "now": "amber", "changed": ["compliance: green → amber"]}
-    assert changed.loc["LOG", "changed"] == ["new in this period"] and "SHOP" not in changed.index  # unchanged
+    assert changed.loc["PAY"].to_dict() == {"was": "green", "now": "amber", "new": False, "events": [], "moves": [
+        {"indicator": "compliance", "was": "green", "now": "amber", "value": 72.0}]}
+    assert changed.loc["LOG", "new"] and "SHOP" not in changed.index  # unchanged
     history = rag_history(stored)
     assert history.loc["PAY"].tolist() == ["green", "amber"] and pd.isna(history.loc["LOG", "2026-W46"])
 

@@ -37,6 +37,11 @@ def save(session: Session, period: str, status: pd.DataFrame, now: datetime | No
     return len(rows)
 
 
+def periods(session: Session) -> set[str]:
+    """The periods that have a snapshot."""
+    return set(session.scalars(select(StatusSnapshot.period).distinct()))
+
+
 def load(session: Session, periods: list[str] | None = None) -> pd.DataFrame:
     """Snapshots (all, or of ``periods``) as period, project, rag, reasons and the figures as columns."""
     query = select(StatusSnapshot).order_by(StatusSnapshot.period, StatusSnapshot.project_key)

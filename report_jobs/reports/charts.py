@@ -36,6 +36,7 @@ _WORDS = {
     "burnup": ("Burn-up (story points)", "燃起图（故事点）"),
     "burnup_issues": ("Burn-up (work items: nothing is estimated)", "燃起图（工作项数：均未估算）"),
     "scope": ("scope", "范围"), "done": ("done", "已完成"),
+    "rebuilt": ("(* rebuilt from Jira's history)", "（* 根据 Jira 历史记录重建）"),
     "rag_history": ("Status by reporting period", "各报告周期状态"),
     "heat_map": ("Open risks: impact × probability", "未关闭风险：影响 × 概率"),
     "impact": ("impact", "影响"), "probability": ("probability", "概率"),
@@ -147,8 +148,10 @@ def burnup_chart(series: pd.DataFrame, title: str, language: str = "en") -> byte
         return _png(figure)
 
 
-def rag_history_chart(history: pd.DataFrame, language: str = "en") -> bytes:
-    """``history``: project × period → green/amber/red (``rollups.history.rag_history``)."""
+def rag_history_chart(history: pd.DataFrame, language: str = "en", reconstructed: set[str] | None = None) -> bytes:
+    """``history``: project × period → green/amber/red (``rollups.history.rag_history``); the periods in
+    ``reconstructed`` (rebuilt from the changelog) are marked with a star."""
+    rebuilt = reconstructed or set()
     codes = {"green": 0, "amber": 1, "red": 2}
     grid = history.apply(lambda column: column.map(codes)).to_numpy(dtype=float)
     with _drawing():
@@ -157,9 +160,13 @@ def rag_history_chart(history: pd.DataFrame, language: str = "en") -> bytes:
         cmap = ListedColormap([RAG_COLOURS["green"], RAG_COLOURS["amber"], RAG_COLOURS["red"]]).with_extremes(
             bad="#EBECF0")
         axes.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=2, aspect="auto")
-        axes.set_xticks(range(history.shape[1]), [str(c) for c in history.columns], rotation=45, ha="right")
+        axes.set_xticks(range(history.shape[1]), [f"{c}*" if str(c) in rebuilt else str(c) for c in history.columns],
+                        rotation=45, ha="right")
         axes.set_yticks(range(history.shape[0]), [drawable(i) for i in history.index])
-        axes.set_title(_word("rag_history", language), fontsize=11, loc="left")
+        title = _word("rag_history", language)
+        if rebuilt & {str(c) for c in history.columns}:
+            title += "  " + _word("rebuilt", language)
+        axes.set_title(title, fontsize=11, loc="left")
         axes.tick_params(length=0)
         for spine in axes.spines.values():
             spine.set_visible(False)

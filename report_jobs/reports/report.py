@@ -54,7 +54,7 @@ def run_report(runtime: Runtime, name: str | None = None, *, preview: Path | Non
     now = now or datetime.now(UTC)
     if inputs is None:
         progress("reading the store", 0, 1)
-        inputs = gather(runtime, now)
+        inputs = gather(runtime, now, progress=progress)
         progress("reading the store", 1, 1)
     not_built: dict[str, str] = {}
     pages = report_pages(inputs, runtime.settings, name, definition, not_built,

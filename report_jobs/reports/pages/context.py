@@ -38,6 +38,7 @@ class PageContext:
     gate_names: dict[str, str] = field(default_factory=dict)  # gate id -> its name in the report's language
     names: dict[str, str] = field(default_factory=dict)  # project -> its name (default: the inputs')
     thresholds: RagThresholds = field(default_factory=RagThresholds)  # reports.rag
+    phase_names: dict[str, str] = field(default_factory=dict)  # phase id -> its name in the report's language
 
     def __post_init__(self) -> None:
         self.t = Words(self.language)  # t(en, zh)
@@ -73,6 +74,9 @@ class PageContext:
         title = self.program_titles.get(program)
         name = self.program_names.get(program, program)
         return page_link(title, name) if title else name
+
+    def phase(self, phase: Any) -> str:
+        return self.phase_names.get(str(phase), str(phase)) if phase else "—"
 
     def colour(self, rag: str) -> Markup:
         """A RAG lozenge: GREEN/AMBER/RED, or 绿/黄/红."""

@@ -75,7 +75,8 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
                   for rule in settings.rules if rule.kind == "gate"}
     ctx = PageContext(inputs, language, settings.jira.server_id, project_titles, program_titles,
                       {p.key: p.name.get(language) for p in programs}, definition.charts,
-                      jira_url=settings.jira.url, gate_names=gate_names, thresholds=settings.reports.rag)
+                      jira_url=settings.jira.url, gate_names=gate_names, thresholds=settings.reports.rag,
+                      phase_names={phase.id: phase.name.get(language) for phase in settings.phases})
     key = f"{name}/portfolio"
     pages: list[PageSpec] = []
     children = {kind: f"{top} · {t(*CHILD_PAGES[kind])}" for kind in CHILD_PAGES if kind in kinds}
