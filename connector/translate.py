@@ -51,6 +51,8 @@ class Vocabulary:
     phase_by_value: Mapping[str, str] = field(default_factory=dict)  # casefolded value -> phase id
     story_points: str | None = "story_points"  # logical name of the story points field
     epic_link: str | None = "epic_link"  # logical name of a classic Epic Link field, if any
+    project_unit: str = "jira_project"  # what a project is: jira_project | epic | issue_type (rules.units)
+    record_type: str = "Project"  # the issue type of a project's record
 
     def phase_of(self, status: str, custom: Mapping[str, Any]) -> str | None:
         if self.phase_field:

@@ -35,4 +35,5 @@ def vocabulary(portfolio: PortfolioSettings, phases: Sequence[Phase], catalog: F
     by_value = {v.casefold(): phase.id for phase in phases for v in phase.values}
     return Vocabulary(logical_fields=resolve_fields(portfolio, catalog), phase_by_status=by_status,
                       phase_field=portfolio.phase.field if portfolio.phase.source == "field" else None,
-                      phase_by_value=by_value)
+                      phase_by_value=by_value, project_unit=portfolio.project_unit,
+                      record_type=portfolio.record_issue_type)

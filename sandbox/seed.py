@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,14 @@ class SeedOptions:
     short_history: tuple[int, int] = (2, 14)
     anchor: date | None = None  # "today" of the seed; default: the real today
     seed: int = 20261122
+    # projects: a Jira project per project, its record an issue of type Project (the default);
+    # epics: a Jira project per program, each project an epic in it (on the stage-gate workflow), its work
+    # directly under it, as organisations that keep every project of a department in one Jira project do.
+    layout: str = "projects"
+
+
+# With layout "epics": each program's Jira project.
+PROGRAM_PROJECTS = {"storefront": "STORE", "fulfilment": "SUPPLY", "payments": "PAYFIN"}
 
 
 def build(kind: str | Path, flavor: str = "cloud", options: SeedOptions | None = None) -> SiteState:
@@ -86,8 +94,8 @@ def build(kind: str | Path, flavor: str = "cloud", options: SeedOptions | None =
     c.install_catalog(state)
     if kind == "empty":
         _install_confluence(state, [])
-    elif kind == "demo":
-        _Demo(state, options).build()
+    elif kind in ("demo", "demo-epics"):
+        _Demo(state, replace(options, layout="epics") if kind == "demo-epics" else options).build()
     else:
         load_file(state, Path(kind))
     for issue in state.issues.values():
@@ -112,9 +120,14 @@ class _Demo:
         projects = [(program, *p) for program, items in PROGRAMS.items() for p in items]
         per_project = max(self.options.issues // len(projects), 20)
         teams = self._teams(len(projects))
+        epics = self.options.layout == "epics"
+        if epics:  # a project's epic moves through the phases, as a project record does
+            self.state.issue_types["Epic"].workflow = "stage-gate"
+        shown = []
         for index, (program, key, name, phase) in enumerate(projects):
-            self._project(index, program, key, name, phase, per_project, teams[index])
-        _install_confluence(self.state, [(key, name) for _, key, name, _ in projects])
+            record = self._project(index, program, key, name, phase, per_project, teams[index])
+            shown.append((record.key if epics else key, name))
+        _install_confluence(self.state, shown)
 
     def _teams(self, count: int) -> list[list[str]]:
         # A few people work on three or four projects at once: the resource conflicts of the demo.
@@ -154,15 +167,24 @@ class _Demo:
         self.state.keys[key] = issue_id
         return issue
 
+    def _jira_project(self, index: int, program: str, key: str, name: str, lead: str) -> SProject:
+        """The Jira project a project lives in: its own, or (layout "epics") its program's."""
+        category = self.state.category(*CATEGORIES[program])
+        if self.options.layout == "epics":
+            key, name = PROGRAM_PROJECTS[program], CATEGORIES[program][0]
+            index = list(PROGRAM_PROJECTS).index(program)
+        if key not in self.state.projects:
+            self.state.projects[key] = SProject(id=str(10000 + index), key=key, name=name, lead=lead,
+                                                issue_types=list(self.state.issue_types), category=category.id)
+        return self.state.projects[key]
+
     def _project(self, index: int, program: str, key: str, name: str, phase: str, count: int,
-                 team: list[str]) -> None:
+                 team: list[str]) -> SIssue:
         rng, anchor = self.rng, self.state.anchor
         phase_index = PHASE_NAMES.index(phase)
         lead = team[0]
-        category = self.state.category(*CATEGORIES[program])
-        project = SProject(id=str(10000 + index), key=key, name=name, lead=lead,
-                           issue_types=list(self.state.issue_types), category=category.id)
-        self.state.projects[key] = project
+        project = self._jira_project(index, program, key, name, lead)
+        epics_layout = self.options.layout == "epics"
         start = anchor - timedelta(days=40 + 45 * phase_index + rng.randint(0, 20))
         end = start + timedelta(days=300 + rng.randint(0, 60))
         window = (start, end)
@@ -189,17 +211,19 @@ class _Demo:
             record_custom[c.SPONSOR] = self.state.users[self.people[rng.randrange(3)]].display_name
         sections = [s for s in SECTIONS if INCOMPLETE_RECORDS.get(key) != s]
         description = "\n".join(f"h2. {s}\n{name}: {s.lower()} of the project." for s in sections)
-        record = self._issue(project, "Project", name, phase, _at(start), _at(anchor - timedelta(
-            days=rng.randint(1, 10))), assignee=lead, description=description, custom=record_custom,
-            duedate=end, history_count=max(phase_index + 2, 4), labels=["pmo", program])
+        record = self._issue(project, "Epic" if epics_layout else "Project", name, phase, _at(start),
+                             _at(anchor - timedelta(days=rng.randint(1, 10))), assignee=lead,
+                             description=description, custom=record_custom, duedate=end,
+                             history_count=max(phase_index + 2, 4), labels=["pmo", program])
         self._documents(record, key, phase_index)
         self._approvals(record, phase_index)
 
-        epics = [self._issue(project, "Epic", f"{name.split(' ')[0]} epic {n + 1}",
-                             self._work_status(phase_index, 0.5), _at(start + timedelta(days=n * 9)),
-                             _at(anchor - timedelta(days=rng.randint(1, 30))), assignee=rng.choice(team),
-                             parent=record.id)
-                 for n in range(max(3, count // 60))]
+        # The work's epics (with layout "epics" the project is the epic: its work sits right under it).
+        epics = [record] if epics_layout else [
+            self._issue(project, "Epic", f"{name.split(' ')[0]} epic {n + 1}", self._work_status(phase_index, 0.5),
+                        _at(start + timedelta(days=n * 9)), _at(anchor - timedelta(days=rng.randint(1, 30))),
+                        assignee=rng.choice(team), parent=record.id)
+            for n in range(max(3, count // 60))]
         self._milestones(project, record, window, phase_index, team, {"green": 0, "amber": 1}.get(health, 2))
         for n in range(rng.randint(4, 8)):
             probability, impact = rng.randint(1, 5), rng.randint(1, 5)
@@ -208,7 +232,7 @@ class _Demo:
                         "Done" if rng.random() < 0.3 else "To Do", _at(start + timedelta(days=rng.randint(0, 60))),
                         _at(anchor - timedelta(days=rng.randint(1, 40))), assignee=rng.choice(team),
                         parent=record.id, custom={c.RISK_PROBABILITY: probability, c.RISK_IMPACT: impact})
-        remaining = count - (project.next_number - 1)
+        remaining = count - (project.next_number - 1 - self._issues_before(project, record))
         for n in range(max(remaining, 0)):
             kind = rng.choices(("Story", "Task", "Bug"), (5, 3, 2))[0]
             created = start + timedelta(days=rng.randint(0, max((anchor - start).days - 1, 1)))
@@ -222,6 +246,12 @@ class _Demo:
                         assignee=rng.choice(team) if rng.random() < 0.9 else None, parent=epic.id,
                         custom=custom, duedate=due, priority=rng.choice(("Low", "Medium", "Medium", "High")),
                         labels=rng.sample(LABELS, rng.randint(0, 2)))
+        return record
+
+    def _issues_before(self, project: SProject, record: SIssue) -> int:
+        """How many issues of the Jira project came before this project's record (other projects' issues, in a
+        program's Jira project)."""
+        return int(record.key.rsplit("-", 1)[1]) - 1
 
     def _work_status(self, phase_index: int, draw: float) -> str:
         done_share = [0.0, 0.05, 0.45, 0.85, 1.0][phase_index]
@@ -278,7 +308,7 @@ class _Demo:
             else:
                 record.remote_links.append({
                     "id": self.state.next_id("remotelink"),
-                    "url": f"/wiki/spaces/PMO/pages/{key}-{kind}",
+                    "url": f"/wiki/spaces/PMO/pages/{record.key if self.options.layout == 'epics' else key}-{kind}",
                     "title": filename.rsplit(".", 1)[0]})
 
 

@@ -39,7 +39,7 @@ BOT_ACCOUNT_ID = BOT.account_id
 class SandboxOptions:
     host: str = "127.0.0.1"
     port: int = 8765  # 0: any free port
-    seed: str = "demo"  # demo | empty | path to a seed file
+    seed: str = "demo"  # demo | demo-epics (each project an epic) | empty | path to a seed file
     issues: int = 3000
     flavor: str = "cloud"  # cloud | datacenter
     latency_ms: float = 0.0
@@ -70,8 +70,8 @@ class Sandbox:
         state = load_state(options.state_path) if options.state_path else None
         if state is None:
             seed_options = options.seed_options or SeedOptions(issues=options.issues, anchor=options.anchor)
-            state = build(options.seed if options.seed in ("demo", "empty") else Path(options.seed), options.flavor,
-                          seed_options)
+            state = build(options.seed if options.seed in ("demo", "demo-epics", "empty") else Path(options.seed),
+                          options.flavor, seed_options)
         state.flavor = options.flavor
         if options.user_timezone:
             ZoneInfo(options.user_timezone)  # an unknown zone is refused here, not at the first answer

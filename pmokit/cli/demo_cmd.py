@@ -28,8 +28,11 @@ EVENTS = list(HANDLED_EVENTS)
                                             "and watch pmokit react (Ctrl-C stops).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="The sandbox's port (0: any free port).")
+@click.option("--project-unit", "project_unit", type=click.Choice(["jira_project", "epic"]), default="jira_project",
+              show_default=True, help="What a project is: a Jira project each, or (epic) an epic each in one Jira "
+                                      "project per program (portfolio.project_unit).")
 @pass_state
-def demo_command(state: CliState, directory: Path, serve: bool, port: int) -> None:
+def demo_command(state: CliState, directory: Path, serve: bool, port: int, project_unit: str) -> None:
     """Start a sandbox Jira and Confluence with a demo portfolio, sync it, enforce the example PMO standard
     (comments and labels on its issues), publish the portfolio pages, and write an HTML preview."""
     from pmokit.demo import run_demo
@@ -37,13 +40,14 @@ def demo_command(state: CliState, directory: Path, serve: bool, port: int) -> No
 
     directory = directory.resolve()
     try:
-        sandbox = Sandbox.start(seed="demo", port=port)
+        sandbox = Sandbox.start(seed="demo-epics" if project_unit == "epic" else "demo", port=port)
     except OSError as exc:
         raise UserError(f"the sandbox cannot listen on port {port} ({exc.strerror}); try --port 0") from None
     runtime = None
     try:
-        click.echo(f"sandbox Jira and Confluence at {sandbox.url} (demo portfolio); working in {directory}")
-        runtime = prepare(directory, sandbox)
+        kind = "demo portfolio, each project an epic" if project_unit == "epic" else "demo portfolio"
+        click.echo(f"sandbox Jira and Confluence at {sandbox.url} ({kind}); working in {directory}")
+        runtime = prepare(directory, sandbox, project_unit)
         result = run_demo(runtime, sandbox, directory)
         _summary(result, sandbox)
         if serve:
@@ -54,7 +58,7 @@ def demo_command(state: CliState, directory: Path, serve: bool, port: int) -> No
         sandbox.close()
 
 
-def prepare(directory: Path, sandbox: Sandbox) -> Runtime:
+def prepare(directory: Path, sandbox: Sandbox, project_unit: str = "jira_project") -> Runtime:
     """A fresh store and a configuration pointed at ``sandbox`` in ``directory`` (an earlier demo's store goes:
     it described another sandbox)."""
     from config import load_settings
@@ -66,7 +70,8 @@ def prepare(directory: Path, sandbox: Sandbox) -> Runtime:
     for stale in directory.glob("pmokit.db*"):
         stale.unlink()
     config = directory / "pmokit.yaml"
-    config.write_text(sandbox_config(sandbox.url, store="sqlite:///pmokit.db"), encoding="utf-8")
+    config.write_text(sandbox_config(sandbox.url, store="sqlite:///pmokit.db", project_unit=project_unit),
+                      encoding="utf-8")
     return open_runtime(load_settings([config]))
 
 
@@ -84,8 +89,16 @@ def _summary(result: DemoResult, sandbox: Sandbox) -> None:
     click.echo(f"open the preview:    {result.preview}")
     for name, url in result.pages.items():
         click.echo(f"in Confluence ({name}): {url}")
-    click.echo(f"an issue with pmokit's comment: {sandbox.url}/browse/OMS-1")
+    click.echo(f"an issue with pmokit's comment: {sandbox.url}/browse/{_commented(sandbox)}")
     click.echo(f"configuration used:  {result.config}  (pmokit --config {result.config} ...)")
+
+
+def _commented(sandbox: Sandbox) -> str:
+    """A project record pmokit commented on: Order Management's (OMS-1, or its epic with projects as epics)."""
+    records = [i for i in sandbox.state.issues.values() if i.issue_type in ("Project", "Epic")
+               and any("[pmokit:" in str(c.get("body", "")) for c in i.comments)]
+    oms = [i.key for i in records if i.summary.startswith("Order Management")]
+    return (oms or sorted(i.key for i in records) or ["OMS-1"])[0]
 
 
 def _serve(runtime: Runtime, sandbox: Sandbox) -> None:

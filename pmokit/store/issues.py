@@ -74,6 +74,13 @@ def live_ids(session: Session, project_keys: Sequence[str] | None = None) -> set
     return set(session.scalars(query))
 
 
+def keys_of_type(session: Session, issue_type: str) -> list[str]:
+    """The keys of the live issues of one type (the project records, with epics as the unit)."""
+    query = select(IssueSnapshot.key).where(IssueSnapshot.issue_type == issue_type,
+                                            IssueSnapshot.deleted.is_(False))
+    return sorted(session.scalars(query))
+
+
 def mark_deleted(session: Session, issue_ids: Iterable[str]) -> int:
     ids = list(issue_ids)
     for start in range(0, len(ids), BATCH):

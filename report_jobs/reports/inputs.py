@@ -44,6 +44,7 @@ class ReportInputs:
     kpis: pd.DataFrame  # per project manager
     burnup: pd.DataFrame  # project, week, scope, done
     periods: int  # how many reporting periods the history holds
+    program_of: dict[str, str] = field(default_factory=dict)  # project -> its program
     reconstructed: list[str] = field(default_factory=list)  # periods rebuilt from the changelog, oldest first
     assumed: dict[str, list[str]] = field(default_factory=dict)  # project -> fields its history does not hold
 
@@ -143,7 +144,8 @@ def gather(runtime: Runtime, now: datetime, *, facts: Facts | None = None,
         records={p: i.key for p, i in records.items()}, names=project_names(facts, records),
         history=rag_history(stored), changes=changes_since(portfolio.rag, previous, events),
         kpis=kpis, burnup=burnup(portfolio.frame, today),
-        periods=len(periods), reconstructed=_reconstructed(stored), assumed=_assumed(stored))
+        periods=len(periods), program_of={**settings.portfolio.program_of, **facts.program_of},
+        reconstructed=_reconstructed(stored), assumed=_assumed(stored))
 
 
 def _reconstructed(stored: pd.DataFrame) -> list[str]:

@@ -12,6 +12,7 @@ from config.models import Settings
 from rules.engine import compliance as project_compliance
 from rules.facts import Facts
 from rules.results import Result
+from rules.units import JIRA_PROJECT, governed
 
 from .rollups.compliance import compliance_gaps, compliance_table, gate_states
 from .rollups.earned_value import earned_value, program_earned_value
@@ -51,6 +52,17 @@ class Portfolio:
     gaps: pd.DataFrame  # every compliance gap: project, issue, rule, severity, message, fix
 
 
+def portfolio_projects(facts: Facts, frame: pd.DataFrame, settings: Settings) -> list[str]:
+    """The projects the portfolio rates: its Jira projects (those with issues), or with epics or an issue type
+    as the unit, the records in them."""
+    portfolio = settings.portfolio
+    if portfolio.project_unit != JIRA_PROJECT:
+        return governed(facts.issues.values(), portfolio.project_unit, portfolio.record_issue_type,
+                        portfolio.project_keys)
+    return sorted(set(frame["project"].astype(str)) & set(portfolio.project_keys)) or \
+        sorted(frame["project"].astype(str).unique())
+
+
 def build(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> Portfolio:
     """Every roll-up of the portfolio as of ``today`` (``results``: the rule evaluation of its issues)."""
     record_type = settings.portfolio.record_issue_type
@@ -67,15 +79,15 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     every = list(results)
     by_project = project_compliance(every)
     scores = compliance_table(by_project, facts.program_of)
-    projects = sorted(set(frame["project"].astype(str)) & set(settings.portfolio.project_keys)) or \
-        sorted(frame["project"].astype(str).unique())
+    projects = portfolio_projects(facts, frame, settings)
+    program_of = {**settings.portfolio.program_of, **facts.program_of}  # with epics: each epic's program
     earned = earned_value(money, schedule, progress["project"])
     status = rag(projects, schedule=schedule, milestones=stones, budget=money, risks=risks,
                  compliance=dict(zip(scores["project"], scores["score"], strict=True)),
                  thresholds=settings.reports.rag, language=settings.language, earned=earned)
     return Portfolio(period_of(today), frame, progress, stones, money, schedule, receivables(frame, today), risks,
                      heat_map(risks), top_risks(risks), risks_by_project(risks), load, conflicts(load),
-                     program_totals(progress["project"], money, settings.portfolio.program_of, scores), scores,
+                     program_totals(progress["project"], money, program_of, scores), scores,
                      gate_states(every), status, earned, program_earned_value(earned), slipped,
                      compliance_gaps(by_project))
 

@@ -19,6 +19,7 @@ from connector.confluence_client import ConfluenceConnector
 from connector.errors import AtlassianError
 from pmokit.runtime import Runtime
 from pmokit.store.documents import replace_documents
+from pmokit.store.issues import keys_of_type
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +100,12 @@ def refresh_documents(runtime: Runtime) -> DocumentsRead:
         return DocumentsRead([], skipped="no Confluence configured")
     if not labels:
         return DocumentsRead([], skipped="no rule looks for labelled Confluence pages")
+    owners = list(settings.portfolio.project_keys)
+    if settings.portfolio.project_unit != "jira_project":  # a page belongs to an epic (a record) by its key
+        with runtime.sessions() as session:
+            owners += keys_of_type(session, settings.portfolio.record_issue_type)
     try:
-        pages = read_documents(runtime.confluence, settings.confluence.space, labels,
-                               settings.portfolio.project_keys)
+        pages = read_documents(runtime.confluence, settings.confluence.space, labels, owners)
     except (AtlassianError, MissingSecretError) as exc:  # the caller says so where its user reads it
         return DocumentsRead([], failed=str(exc))
     with runtime.sessions.begin() as session:

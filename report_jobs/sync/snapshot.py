@@ -18,6 +18,7 @@ from pmokit.store.decisions import load_decisions
 from pmokit.store.documents import stored_documents
 from pmokit.store.times import utc
 from rules.facts import Facts
+from rules.units import assign_units
 
 
 def load_facts(runtime: Runtime, project_keys: list[str] | None = None) -> Facts:
@@ -32,7 +33,7 @@ def load_facts(runtime: Runtime, project_keys: list[str] | None = None) -> Facts
 
 def read_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, str],
                project_keys: list[str] | None = None, groups: dict[str, list[str]] | None = None) -> Facts:
-    issues = load_issues(session, vocabulary, project_keys)
+    issues, program_of = _units(load_issues(session, vocabulary, project_keys), vocabulary, program_of)
     changes = load_changes(session, [i.id for i in issues] if project_keys else None)
     return Facts.build(issues, changes=changes, comments=load_comments(session), program_of=program_of,
                        groups=groups, documents=stored_documents(session), decisions=load_decisions(session))
@@ -66,9 +67,15 @@ def reread(runtime: Runtime, facts: Facts, issue_ids: Sequence[str]) -> Facts:
         for d in ds:
             taken.setdefault((d.comment_id, d.line), d)
     ordered = sorted(taken.values(), key=lambda d: (d.at or datetime.min.replace(tzinfo=UTC), d.comment_id, d.line))
-    return Facts.assemble(issues.values(), comments=comments, changes=changes, program_of=facts.program_of,
+    units, program_of = _units(issues.values(), vocabulary, facts.program_of)
+    return Facts.assemble(units, comments=comments, changes=changes, program_of=program_of,
                           groups={g: list(m) for g, m in facts.groups.items()}, documents=facts.documents,
                           decisions=ordered, people=facts.people)
+
+
+def _units(issues: Any, vocabulary: Vocabulary, program_of: dict[str, str]) -> tuple[list[Issue], dict[str, str]]:
+    """Each issue's project as the PMO counts projects (``portfolio.project_unit``: rules.units)."""
+    return assign_units(issues, vocabulary.project_unit, vocabulary.record_type, program_of)
 
 
 def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str] | None = None) -> list[Issue]:
@@ -128,8 +135,9 @@ class FactsCache:
                 self._recent(session, self._since)
             documents = stored_documents(session)
             decisions = load_decisions(session)
-        return Facts.assemble(self._issues.values(), comments=self._comments, changes=self._changes,
-                              program_of=self.program_of, groups=self.groups(), documents=documents,
+        issues, program_of = _units(self._issues.values(), self.vocabulary(), self.program_of)
+        return Facts.assemble(issues, comments=self._comments, changes=self._changes,
+                              program_of=program_of, groups=self.groups(), documents=documents,
                               decisions=decisions, people=self.people() if self.people is not None else None)
 
     def _full(self, session: Session) -> None:

@@ -50,6 +50,7 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
         attachments.append(AttachmentSpec(filename, burnup_chart(series, ctx.name(project),
                                                                  ctx.language)))
         sections.append(Chart(filename))
+    sections += _epics(ctx, project)
 
     sections.append(Heading(t("Milestones", "里程碑")))
     stones = p.frame[(p.frame["project"] == project) & (p.frame["type"] == "Milestone")].sort_values("due")
@@ -110,6 +111,26 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
         if score["top_gaps"]:
             sections.append(Expand(t("Gaps", "不符合项"), [Items(list(score["top_gaps"]))]))
     return render(sections), tuple(attachments)
+
+
+def _epics(ctx: PageContext, project: str) -> list:
+    """The project's epics with their own progress (the epic roll-up), when it has epics besides itself."""
+    t, p = ctx.t, ctx.inputs.portfolio
+    frame = p.frame
+    mine = frame[(frame["project"].astype(str) == project) & (frame["type"] == "Epic")
+                 & (frame["key"] != ctx.inputs.records.get(project))].sort_values("key")
+    if mine.empty:
+        return []
+    rolled = p.progress["epic"].set_index("epic") if "epic" in p.progress else pd.DataFrame()
+    rows = []
+    for epic in mine.itertuples():
+        figures = rolled.loc[str(epic.key)] if str(epic.key) in rolled.index else None
+        rows.append([ctx.issue(epic.key), text(epic.summary), ctx.status_name(epic.status),
+                     *([number(figures["issues"]), number(figures["done"]), number(figures["points"]),
+                        pct(figures["pct_points"])] if figures is not None else ["—"] * 4)])
+    return [Heading(t("Epics", "史诗"), 3), Table(
+        [t("Key", "编号"), t("Epic", "史诗"), t("Status", "状态"), t("Issues", "事项"), t("Done", "已完成"),
+         t("Points", "点数"), t("% done (points)", "完成率（点数）")], rows)]
 
 
 def _manager(frame: pd.DataFrame, project: str, inputs: ReportInputs) -> object:

@@ -64,7 +64,10 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
     kinds = set(definition.pages)
     programs = [p for p in settings.portfolio.programs if not definition.programs or p.key in definition.programs]
     rated = set(inputs.portfolio.rag["project"])
-    shown_projects = [k for p in programs for k in p.projects if k in rated]
+    # A program's projects: its Jira projects, or (epics, an issue type as the unit) the records in them.
+    members = {p.key: [k for k in p.projects if k in rated] + sorted(
+        k for k in rated if inputs.program_of.get(k) == p.key and k not in p.projects) for p in programs}
+    shown_projects = [k for p in programs for k in members[p.key]]
     if not programs:  # a portfolio without programs: every project it has
         shown_projects = list(inputs.portfolio.rag["project"])
     program_titles = {p.key: page_title(f"{top} · {p.name.get(language)}") for p in programs} \
@@ -125,13 +128,14 @@ def report_pages(inputs: ReportInputs, settings: Settings, name: str, definition
     if "programs" in kinds:
         def program_spec(program: Any) -> PageSpec:
             return PageSpec(f"{name}/program/{program.key}", program_titles[program.key],
-                            program_page(ctx, program.key, list(program.projects), program.manager), parent_key=key,
+                            program_page(ctx, program.key, members[program.key], program.manager), parent_key=key,
                             labels=LABELS)
 
         for program in programs:
             build(program_titles[program.key], partial(program_spec, program))
     if "projects" in kinds:
-        parent_of = {k: f"{name}/program/{p.key}" for p in programs for k in p.projects} if program_titles else {}
+        parent_of = {k: f"{name}/program/{p.key}" for p in programs for k in members[p.key]} \
+            if program_titles else {}
 
         def project_spec(project: str) -> PageSpec:
             body, attachments = project_page(ctx, project)
