@@ -8,6 +8,7 @@ newest as pmokit does."""
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -88,7 +89,10 @@ def test_what_changed_names_what_people_did_in_jira(site):
     later = (date.fromisoformat(due) + timedelta(days=21)).isoformat()
     site.edit(LIU_YANG, milestone, {"duedate": later})
     forecast = next(f.id for f in sb.state.fields.values() if f.name == "Forecast Cost (CNY)")
-    site.edit(LI_NA, "PAY-1", {forecast: 987654})
+    actual = next(f.id for f in sb.state.fields.values() if f.name == "Actual Cost (CNY)")
+    record = sb.session().get(f"{site.api}/issue/PAY-1").json()["fields"]
+    spent_before = record[actual]
+    site.edit(LI_NA, "PAY-1", {forecast: 987654, actual: 1_234_000})
     probability = next(f.id for f in sb.state.fields.values() if f.name == "Risk Probability")
     impact = next(f.id for f in sb.state.fields.values() if f.name == "Risk Impact")
     risks = jira_client(sb).enhanced_search_issues("project = SHOP AND issuetype = Risk AND statusCategory != Done "
@@ -106,6 +110,22 @@ def test_what_changed_names_what_people_did_in_jira(site):
     assert "forecast " in changed and "→ 987,654" in changed
     assert risk in changed and "→ 25" in changed  # raised to 5 × 5
     assert "G1 Initiation → Planning: approved by 李娜" in changed  # Li Na's display name on the site
+
+    # Cost over time, now that PAY's actual cost has a history: before the change the value it had, after it
+    # the new one; the planned value from the record's baseline, hand-computed.
+    pay = next(p.body for p in sb.state.pages.values() if p.status == "current"
+               and p.title.startswith("E-commerce Portfolio · PAY "))
+    assert 'ri:filename="cost-PAY.png"' in pay
+    weeks = re.findall(r"<tr><td>(\d{4}-\d{2}-\d{2})</td><td>([\d,—]+)</td><td>([\d,—]+)</td><td>([\d,—]+)</td></tr>",
+                       pay.split("Cost over time", 1)[1])
+    assert len(weeks) == 12
+    assert [int(w[3].replace(",", "")) for w in weeks] == [round(spent_before)] * 11 + [1_234_000]
+    budget = float(record[next(f.id for f in sb.state.fields.values() if f.name == "Budget (CNY)")])
+    start = date.fromisoformat(record[next(f.id for f in sb.state.fields.values() if f.name == "Baseline Start")])
+    end = date.fromisoformat(record[next(f.id for f in sb.state.fields.values() if f.name == "Baseline End")])
+    last = date.fromisoformat(weeks[-1][0]) + timedelta(days=1)
+    planned = budget * min(max((last - start).days / (end - start).days, 0), 1)
+    assert int(weeks[-1][1].replace(",", "")) == pytest.approx(planned, abs=1)
 
 
 def _walk(histories, field: str, initial, moment: datetime):

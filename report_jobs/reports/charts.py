@@ -36,6 +36,8 @@ _WORDS = {
     "burnup": ("Burn-up (story points)", "燃起图（故事点）"),
     "burnup_issues": ("Burn-up (work items: nothing is estimated)", "燃起图（工作项数：均未估算）"),
     "scope": ("scope", "范围"), "done": ("done", "已完成"),
+    "pv": ("planned value (PV)", "计划价值（PV）"), "ev": ("earned value (EV)", "挣值（EV）"),
+    "ac": ("actual cost (AC)", "实际成本（AC）"), "cost": ("Cost over time", "成本趋势"),
     "rebuilt": ("(* rebuilt from Jira's history)", "（* 根据 Jira 历史记录重建）"),
     "rag_history": ("Status by reporting period", "各报告周期状态"),
     "heat_map": ("Open risks: impact × probability", "未关闭风险：影响 × 概率"),
@@ -142,6 +144,24 @@ def burnup_chart(series: pd.DataFrame, title: str, language: str = "en") -> byte
         axes.set_xticks(x[::step], [pd.Timestamp(w).strftime("%m-%d") for w in series["week"].iloc[::step]])
         counted = "burnup_issues" if "unit" in series and (series["unit"] == "issues").all() else "burnup"
         axes.set_title(drawable(f"{title} · {_word(counted, language)}"), fontsize=11, loc="left")
+        axes.set_ylim(bottom=0)
+        axes.grid(axis="y", alpha=0.3)
+        axes.legend(loc="upper left", frameon=False)
+        return _png(figure)
+
+
+def cost_chart(series: pd.DataFrame, title: str, language: str = "en") -> bytes:
+    """``series``: week, pv, ev, ac (one project's cost over time: rollups.cost_history)."""
+    with _drawing():
+        figure = _figure(6.4, 3.2)
+        axes = figure.subplots()
+        x = np.arange(len(series))
+        axes.plot(x, series["pv"], color="#6B778C", linewidth=2, linestyle="--", label=_word("pv", language))
+        axes.plot(x, series["ev"], color="#00875A", linewidth=2, label=_word("ev", language))
+        axes.plot(x, series["ac"], color="#DE350B", linewidth=2, label=_word("ac", language))
+        step = max(1, len(series) // 6)
+        axes.set_xticks(x[::step], [pd.Timestamp(w).strftime("%m-%d") for w in series["week"].iloc[::step]])
+        axes.set_title(drawable(f"{title} · {_word('cost', language)}"), fontsize=11, loc="left")
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)
         axes.legend(loc="upper left", frameon=False)

@@ -22,6 +22,7 @@ from .changes import period_events
 from .past import facts_as_of
 from .portfolio import Portfolio, build
 from .rollups.burnup import burnup
+from .rollups.cost_history import cost_changes, cost_over_time
 from .rollups.history import changes_since, period_bounds, periods_before, rag_history
 from .rollups.kpis import (
     average_slippage,
@@ -45,6 +46,7 @@ class ReportInputs:
     burnup: pd.DataFrame  # project, week, scope, done
     periods: int  # how many reporting periods the history holds
     program_of: dict[str, str] = field(default_factory=dict)  # project -> its program
+    cost: pd.DataFrame = field(default_factory=pd.DataFrame)  # project, week, pv, ev, ac (rollups.cost_history)
     reconstructed: list[str] = field(default_factory=list)  # periods rebuilt from the changelog, oldest first
     assumed: dict[str, list[str]] = field(default_factory=dict)  # project -> fields its history does not hold
 
@@ -139,13 +141,18 @@ def gather(runtime: Runtime, now: datetime, *, facts: Facts | None = None,
         average_slippage(portfolio.frame, portfolio.slipped, managers),
         forecast_accuracy(portfolio.budget, {p: i.phase for p, i in records.items()}, managers, closing),
         compliance_trend(stored, managers))
+    burnups = burnup(portfolio.frame, today)
+    cost_field = (runtime.vocabulary().logical_fields.get("actual_cost"), settings.portfolio.fields.get("actual_cost"))
+    spending = cost_changes((c for i in records.values() for c in facts.changes.get(i.id, [])),
+                            [f for f in cost_field if f], {i.id: p for p, i in records.items()})
     return ReportInputs(
         portfolio=portfolio, generated=now.strftime("%Y-%m-%d %H:%M %Z").strip(),
         records={p: i.key for p, i in records.items()}, names=project_names(facts, records),
         history=rag_history(stored), changes=changes_since(portfolio.rag, previous, events),
-        kpis=kpis, burnup=burnup(portfolio.frame, today),
+        kpis=kpis, burnup=burnups,
         periods=len(periods), program_of={**settings.portfolio.program_of, **facts.program_of},
-        reconstructed=_reconstructed(stored), assumed=_assumed(stored))
+        reconstructed=_reconstructed(stored), assumed=_assumed(stored),
+        cost=cost_over_time(burnups, portfolio.budget, portfolio.schedule, spending))
 
 
 def _reconstructed(stored: pd.DataFrame) -> list[str]:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from connector.publisher import AttachmentSpec
 
-from ..charts import burnup_chart
+from ..charts import burnup_chart, cost_chart
 from ..inputs import ReportInputs
 from . import cells
 from .cells import day, number, pct, signed_pct, text
@@ -83,6 +83,7 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
                             "of the work done; CPI = EV ÷ AC, SPI = EV ÷ PV (below 1: behind); EAC = budget ÷ CPI.",
                             "PV：预算 × 基线工期已过比例；EV：预算 × 已完成工作比例；CPI = EV ÷ AC，SPI = EV ÷ PV"
                             "（小于 1 即落后）；EAC = 预算 ÷ CPI。"))]
+    sections += _cost_over_time(ctx, project, attachments)
     if receivable is not None:
         sections += [Heading(t("Receivables", "应收款"), 3), Table(
             [t("Total", "总额"), t("Invoiced", "已开票"), t("Paid", "已收款"), t("Not invoiced", "未开票"),
@@ -111,6 +112,25 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
         if score["top_gaps"]:
             sections.append(Expand(t("Gaps", "不符合项"), [Items(list(score["top_gaps"]))]))
     return render(sections), tuple(attachments)
+
+
+def _cost_over_time(ctx: PageContext, project: str, attachments: list[AttachmentSpec]) -> list:
+    """PV, EV and AC week by week, where the record's actual cost has a history in Jira."""
+    t = ctx.t
+    cost = ctx.inputs.cost
+    series = cost[cost["project"] == project] if not cost.empty else cost
+    if series.empty:
+        return []
+    sections: list = [Heading(t("Cost over time", "成本趋势"), 3)]
+    if ctx.charts:
+        filename = f"cost-{project}.png"
+        attachments.append(AttachmentSpec(filename, cost_chart(series, ctx.name(project), ctx.language)))
+        sections.append(Chart(filename))
+    sections.append(Expand(t("Week by week", "按周"), [Table(
+        [t("Week ending", "周末"), t("Planned value (PV)", "计划价值（PV）"), t("Earned value (EV)", "挣值（EV）"),
+         t("Actual cost (AC)", "实际成本（AC）")],
+        [[day(row.week), number(row.pv), number(row.ev), number(row.ac)] for row in series.itertuples()])]))
+    return sections
 
 
 def _epics(ctx: PageContext, project: str) -> list:
