@@ -14,9 +14,12 @@ from sandbox.histories import all_histories
 
 
 def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps: float | None = None,
-                give_up_after: float | None = None, timeout: float | None = None) -> Runtime:
+                give_up_after: float | None = None, timeout: float | None = None,
+                history_periods: int = 0) -> Runtime:
     """A runtime on ``sb`` whose configuration is ``directory/pmokit.yaml``; ``timeout`` is the client's time-out
-    for every Jira and Confluence request, ``give_up_after`` how long the Jira transport keeps retrying."""
+    for every Jira and Confluence request, ``give_up_after`` how long the Jira transport keeps retrying.
+    ``history_periods``: weeks a first report rebuilds from the changelog (the product's default is 12; tests
+    that are not about history rebuild none, which saves seconds a report)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "pmokit.yaml"
     text = sandbox_config(sb.url, flavor=sb.options.flavor, store=store_url or f"sqlite:///{directory / 'store.db'}",
@@ -28,6 +31,7 @@ def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps:
     if timeout:
         text = text.replace("  bot:\n", f"  timeout_seconds: {timeout}\n  bot:\n", 1)
         text = text.replace("confluence:\n", f"confluence:\n  timeout_seconds: {timeout}\n", 1)
+    text = text.replace("\nreports:\n", f"\nreports:\n  history_periods: {history_periods}\n", 1)
     path.write_text(text, encoding="utf-8")
     return open_runtime(load_settings([path]))
 

@@ -39,8 +39,16 @@ def _records(sb) -> dict[str, object]:
     return {i.key: i for i in sb.state.issues.values() if i.issue_type == "Epic"}
 
 
-def test_the_epic_demo_has_twelve_projects_in_three_jira_projects(epic_demo):
-    _, out, printed = epic_demo
+def test_the_epic_demo_end_to_end(epic_demo, run_cli):
+    """One test over one demo run (the demo takes most of a minute): what it prints, the pages it published,
+    and a story created afterwards under no epic."""
+    sb, out, printed = epic_demo
+    _the_demo_has_twelve_projects_in_three_jira_projects(out, printed)
+    _each_epic_is_a_project_page_with_its_own_work(sb)
+    _a_story_under_no_epic_belongs_to_no_project(sb, out, run_cli)
+
+
+def _the_demo_has_twelve_projects_in_three_jira_projects(out: Path, printed: str) -> None:
     assert "(demo portfolio, each project an epic)" in printed
     assert "synced 3000 issues in 12 projects" in printed
     assert "report portfolio-weekly: pages: 19 created" in printed
@@ -50,10 +58,9 @@ def test_the_epic_demo_has_twelve_projects_in_three_jira_projects(epic_demo):
     assert [p["projects"] for p in config["portfolio"]["programs"]] == [["STORE"], ["SUPPLY"], ["PAYFIN"]]
 
 
-def test_each_epic_is_a_project_page_with_its_own_work(epic_demo):
+def _each_epic_is_a_project_page_with_its_own_work(sb) -> None:
     """The pages the demo published: one per epic, under its program, with the count of its work as the sandbox
     holds it (the issues whose parent is the epic, and the epic)."""
-    sb, _, _ = epic_demo
     records = _records(sb)
     assert len(records) == 12
     children = Counter(sb.state.issues[i.parent].key for i in sb.state.issues.values()
@@ -77,9 +84,8 @@ def test_each_epic_is_a_project_page_with_its_own_work(epic_demo):
     assert all(f"browse/{key}" in portfolio for key in records)  # every epic is a row, linked to Jira
 
 
-def test_a_story_under_no_epic_belongs_to_no_project(epic_demo, tmp_path, run_cli):
+def _a_story_under_no_epic_belongs_to_no_project(sb, out: Path, run_cli) -> None:
     """Work created in the department's Jira project without an epic is said to belong to no project."""
-    sb, out, _ = epic_demo
     api = f"{sb.url}/rest/api/2"
     made = sb.session().post(f"{api}/issue", json={"fields": {
         "project": {"key": "STORE"}, "issuetype": {"name": "Story"}, "summary": "Orphan work"}})

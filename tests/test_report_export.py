@@ -29,23 +29,30 @@ def _issue(sb, key: str) -> dict:
     return sb.session().get(f"{sb.url}/rest/api/2/issue/{key}").json()
 
 
-def _first_risk(sb) -> str:
+def _risks(sb) -> list[str]:
     found = sb.session().post(f"{sb.url}/rest/api/3/search/jql", json={
-        "jql": "project = SHOP AND issuetype = Risk AND statusCategory != Done ORDER BY key", "maxResults": 1,
+        "jql": "project = SHOP AND issuetype = Risk AND statusCategory != Done ORDER BY key", "maxResults": 5,
         "fields": ["summary"]})
-    return found.json()["issues"][0]["key"]
+    return [issue["key"] for issue in found.json()["issues"]]
 
 
-@pytest.fixture
-def synced(fresh_sandbox, tmp_path):
-    sb = fresh_sandbox
+def _first_risk(sb) -> str:
+    return _risks(sb)[0]
+
+
+@pytest.fixture(scope="module")
+def synced(sandbox, tmp_path_factory):
+    """The demo with a formula typed into a risk's summary, synced once for the module (the tests that write
+    change other issues)."""
+    sb = sandbox
     risk = _first_risk(sb)
     response = sb.session().put(f"{sb.url}/rest/api/2/issue/{risk}", json={"fields": {"summary": FORMULA}})
     assert response.status_code == 204, response.text
-    runtime = runtime_for(sb, tmp_path)
+    directory = tmp_path_factory.mktemp("export")
+    runtime = runtime_for(sb, directory)
     syncer(runtime).full()
     runtime.close()
-    return sb, str(tmp_path / "pmokit.yaml"), risk
+    return sb, str(directory / "pmokit.yaml"), risk
 
 
 def test_the_workbook_has_a_typed_filtered_sheet_per_roll_up(synced, run_cli, tmp_path):
@@ -125,8 +132,9 @@ def test_the_workbook_is_attached_to_the_portfolio_page_and_uploaded_only_when_i
     again = run_cli("--config", config, "report", "portfolio-weekly", "--publish")
     assert "19 unchanged, 0 failed; 0 attachments uploaded" in again.output, again.output
 
-    # A risk's summary changes in Jira: the workbook's content changed, so it goes up again.
-    response = sb.session().put(f"{sb.url}/rest/api/2/issue/{risk}",
+    # Another risk's summary changes in Jira: the workbook's content changed, so it goes up again.
+    other = next(r for r in _risks(sb) if r != risk)
+    response = sb.session().put(f"{sb.url}/rest/api/2/issue/{other}",
                                 json={"fields": {"summary": "Supplier may deliver late"}})
     assert response.status_code == 204, response.text
     assert run_cli("--config", config, "sync").exit_code == 0

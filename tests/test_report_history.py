@@ -43,11 +43,13 @@ def _snapshots(directory: Path) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def site(fresh_sandbox, tmp_path, run_cli):
-    runtime_for(fresh_sandbox, tmp_path).close()
+def site(sandbox, tmp_path, run_cli):
+    """The module's demo sandbox (one test edits it, as people would; the others read the past, which those
+    edits do not change) and a store of this test's own."""
+    runtime_for(sandbox, tmp_path).close()
     config = _with_history(tmp_path, PERIODS)
     assert run_cli("--config", config, "sync", "--full").exit_code == 0
-    return Site(fresh_sandbox, config, run_cli)
+    return Site(sandbox, config, run_cli)
 
 
 def _trends(sb) -> str:

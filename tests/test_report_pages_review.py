@@ -39,7 +39,7 @@ def published(tmp_path_factory):
 
     directory: Path = tmp_path_factory.mktemp("review")
     with Sandbox.start(seed="demo", anchor=ANCHOR) as sb:
-        runtime_for(sb, directory).close()
+        runtime_for(sb, directory, history_periods=12).close()  # trends pages with rebuilt weeks, both languages
         path = directory / "pmokit.yaml"
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         data["reports"]["definitions"]["tree-zh"] = CHINESE_TREE

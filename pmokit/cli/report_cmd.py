@@ -46,6 +46,8 @@ def report_command(state: CliState, name: str | None, preview: Path | None, publ
     names = list(settings.reports.definitions) if every else [name]
     if every and (xlsx or csv_dir) and len(names) > 1:
         raise UsageError("--xlsx and --csv write one report's tables: name the report instead of --all")
+    if xlsx is not None and not xlsx.parent.is_dir():  # said before minutes of work, not after
+        raise UserError(f"cannot write {xlsx}: {xlsx.parent} is not a directory")
     try:
         for report_name in names:
             definition_of(settings, report_name)

@@ -20,7 +20,7 @@ from rules.facts import Facts
 from ..sync.snapshot import load_facts
 from .changes import period_events
 from .past import facts_as_of
-from .portfolio import Portfolio, build
+from .portfolio import Portfolio, build, status_of
 from .rollups.burnup import burnup
 from .rollups.cost_history import cost_changes, cost_over_time
 from .rollups.history import changes_since, period_bounds, periods_before, rag_history
@@ -83,7 +83,7 @@ def reconstruct(runtime: Runtime, facts: Facts, periods: list[str],
             past = facts_as_of(facts, end, vocabulary)
             if not past.facts.issues:
                 continue
-            status = build(past.facts, evaluate_settings(settings, past.facts, end), settings, end.date()).rag
+            status = status_of(past.facts, evaluate_settings(settings, past.facts, end), settings, end.date())
         except Exception:  # one period's fault never costs the report (nor the other periods)
             log.exception("the status of %s could not be rebuilt from the changelog", period)
             continue

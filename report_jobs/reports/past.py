@@ -1,6 +1,6 @@
 """The portfolio as it was at a moment, rebuilt from Jira's changelog: every change made after the moment undone
 (status, and the phase read from it; due dates, assignees, summaries, labels, the PMO's custom fields), issues
-created after it left out, comments and decisions made after it forgotten.
+created after it left out, attachments, comments and decisions made after it forgotten.
 
 What the changelog cannot say is said, not guessed: a field that changes in the normal course of a project
 (actual cost, forecast) but has no change in an issue's history is "assumed" for that issue; actual cost
@@ -62,8 +62,11 @@ def issue_as_of(issue: Issue, changes: list[Change], moment: datetime, vocabular
         return None
     later = [c for c in changes if c.created > moment]
     resolved = issue.resolved if issue.resolved is None or issue.resolved <= moment else None
+    attached = tuple(a for a in issue.attachments if a.created is None or a.created <= moment)
     if not later:
-        return issue if resolved is issue.resolved else replace(issue, resolved=resolved)
+        if resolved is issue.resolved and len(attached) == len(issue.attachments):
+            return issue
+        return replace(issue, resolved=resolved, attachments=attached)
     logical_of = {fid: logical for logical, fid in vocabulary.logical_fields.items()}
     status, category = issue.status, issue.status_category
     custom = dict(issue.custom)
@@ -89,7 +92,7 @@ def issue_as_of(issue: Issue, changes: list[Change], moment: datetime, vocabular
     if category is not StatusCategory.DONE:
         resolved = None
     return replace(issue, status=status, status_category=category, phase=vocabulary.phase_of(status, custom),
-                   custom=custom, resolved=resolved, **fields)
+                   custom=custom, resolved=resolved, attachments=attached, **fields)
 
 
 def facts_as_of(facts: Facts, moment: datetime, vocabulary: Vocabulary) -> Past:

@@ -11,7 +11,7 @@ import pandas as pd
 from config.models import Settings
 from rules.engine import compliance as project_compliance
 from rules.facts import Facts
-from rules.results import Result
+from rules.results import Compliance, Result
 from rules.units import JIRA_PROJECT, governed
 
 from .rollups.compliance import compliance_gaps, compliance_table, gate_states
@@ -63,8 +63,24 @@ def portfolio_projects(facts: Facts, frame: pd.DataFrame, settings: Settings) ->
         sorted(frame["project"].astype(str).unique())
 
 
-def build(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> Portfolio:
-    """Every roll-up of the portfolio as of ``today`` (``results``: the rule evaluation of its issues)."""
+@dataclass
+class _Status:
+    """What the colours are computed from, and the colours."""
+
+    frame: pd.DataFrame
+    slipped: pd.Series
+    milestones: pd.DataFrame
+    progress: dict[str, pd.DataFrame]
+    budget: pd.DataFrame
+    schedule: pd.DataFrame
+    risks: pd.DataFrame
+    by_project: dict[str, Compliance]
+    compliance: pd.DataFrame
+    earned: pd.DataFrame
+    rag: pd.DataFrame
+
+
+def _status(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> _Status:
     record_type = settings.portfolio.record_issue_type
     frame = issues_frame(facts.issues.values(), facts.program_of)
     key_of = {issue.id: issue.key for issue in facts.issues.values()}
@@ -75,19 +91,30 @@ def build(facts: Facts, results: Iterable[Result], settings: Settings, today: da
     money = budget(frame, record_type=record_type)
     schedule = schedule_variance(frame, today, record_type=record_type, progress=progress["project"])
     risks = open_risks(frame)
-    load = weekly_load(frame, today, settings.reports.resources)
-    every = list(results)
-    by_project = project_compliance(every)
+    by_project = project_compliance(results)
     scores = compliance_table(by_project, facts.program_of)
-    projects = portfolio_projects(facts, frame, settings)
-    program_of = {**settings.portfolio.program_of, **facts.program_of}  # with epics: each epic's program
     earned = earned_value(money, schedule, progress["project"])
-    status = rag(projects, schedule=schedule, milestones=stones, budget=money, risks=risks,
-                 compliance=dict(zip(scores["project"], scores["score"], strict=True)),
+    status = rag(portfolio_projects(facts, frame, settings), schedule=schedule, milestones=stones, budget=money,
+                 risks=risks, compliance=dict(zip(scores["project"], scores["score"], strict=True)),
                  thresholds=settings.reports.rag, language=settings.language, earned=earned)
-    return Portfolio(period_of(today), frame, progress, stones, money, schedule, receivables(frame, today), risks,
-                     heat_map(risks), top_risks(risks), risks_by_project(risks), load, conflicts(load),
-                     program_totals(progress["project"], money, program_of, scores), scores,
-                     gate_states(every), status, earned, program_earned_value(earned), slipped,
-                     compliance_gaps(by_project))
+    return _Status(frame, slipped, stones, progress, money, schedule, risks, by_project, scores, earned, status)
 
+
+def status_of(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> pd.DataFrame:
+    """The portfolio's colours as of ``today`` and every indicator behind them (the ``rag`` frame of
+    :func:`build`), without the roll-ups only the pages show: what a period's snapshot keeps."""
+    return _status(facts, results, settings, today).rag
+
+
+def build(facts: Facts, results: Iterable[Result], settings: Settings, today: date) -> Portfolio:
+    """Every roll-up of the portfolio as of ``today`` (``results``: the rule evaluation of its issues)."""
+    every = list(results)
+    s = _status(facts, every, settings, today)
+    program_of = {**settings.portfolio.program_of, **facts.program_of}  # with epics: each epic's program
+    load = weekly_load(s.frame, today, settings.reports.resources)
+    return Portfolio(period_of(today), s.frame, s.progress, s.milestones, s.budget, s.schedule,
+                     receivables(s.frame, today), s.risks, heat_map(s.risks), top_risks(s.risks),
+                     risks_by_project(s.risks), load, conflicts(load),
+                     program_totals(s.progress["project"], s.budget, program_of, s.compliance), s.compliance,
+                     gate_states(every), s.rag, s.earned, program_earned_value(s.earned), s.slipped,
+                     compliance_gaps(s.by_project))
