@@ -52,6 +52,7 @@ class ReportInputs:
 
 
 log = logging.getLogger(__name__)
+# A progress report: (what is being done, how many of how many are done).
 Progress = Callable[[str, int, int], None]
 
 

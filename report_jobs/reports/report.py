@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from config.reports import ReportDefinition
 from connector.publisher import PageSpec, PublishReport
 from pmokit.runtime import Runtime
 
-from .inputs import ReportInputs, gather
+from .inputs import Progress, ReportInputs, _quiet, gather
 from .pages.tree import report_pages
 from .preview import write_preview
 
@@ -35,14 +34,6 @@ def definition_of(settings: Settings, name: str | None) -> tuple[str, ReportDefi
     if name not in definitions:
         raise KeyError(f"no report named '{name}'; defined: {', '.join(definitions) or 'none'}")
     return name, definitions[name]
-
-
-# A progress report: (what is being done, how many of how many are done).
-Progress = Callable[[str, int, int], None]
-
-
-def _quiet(what: str, done: int, total: int) -> None:
-    """No progress shown."""
 
 
 def run_report(runtime: Runtime, name: str | None = None, *, preview: Path | None = None, publish: bool = False,
