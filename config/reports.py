@@ -66,6 +66,9 @@ class ReportSettings(Frozen):
         "reporting periods (ISO weeks) before this one that the trends show from the first run: those with no "
         "snapshot are rebuilt once from Jira's changelog and marked as reconstructed (0: history starts with "
         "the first run)"))
+    chart_processes: int | None = Field(None, ge=0, le=64, description=(
+        "processes that draw a report's charts (0 or 1: the report's own process; default: one per 6 charts to "
+        "draw, up to the machine's cores); charts whose data did not change are not drawn again"))
     rag: RagThresholds = RagThresholds()
     resources: ResourceSettings = ResourceSettings()
     definitions: dict[str, ReportDefinition] = Field(

@@ -1,3 +1,4 @@
 from pmokit.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process (forkserver, spawn) imports the main module
+    main()

@@ -30,14 +30,19 @@ def free_port() -> int:
 
 def write_config(directory: Path, *, jira_url: str = "http://127.0.0.1:9", secret: str = "serve-secret",
                  store: str | None = None, flavor: str = "cloud", webhooks: dict[str, Any] | None = None,
-                 jira: dict[str, Any] | None = None, confluence_flavor: str = "cloud") -> Path:
-    """A sandbox configuration with the webhook secret given as the variable's default (no secret printed)."""
+                 jira: dict[str, Any] | None = None, confluence_flavor: str = "cloud",
+                 history_periods: int = 0) -> Path:
+    """A sandbox configuration with the webhook secret given as the variable's default (no secret printed).
+
+    ``history_periods``: weeks a first report rebuilds from the changelog (the product's default is 12; tests
+    whose subject is not the trend rebuild none, as tests/syncing.runtime_for does)."""
     directory.mkdir(parents=True, exist_ok=True)
     data = yaml.safe_load(sandbox_config(jira_url, flavor=flavor, store=store or f"sqlite:///{directory / 'store.db'}",
                                          confluence_flavor=confluence_flavor))
     data["webhooks"]["secret"] = "${PMOKIT_TEST_WEBHOOK_SECRET}"
     data["webhooks"].update(webhooks or {})
     data["jira"].update(jira or {})
+    data.setdefault("reports", {})["history_periods"] = history_periods
     path = directory / "pmokit.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     os.environ["PMOKIT_TEST_WEBHOOK_SECRET"] = secret

@@ -45,10 +45,13 @@ def test_report_publishes_the_tree_writes_nothing_when_unchanged_and_only_what_c
     assert listed.exit_code == 0, listed.output
     assert "E-commerce Portfolio · Risks" in listed.output and "--preview DIR" in listed.output
     assert sb.stats()["writes_total"] == 0
+    # 16 charts, 15 distinct: the portfolio page and the trends page show the same status history.
+    assert "charts: 15 drawn, 0 unchanged" in listed.output, listed.output
 
     first = run_cli("--config", config, "report", "portfolio-weekly", "--publish", "--preview", str(tmp_path / "p"))
     assert first.exit_code == 0, first.output
     assert "12 projects" in first.output and "19 pages, 16 charts, a workbook" in first.output
+    assert "charts: 0 drawn, 15 unchanged" in first.output, first.output  # the listing drew them
     assert "pages: 19 created, 0 updated, 0 unchanged, 0 failed; 17 attachments uploaded" in first.output
 
     parent = next(p for p in sb.state.pages.values() if p.title == "Portfolio Reports")
@@ -74,6 +77,8 @@ def test_report_publishes_the_tree_writes_nothing_when_unchanged_and_only_what_c
     second = run_cli("--config", config, "report", "portfolio-weekly", "--publish")
     assert second.exit_code == 0, second.output
     assert "pages: 0 created, 0 updated, 19 unchanged, 0 failed; 0 attachments uploaded" in second.output
+    # Charts whose data did not change are taken from the store, not drawn again.
+    assert "charts: 0 drawn, 15 unchanged" in second.output
     assert sb.stats()["writes_total"] == 0
 
     preview = tmp_path / "p" / "portfolio-weekly"
@@ -99,6 +104,9 @@ def test_report_publishes_the_tree_writes_nothing_when_unchanged_and_only_what_c
     updated = int(re.search(r"(\d+) updated", again.output).group(1))
     unchanged = int(re.search(r"(\d+) unchanged", again.output).group(1))
     assert 1 <= updated <= 5 and unchanged >= 14, again.output
+    # Only the renamed project's charts carry its name: they alone are drawn again.
+    drawn, reused = map(int, re.search(r"charts: (\d+) drawn, (\d+) unchanged", again.output).groups())
+    assert 1 <= drawn <= 2 and drawn + reused == 15, again.output
     assert any(p.title.endswith("OMS Order Management 订单管理 — renamed") for p in sb.state.pages.values())
 
 

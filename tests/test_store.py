@@ -134,3 +134,24 @@ def test_processes_starting_together_migrate_a_new_store_once(store_url):
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+def test_drawn_charts_are_kept_by_digest_and_dropped_after_two_weeks_unused(store_url):
+    from datetime import UTC, datetime, timedelta
+
+    from pmokit.store import open_store
+    from pmokit.store.charts import StoreChartCache
+
+    store = open_store(store_url)
+    try:
+        day = datetime(2026, 12, 1, tzinfo=UTC)
+        digests = [f"{n:064x}" for n in range(1200)]  # more than one query's worth of parameters
+        StoreChartCache(store.sessions, day).remember_charts({d: d.encode() + b"\x00\xff" for d in digests})
+        found = StoreChartCache(store.sessions, day + timedelta(days=10)).charts([*digests[:700], "f" * 64])
+        assert len(found) == 700 and found[digests[3]] == digests[3].encode() + b"\x00\xff"
+        # On day 20, one new chart: the 500 not asked for since day 0 are gone, those asked for on day 10 kept.
+        StoreChartCache(store.sessions, day + timedelta(days=20)).remember_charts({"e" * 64: b"new"})
+        kept = StoreChartCache(store.sessions, day + timedelta(days=20)).charts([*digests, "e" * 64])
+        assert sorted(kept) == sorted([*digests[:700], "e" * 64])
+    finally:
+        store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -15,10 +16,33 @@ from pmokit.store.errors import StoreError
 from .context import CliState
 from .errors import UserError
 
+# Each command's module loads only when that command runs (or when --help lists them all): a command pays for
+# the libraries it uses, not for those of every other command.
+_COMMANDS = {
+    "audit": "audit_cmd:audit_command",
+    "check": "check_cmd:check_command",
+    "config": "config_cmd:config_group",
+    "db": "db_cmd:db_group",
+    "demo": "demo_cmd:demo_command",
+    "doctor": "doctor_cmd:doctor_command",
+    "gate": "gate_cmd:gate_group",
+    "inbox": "inbox_cmd:inbox_group",
+    "init": "init_cmd:init_command",
+    "report": "report_cmd:report_command",
+    "rules": "rules_cmd:rules_group",
+    "sandbox": "sandbox_cmd:sandbox_group",
+    "scheduler": "serve_cmd:scheduler_command",
+    "serve": "serve_cmd:serve_command",
+    "sync": "sync_cmd:sync_command",
+    "webhook": "webhook_cmd:webhook_group",
+    "worker": "serve_cmd:worker_command",
+}
+
 
 class PmokitGroup(click.Group):
-    """Turns every user error, and every operational one (a secret that cannot be read, a store that cannot be
-    opened, a time zone this machine does not know), into one clear line and an exit code, never a traceback."""
+    """Loads each command on first use, and turns every user error, and every operational one (a secret that
+    cannot be read, a store that cannot be opened, a time zone this machine does not know), into one clear line
+    and an exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -37,6 +61,16 @@ class PmokitGroup(click.Group):
             sys.exit(1)
 
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            module_name, attribute = _COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(import_module(f"{__name__}.{module_name}"), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(cls=PmokitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pmokit")
 @click.option("--config", "config_paths", multiple=True, type=click.Path(path_type=str), envvar="PMOKIT_CONFIG",
@@ -50,45 +84,6 @@ def cli(ctx: click.Context, config_paths: tuple[str, ...], verbose: int, log_for
     """pmokit: a Project Management Office on top of Jira and Confluence."""
     logs.configure(verbose, log_format)
     ctx.obj = CliState(config_paths=list(config_paths), verbosity=verbose, log_format=log_format)
-
-
-def _register_commands() -> None:
-    from .audit_cmd import audit_command
-    from .check_cmd import check_command
-    from .config_cmd import config_group
-    from .db_cmd import db_group
-    from .demo_cmd import demo_command
-    from .doctor_cmd import doctor_command
-    from .gate_cmd import gate_group
-    from .inbox_cmd import inbox_group
-    from .init_cmd import init_command
-    from .report_cmd import report_command
-    from .rules_cmd import rules_group
-    from .sandbox_cmd import sandbox_group
-    from .serve_cmd import scheduler_command, serve_command, worker_command
-    from .sync_cmd import sync_command
-    from .webhook_cmd import webhook_group
-
-    cli.add_command(audit_command)
-    cli.add_command(check_command)
-    cli.add_command(gate_group)
-    cli.add_command(config_group)
-    cli.add_command(db_group)
-    cli.add_command(demo_command)
-    cli.add_command(doctor_command)
-    cli.add_command(report_command)
-    cli.add_command(rules_group)
-    cli.add_command(sandbox_group)
-    cli.add_command(sync_command)
-    cli.add_command(serve_command)
-    cli.add_command(worker_command)
-    cli.add_command(scheduler_command)
-    cli.add_command(inbox_group)
-    cli.add_command(init_command)
-    cli.add_command(webhook_group)
-
-
-_register_commands()
 
 
 def main() -> None:

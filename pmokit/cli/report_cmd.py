@@ -97,6 +97,9 @@ def _summary(run: ReportRun, confluence: ConfluenceSettings | None) -> None:
     click.echo(f"report {run.name}: period {run.inputs.portfolio.period}, {len(run.inputs.portfolio.rag)} projects "
                f"(red {rag.get('red', 0)}, amber {rag.get('amber', 0)}, green {rag.get('green', 0)}), "
                f"{len(run.pages)} pages, {charts} charts{', a workbook' if workbooks else ''}")
+    if run.charts_drawn or run.charts_reused:
+        click.echo(f"charts: {run.charts_drawn} drawn, {run.charts_reused} unchanged since the last report "
+                   f"(not drawn again)")
     for title, why in run.not_built.items():
         click.echo(f"not built: {title}: {why}", err=True)
     if run.preview:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -142,6 +143,16 @@ class PublishedAttachment(Base):
     attachment_id: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DrawnChart(Base):
+    """A chart's PNG by the digest of what it was drawn from, so a report does not draw an unchanged chart again."""
+
+    __tablename__ = "drawn_chart"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class RuleState(Base):

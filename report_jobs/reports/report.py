@@ -10,7 +10,9 @@ from config.models import Settings
 from config.reports import ReportDefinition
 from connector.publisher import PageSpec, PublishReport
 from pmokit.runtime import Runtime
+from pmokit.store.charts import StoreChartCache
 
+from .chart_jobs import resolve_charts
 from .inputs import Progress, ReportInputs, _quiet, gather
 from .pages.tree import report_pages
 from .preview import write_preview
@@ -24,6 +26,8 @@ class ReportRun:
     preview: list[Path] = field(default_factory=list)
     published: PublishReport | None = None
     not_built: dict[str, str] = field(default_factory=dict)  # title -> why the page could not be built
+    charts_drawn: int = 0  # charts drawn by this run
+    charts_reused: int = 0  # charts whose data had not changed since a report drew them: not drawn again
 
 
 def definition_of(settings: Settings, name: str | None) -> tuple[str, ReportDefinition]:
@@ -50,7 +54,11 @@ def run_report(runtime: Runtime, name: str | None = None, *, preview: Path | Non
     not_built: dict[str, str] = {}
     pages = report_pages(inputs, runtime.settings, name, definition, not_built,
                          on_page=lambda done, total: progress(f"building {name}", done, total))
-    run = ReportRun(name, pages, inputs, not_built=not_built)
+    charts = resolve_charts(pages, StoreChartCache(runtime.sessions), failures=not_built,
+                            processes=runtime.settings.reports.chart_processes,
+                            on_chart=lambda done, total: progress("drawing charts", done, total))
+    run = ReportRun(name, charts.pages, inputs, not_built=not_built, charts_drawn=charts.drawn,
+                    charts_reused=charts.reused)
     if preview is not None:
         run.preview = write_preview(run.pages, preview / name, jira_url=runtime.settings.jira.url,
                                     generated=inputs.generated,

@@ -6,7 +6,7 @@ import pandas as pd
 
 from connector.publisher import AttachmentSpec
 
-from ..charts import burnup_chart, cost_chart
+from ..chart_jobs import chart
 from ..inputs import ReportInputs
 from . import cells
 from .cells import day, number, pct, signed_pct, text
@@ -47,8 +47,7 @@ def project_page(ctx: PageContext, project: str) -> tuple[str, tuple[AttachmentS
     series = ctx.inputs.burnup[ctx.inputs.burnup["project"] == project]
     if ctx.charts and not series.empty:
         filename = f"burnup-{project}.png"
-        attachments.append(AttachmentSpec(filename, burnup_chart(series, ctx.name(project),
-                                                                 ctx.language)))
+        attachments.append(chart(filename, "burnup", series, ctx.name(project), ctx.language))
         sections.append(Chart(filename))
     sections += _epics(ctx, project)
 
@@ -124,7 +123,7 @@ def _cost_over_time(ctx: PageContext, project: str, attachments: list[Attachment
     sections: list = [Heading(t("Cost over time", "成本趋势"), 3)]
     if ctx.charts:
         filename = f"cost-{project}.png"
-        attachments.append(AttachmentSpec(filename, cost_chart(series, ctx.name(project), ctx.language)))
+        attachments.append(chart(filename, "cost", series, ctx.name(project), ctx.language))
         sections.append(Chart(filename))
     sections.append(Expand(t("Week by week", "按周"), [Table(
         [t("Week ending", "周末"), t("Planned value (PV)", "计划价值（PV）"), t("Earned value (EV)", "挣值（EV）"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from config.reports import ResourceSettings
 from connector.publisher import AttachmentSpec
 
-from ..charts import resource_load_chart
+from ..chart_jobs import chart
 from .cells import day, number
 from .context import PageContext
 from .sections import Chart, Heading, Table, Text, render
@@ -35,7 +35,7 @@ def resources_page(ctx: PageContext, resources: ResourceSettings) -> tuple[str, 
     attachments: tuple[AttachmentSpec, ...] = ()
     if ctx.charts and not p.load.empty:
         people = p.load["person"].nunique()
-        attachments = (AttachmentSpec(LOAD, resource_load_chart(p.load, ctx.language, CHART_PEOPLE)),)
+        attachments = (chart(LOAD, "resource_load", p.load, ctx.language, CHART_PEOPLE),)
         sections += [Heading(t("Load by week", "每周负荷")), Chart(LOAD)]
         if people > CHART_PEOPLE:
             sections.append(Text(t(f"The chart shows the {CHART_PEOPLE} most loaded of {people} people; the table "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from connector.publisher import AttachmentSpec
 
-from ..charts import heat_map_chart
+from ..chart_jobs import chart
 from .cells import number, text
 from .context import PageContext
 from .sections import Chart, Heading, Table, Text, render
@@ -17,7 +17,7 @@ def risks_page(ctx: PageContext) -> tuple[str, tuple[AttachmentSpec, ...]]:
     sections: list = []
     attachments: tuple[AttachmentSpec, ...] = ()
     if ctx.charts:
-        attachments = (AttachmentSpec(HEAT_MAP, heat_map_chart(p.heat_map, ctx.language)),)
+        attachments = (chart(HEAT_MAP, "heat_map", p.heat_map, ctx.language),)
         sections += [Heading(t("Heat map", "热力图")), Chart(HEAT_MAP)]
     sections.append(Heading(t("Top risks", "主要风险")))
     sections.append(Table([t("Key", "编号"), t("Risk", "风险"), t("Project", "项目"), t("Status", "状态"),

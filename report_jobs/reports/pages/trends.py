@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from connector.publisher import AttachmentSpec
 
-from ..charts import rag_history_chart
+from ..chart_jobs import chart
 from ..rollups.rag import GREEN, TEXTS
 from .cells import number, pct
 from .cells import signed_number as signed
@@ -29,7 +29,7 @@ FIELD_NAMES = {"actual_cost": ("actual cost", "实际成本"), "forecast_cost": 
 
 def history_chart(ctx: PageContext) -> AttachmentSpec | None:
     history = ctx.inputs.history
-    return AttachmentSpec(HISTORY, rag_history_chart(history, ctx.language, set(ctx.inputs.reconstructed))) \
+    return chart(HISTORY, "rag_history", history, ctx.language, set(ctx.inputs.reconstructed)) \
         if ctx.charts and not history.empty else None
 
 
