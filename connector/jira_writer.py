@@ -14,6 +14,10 @@ each write then reads what is there before it writes again, a bounded number of 
 - labels and fields: read again, and written only if still not so;
 - a new issue: searched for by its key label (a few times: Cloud's search lags behind writes).
 
+Where the caller knows pmokit's comment (its id, from the store: pmokit wrote it), the comment is written by
+that id without listing the comments first; a 404 (someone deleted it) falls back to the listing. Where the caller
+knows the issue's labels (it has just read the issue), they are not read again before the write.
+
 And wherever the comments are listed for a write, more than one pmokit comment with the same marker (a write
 whose answer was lost, another process at the same moment) is cut back to one: the oldest stays, the others are
 deleted, and the result's ``detail`` says how many.
@@ -27,7 +31,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -147,10 +151,26 @@ class JiraWriter:
         self.jira.put(f"issue/{key}/comment/{existing['id']}", {"body": self._body(full, doc)})
         return WriteResult(UPDATED if action == UNCHANGED else action, str(existing["id"]), _removed(removed))
 
-    def upsert_comment(self, key: str, name: str, text: str, doc: RichText | None = None) -> WriteResult:
+    def _put_known(self, key: str, comment_id: str, full: str, doc: RichText | None) -> WriteResult | None:
+        """Write pmokit's comment ``comment_id`` without reading it first; None when it is gone (a 404)."""
+        try:
+            # PUT of the whole body: idempotent, so the transport may send it again.
+            self.jira.put(f"issue/{key}/comment/{comment_id}", {"body": self._body(full, doc)})
+        except NotFound:
+            log.info("%s: pmokit's comment %s is gone (deleted in Jira): looking for it", key, comment_id)
+            return None
+        return WriteResult(UPDATED, comment_id)
+
+    def upsert_comment(self, key: str, name: str, text: str, doc: RichText | None = None, *,
+                       comment_id: str | None = None) -> WriteResult:
         """Create pmokit's comment, or update it in place; nothing when it already says this. ``text`` is the
-        comment's wiki form; ``doc`` the same as rich text, written as ADF on Cloud."""
+        comment's wiki form; ``doc`` the same as rich text, written as ADF on Cloud. ``comment_id``: pmokit's
+        comment as the caller knows it, written without a read (the caller knows it says something else)."""
         full = f"{text.rstrip()}\n{marker_token(name)}"
+        if comment_id:
+            written = self._put_known(key, comment_id, full, doc)
+            if written is not None:
+                return written
         existing, removed = self._the_comment(key, name)
         if existing is not None:
             return self._put_comment(key, existing, full, UNCHANGED, removed, doc)
@@ -165,16 +185,24 @@ class JiraWriter:
 
         return self._again(f"comment on {key}", post, posted)
 
-    def update_comment_if_present(self, key: str, name: str, text: str,
-                                  doc: RichText | None = None) -> WriteResult:
-        """Update pmokit's comment if it exists; never create one (nothing to say on a compliant issue)."""
+    def update_comment_if_present(self, key: str, name: str, text: str, doc: RichText | None = None, *,
+                                  comment_id: str | None = None) -> WriteResult:
+        """Update pmokit's comment if it exists; never create one (nothing to say on a compliant issue).
+        ``comment_id``: as for :meth:`upsert_comment`; when that comment is gone, there is none to update."""
+        if comment_id:
+            written = self._put_known(key, comment_id, f"{text.rstrip()}\n{marker_token(name)}", doc)
+            return written if written is not None else WriteResult(UNCHANGED, detail="the comment was deleted")
         existing, removed = self._the_comment(key, name)
         if existing is None:
             return WriteResult(UNCHANGED)
         return self._put_comment(key, existing, f"{text.rstrip()}\n{marker_token(name)}", UNCHANGED, removed, doc)
 
-    def delete_comment(self, key: str, name: str) -> WriteResult:
-        """Delete pmokit's comment with the marker ``name`` — and any duplicates of it."""
+    def delete_comment(self, key: str, name: str, *, comment_id: str | None = None) -> WriteResult:
+        """Delete pmokit's comment with the marker ``name`` — and any duplicates of it; ``comment_id``: the one
+        the caller knows, deleted without listing the comments (gone already is as good)."""
+        if comment_id:
+            self._delete(key, comment_id)
+            return WriteResult(DELETED, comment_id)
         mine = self._own_comments(key, name)
         if not mine:
             return WriteResult(UNCHANGED)
@@ -187,15 +215,17 @@ class JiraWriter:
         return self.jira.get(f"issue/{key}", params={"fields": fields}).get("fields") or {}
 
     def update_labels(self, key: str, add: tuple[str, ...] | list[str] = (),
-                      remove: tuple[str, ...] | list[str] = ()) -> WriteResult:
-        """Add and remove labels, only those not already so; after an unknown outcome, read again first."""
+                      remove: tuple[str, ...] | list[str] = (), *,
+                      labels: Collection[str] | None = None) -> WriteResult:
+        """Add and remove labels, only those not already so; after an unknown outcome, read again first.
+        ``labels``: the issue's labels as the caller has just read them (else they are read here)."""
 
-        def operations() -> list[dict[str, str]]:
-            labels = set(self.current(key, "labels").get("labels") or [])
-            return ([{"add": label} for label in add if label not in labels]
-                    + [{"remove": label} for label in remove if label in labels])
+        def operations(now: Collection[str] | None = None) -> list[dict[str, str]]:
+            present = set(self.current(key, "labels").get("labels") or [] if now is None else now)
+            return ([{"add": label} for label in add if label not in present]
+                    + [{"remove": label} for label in remove if label in present])
 
-        pending = operations()
+        pending = operations(labels)
         if not pending:
             return WriteResult(UNCHANGED)
         detail = ", ".join(f"{k} {v}" for op in pending for k, v in op.items())

@@ -12,7 +12,7 @@ is (through :class:`JiraWrites`, which the connector's writer provides: this mod
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -45,6 +45,10 @@ class Action:
     doc: RichText | None = None  # the comment as rich text (ADF on Cloud)
     via: tuple[str, ...] = ()  # a move: statuses it may pass on the way, best first
     fields: Mapping[str, object] = field(default_factory=dict)  # a move: fields its last step sets
+    # What pmokit already knows, so the write needs no read first: its comment's id (it wrote it), the
+    # issue's labels (it has just read the issue).
+    comment_id: str = ""
+    labels: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         return ACTIONS[self.kind].describe(self)
@@ -63,12 +67,14 @@ class WriteOutcome(Protocol):
 class JiraWrites(Protocol):
     """The writes actions need (``connector.jira_writer.JiraWriter``); each is idempotent."""
 
-    def upsert_comment(self, key: str, name: str, text: str, doc: RichText | None = None) -> WriteOutcome: ...
-    def update_comment_if_present(self, key: str, name: str, text: str,
-                                  doc: RichText | None = None) -> WriteOutcome: ...
-    def delete_comment(self, key: str, name: str) -> WriteOutcome: ...
+    def upsert_comment(self, key: str, name: str, text: str, doc: RichText | None = None, *,
+                       comment_id: str | None = None) -> WriteOutcome: ...
+    def update_comment_if_present(self, key: str, name: str, text: str, doc: RichText | None = None, *,
+                                  comment_id: str | None = None) -> WriteOutcome: ...
+    def delete_comment(self, key: str, name: str, *, comment_id: str | None = None) -> WriteOutcome: ...
     def update_labels(self, key: str, add: tuple[str, ...] | list[str] = (),
-                      remove: tuple[str, ...] | list[str] = ()) -> WriteOutcome: ...
+                      remove: tuple[str, ...] | list[str] = (), *,
+                      labels: Collection[str] | None = None) -> WriteOutcome: ...
     def transition_to(self, key: str, status: str, *, via: Sequence[str] = (),
                       fields: Mapping[str, object] | None = None) -> WriteOutcome: ...
 
@@ -87,19 +93,21 @@ def _indent(text: str) -> str:
 ACTIONS: dict[ActionKind, ActionType] = {
     ActionKind.COMMENT: ActionType(
         lambda a: f"{a.issue_key}: comment (created or updated in place):\n" + _indent(a.text),
-        lambda w, a: w.upsert_comment(a.issue_key, COMMENT_MARKER, a.text, a.doc), "comment"),
+        lambda w, a: w.upsert_comment(a.issue_key, COMMENT_MARKER, a.text, a.doc, comment_id=a.comment_id or None),
+        "comment"),
     ActionKind.CLEAR_COMMENT: ActionType(
         lambda a: f"{a.issue_key}: update pmokit's comment, if there is one:\n" + _indent(a.text),
-        lambda w, a: w.update_comment_if_present(a.issue_key, COMMENT_MARKER, a.text, a.doc), "comment"),
+        lambda w, a: w.update_comment_if_present(a.issue_key, COMMENT_MARKER, a.text, a.doc,
+                                                 comment_id=a.comment_id or None), "comment"),
     ActionKind.REMOVE_COMMENT: ActionType(
         lambda a: f"{a.issue_key}: delete pmokit's comment, if there is one (it meets the standard)",
-        lambda w, a: w.delete_comment(a.issue_key, COMMENT_MARKER), "comment"),
+        lambda w, a: w.delete_comment(a.issue_key, COMMENT_MARKER, comment_id=a.comment_id or None), "comment"),
     ActionKind.ADD_LABEL: ActionType(
         lambda a: f"{a.issue_key}: add label '{a.text}'",
-        lambda w, a: w.update_labels(a.issue_key, add=[a.text]), "label"),
+        lambda w, a: w.update_labels(a.issue_key, add=[a.text], labels=a.labels), "label"),
     ActionKind.REMOVE_LABEL: ActionType(
         lambda a: f"{a.issue_key}: remove label '{a.text}'",
-        lambda w, a: w.update_labels(a.issue_key, remove=[a.text]), "label"),
+        lambda w, a: w.update_labels(a.issue_key, remove=[a.text], labels=a.labels), "label"),
     ActionKind.TRANSITION: ActionType(
         lambda a: f"{a.issue_key}: move to '{a.text}'" + (f" (by way of {', '.join(a.via)})" if a.via else "")
         + f" ({a.reason})",

@@ -76,3 +76,43 @@ def test_the_bot_account_is_known(world):
     else:
         assert account.name == "pmokit-bot"
     assert account.time_zone == "Asia/Shanghai"
+
+
+def _requests(sb) -> dict[str, int]:
+    return {route: n for route, n in sb.stats()["requests"].items() if n}
+
+
+def test_a_comment_pmokit_knows_is_written_by_its_id_without_reading_the_comments(world):
+    """Issue 18: before every write pmokit read the issue's comment list (and its labels), half of all its
+    requests. Where pmokit knows its comment (it wrote it: the id is in the store) it writes by that id, and
+    where it has just read the issue it does not read the labels again."""
+    sb, runtime = world
+    writer = runtime.writer
+    first = writer.upsert_comment("SHOP-7", "compliance", "h3. pmokit: 2 gaps")
+    sb.reset_stats()
+    updated = writer.upsert_comment("SHOP-7", "compliance", "h3. pmokit: 1 gap", comment_id=first.id)
+    assert (updated.action, updated.id) == ("updated", first.id)
+    assert list(_requests(sb)) == ["PUT /rest/api/{version}/issue/{id_or_key}/comment/{comment_id}"]
+    assert [c["body"].splitlines()[0] for c in sb.state.issue("SHOP-7").comments] == ["h3. pmokit: 1 gap"]
+
+    # Someone deleted it: the write by id finds it gone (404), looks for it, and writes it again, once.
+    assert sb.session().delete(f"{sb.url}/rest/api/2/issue/SHOP-7/comment/{first.id}").status_code == 204
+    gone = writer.update_comment_if_present("SHOP-7", "compliance", "h3. pmokit: all good", comment_id=first.id)
+    assert gone.action == "unchanged" and gone.id is None and sb.state.issue("SHOP-7").comments == []
+    again = writer.upsert_comment("SHOP-7", "compliance", "h3. pmokit: 1 gap", comment_id=first.id)
+    assert again.action == "created" and again.id != first.id
+    assert len(sb.state.issue("SHOP-7").comments) == 1
+
+    sb.reset_stats()
+    assert writer.delete_comment("SHOP-7", "compliance", comment_id=again.id).action == "deleted"
+    assert list(_requests(sb)) == ["DELETE /rest/api/{version}/issue/{id_or_key}/comment/{comment_id}"]
+    assert sb.state.issue("SHOP-7").comments == []
+
+    labels = list(sb.state.issue("SHOP-7").labels)
+    sb.reset_stats()
+    assert writer.update_labels("SHOP-7", add=["pmo-gap"], labels=labels).action == "updated"
+    assert list(_requests(sb)) == ["PUT /rest/api/{version}/issue/{id_or_key}"]
+    sb.reset_stats()
+    assert writer.update_labels("SHOP-7", add=["pmo-gap"], labels=[*labels, "pmo-gap"]).action == "unchanged"
+    assert _requests(sb) == {}
+    assert "pmo-gap" in sb.state.issue("SHOP-7").labels

@@ -223,3 +223,55 @@ def test_the_scheduled_reconcile_enforces_what_webhooks_missed(synced):
     sb.reset_stats()
     scheduled_sync(runtime, reconcile=True)  # nothing changed: nothing written
     assert sb.stats()["writes_total"] == 0
+
+
+def test_a_team_edit_costs_the_re_read_and_the_writes_it_needs_and_no_read_before_them(synced):
+    """Issue 18: per team edit the worker read the issue's comment list and its labels before writing, 54% of
+    all its requests. The comment pmokit wrote is in the store (its id and text) and the labels come with the
+    issue the event made the worker read again: after the re-read, only the writes."""
+    sb, runtime = synced
+    put(runtime, event_for(sb, "OMS-1"))  # the first time: pmokit looks for a comment of its own, writes one
+    assert drain(Worker(runtime)).done == 1
+    [comment] = sb.state.issue("OMS-1").comments
+    assert "sponsor" in comment["body"] and "pmo-gap" in sb.state.issue("OMS-1").labels
+
+    # The team fills in the sponsor and takes the label off: the comment must change, the label come back.
+    team = sb.session("li.na@example.com", "sandbox-li.na")
+    sponsor = "customfield_10103"
+    assert team.put(f"{sb.url}/rest/api/2/issue/OMS-1", json={"fields": {sponsor: "王伟"}}).status_code == 204
+    assert team.put(f"{sb.url}/rest/api/2/issue/OMS-1",
+                    json={"update": {"labels": [{"remove": "pmo-gap"}]}}).status_code == 204
+    sb.reset_stats()
+    put(runtime, event_for(sb, "OMS-1", 1))
+    assert drain(Worker(runtime)).done == 1
+    requests = {route: n for route, n in sb.stats()["requests"].items() if n}
+    reads = {route for route in requests if route.startswith("GET ") or "search" in route or "bulkfetch" in route}
+    writes = {route: n for route, n in requests.items() if route not in reads}
+    assert not any(route.endswith("/comment") for route in reads), requests  # no comment list read
+    assert "GET /rest/api/{version}/issue/{id_or_key}" not in reads, requests  # no label read
+    assert writes == {"PUT /rest/api/{version}/issue/{id_or_key}/comment/{comment_id}": 1}, requests
+    [after] = sb.state.issue("OMS-1").comments
+    assert after["id"] == comment["id"] and "sponsor" not in after["body"]
+
+
+def test_a_person_editing_pmokits_comment_makes_the_worker_read_and_write_it_again(synced):
+    """pmokit trusts what the store says its comment reads, so it must hear when someone else changes it: the
+    comment_updated event names the comment, pmokit forgets it, reads the comments and puts it right."""
+    sb, runtime = synced
+    put(runtime, event_for(sb, "OMS-1"))
+    assert drain(Worker(runtime)).done == 1
+    [comment] = sb.state.issue("OMS-1").comments
+    admin = sb.session()
+    edited = "I fixed it myself\n[pmokit:compliance]"
+    assert admin.put(f"{sb.url}/rest/api/2/issue/OMS-1/comment/{comment['id']}",
+                     json={"body": edited}).status_code == 200
+    payload = {"webhookEvent": "comment_updated", "timestamp": 1,
+               "comment": {"id": comment["id"], "body": edited,
+                           "updateAuthor": {"accountId": "557058:li.na"}},
+               "issue": {"id": str(sb.state.issue("OMS-1").id), "key": "OMS-1"}}
+    event = classify(payload)
+    put(runtime, inbox.Incoming("id:edit", event.webhook_event, event.issue_id, event.issue_key, event.actor,
+                                event.triggers, json.dumps(payload)))
+    assert drain(Worker(runtime)).done == 1
+    [after] = sb.state.issue("OMS-1").comments
+    assert after["id"] == comment["id"] and after["body"] == comment["body"]

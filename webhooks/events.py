@@ -114,6 +114,20 @@ def _triggers_of_update(payload: dict[str, Any], changed: tuple[str, ...]) -> tu
     return tuple(sorted(found))
 
 
+def changed_comment(payload: Any) -> str | None:
+    """The id of the comment an event says was edited or deleted (``""`` when it does not say which); None for
+    any other event. pmokit forgets what it knows of its own comment when someone else changes it."""
+    if not isinstance(payload, dict):
+        return None
+    name, type_name = payload.get("webhookEvent"), payload.get("issue_event_type_name")
+    if name not in ("comment_updated", "comment_deleted") and not (
+            name == "jira:issue_updated" and type_name in ("issue_comment_edited", "issue_comment_deleted")):
+        return None
+    comment = payload.get("comment")
+    comment_id = comment.get("id") if isinstance(comment, dict) else None
+    return str(comment_id) if isinstance(comment_id, str | int) and not isinstance(comment_id, bool) else ""
+
+
 def classify(payload: Any) -> Event | Ignored | Invalid:
     if not isinstance(payload, dict):
         return Ignored("the body is not a JSON object")

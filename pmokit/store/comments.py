@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from .tables import PmokitComment
@@ -31,3 +32,12 @@ def forget_comments(session: Session, issue_keys: Iterable[str]) -> None:
     keys = list(issue_keys)
     if keys:
         session.execute(delete(PmokitComment).where(PmokitComment.issue_key.in_(keys)))
+
+
+def forget_comment(session: Session, issue_key: str, comment_id: str = "") -> bool:
+    """Forget pmokit's comment on ``issue_key`` if it is ``comment_id`` (any, when ``""``): someone else changed
+    it. Whether something was forgotten."""
+    query = delete(PmokitComment).where(PmokitComment.issue_key == issue_key)
+    if comment_id:
+        query = query.where(PmokitComment.comment_id == comment_id)
+    return bool(cast("CursorResult[Any]", session.execute(query)).rowcount)  # a DELETE's result is a cursor's

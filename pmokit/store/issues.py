@@ -44,6 +44,22 @@ def set_comments(session: Session, comments: dict[str, dict[str, Any]]) -> None:
         row.synced_at = now  # readers that follow the store by synced_at see the new comments
 
 
+def apply_labels(session: Session, changes: dict[str, tuple[set[str], set[str]]]) -> None:
+    """What pmokit's own label writes did, by issue key: (added, removed). The store learns of pmokit's writes
+    at once (the sync would only in its next run): a worker does not plan again what it has done."""
+    now = _now()
+    keys = list(changes)
+    for start in range(0, len(keys), BATCH):
+        rows = session.scalars(select(IssueSnapshot).where(IssueSnapshot.key.in_(keys[start:start + BATCH]),
+                                                           IssueSnapshot.deleted.is_(False)))
+        for row in rows:
+            added, removed = changes[row.key]
+            labels = [label for label in (row.fields or {}).get("labels") or [] if label not in removed]
+            labels += sorted(added - set(labels))
+            row.fields = {**(row.fields or {}), "labels": labels}
+            row.synced_at = now  # readers that follow the store by synced_at see the new labels
+
+
 def history_ids(session: Session, issue_ids: Sequence[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {i: set() for i in issue_ids}
     for start in range(0, len(issue_ids), BATCH):

@@ -17,25 +17,28 @@ a try.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.models import Settings
 from connector.errors import GaveUp
 from pmokit.runtime import Runtime
+from pmokit.store import comments as comment_memory
 from pmokit.store import inbox
 from pmokit.store.tables import InboxEvent
 from rules.context import Standard
 from rules.decide import is_record
 from rules.kinds import kinds
 from rules.registry import DELETED
-from webhooks.events import is_issue_id
+from webhooks.events import changed_comment, is_issue_id
 from webhooks.metrics import Metrics
 
 from ..sync.snapshot import FactsCache
@@ -296,6 +299,7 @@ class Worker:
                 continue
             targets_of[event.pk] = [k for k in (issue.key, issue.parent_key, issue.epic_key)
                                     if k and k in facts.issues]
+        self._forget_changed_comments(work, by_id)
         targets = list(dict.fromkeys(k for keys in targets_of.values() for k in keys))
         # A project record's change can change its work's results (milestone dates against the record's window):
         # its work is enforced too, and leased with it.
@@ -312,7 +316,10 @@ class Worker:
         errors: dict[int, str] = {}
         if targets:
             lease.confirm()  # a worker that lost its lease stops here, before acting
-            done = enforce(self.runtime, facts, targets, trigger="webhook", related=related,
+            # The events' own issues were read from Jira just now: their labels need no read before a write.
+            fresh = {by_id[e.issue_id].key for e in work if e.issue_id in by_id}
+            done = enforce(self.runtime, facts, targets, trigger="webhook", related=related, look="unknown",
+                           fresh=fresh,
                            action_limit=self.settings.webhooks.max_actions_per_hour)
             failed: dict[str, list[str]] = {}
             for a in done.applied:
@@ -329,6 +336,21 @@ class Worker:
                 else:
                     outcomes.setdefault(event.pk, summary)
         return outcomes, errors
+
+    def _forget_changed_comments(self, events: list[InboxEvent], by_id: dict[str, Any]) -> None:
+        """Someone else edited or deleted a comment: if it is pmokit's, pmokit no longer knows what it says, so
+        the enforcement that follows reads the issue's comments (and writes pmokit's again)."""
+        with self.runtime.sessions.begin() as session:
+            for event in events:
+                issue = by_id.get(event.issue_id)
+                if issue is None:
+                    continue
+                try:
+                    comment_id = changed_comment(json.loads(event.payload))
+                except ValueError:
+                    comment_id = None
+                if comment_id is not None and comment_memory.forget_comment(session, issue.key, comment_id):
+                    log.info("%s: pmokit's comment was changed in Jira: it is read again", issue.key)
 
     def _count(self, outcome: str, n: int) -> None:
         if self.metrics is not None and n:
