@@ -118,6 +118,9 @@ class EnforcementSettings(Frozen):
     when_compliant: Literal["say", "remove"] = Field(
         "say", description="An issue that meets the standard again: its pmokit comment says so briefly (say), or "
                            "is deleted (remove). An issue pmokit never commented on gets nothing either way.")
+    writes_in_flight: int = Field(
+        4, ge=1, le=16, description="Writes sent at once, each to a different issue (the writes of one issue are "
+                                    "sent one after another, in order); 1: one at a time")
 
 
 # The shortest replay window: longer than Jira Cloud's retries of a failed delivery ("up to 30 minutes", Atlassian's

@@ -180,6 +180,30 @@ def test_the_workers_facts_follow_the_store(synced):
     assert after.comments == truth.comments and after.changes == truth.changes
     oms = after.issues["OMS-1"]
     assert any("/pmo approve G1" in c.body for c in after.comments[oms.id])
+    assert cache.full_loads == 1  # the warm-up; then only what changed
+
+
+def test_the_workers_facts_find_a_row_committed_after_later_ones(synced):
+    """A row is stamped with its time before its transaction commits, so a slow transaction's row can appear
+    after rows stamped later, which the cache has already read: it still finds it (it looks back a little),
+    without reading the whole store again (issue 18: every worker reloaded everything every five minutes)."""
+    from datetime import UTC, datetime
+
+    from pmokit.store.tables import IssueSnapshot
+
+    sb, runtime = synced
+    cache = FactsCache.of(runtime)
+    cache.get()
+    people = sb.session("li.na@example.com", "sandbox-li.na")
+    assert people.put(f"{sb.url}/rest/api/2/issue/OMS-3", json={"fields": {"summary": "renamed"}}).status_code == 204
+    syncer(runtime).refresh([str(sb.state.issue("OMS-3").id)])
+    assert cache.get().issues["OMS-3"].summary == "renamed"
+    with runtime.sessions.begin() as session:  # committed now, stamped ten seconds ago
+        row = session.scalars(select(IssueSnapshot).where(IssueSnapshot.key == "OMS-4")).one()
+        row.fields = {**row.fields, "summary": "late"}
+        row.synced_at = datetime.now(UTC) - timedelta(seconds=10)
+    assert cache.get().issues["OMS-4"].summary == "late"
+    assert cache.full_loads == 1
 
 
 def test_one_worker_at_a_time_acts_on_an_issue(store_url):

@@ -141,8 +141,8 @@ def test_incident_work_done_twice_by_two_workers_with_slow_jira(fresh_sandbox, t
     """Issue 13: leases were never extended; with slow Jira calls a batch outlived its lease and a second
     `pmokit worker` on PostgreSQL claimed the same events and issues and acted again (150 of 975 events up to
     4 times, one issue with two comments). Two workers (two runtimes: engines and connectors of their own, as
-    two processes have), leases of 5 s, Jira answering every request after 0.3 s, so that one batch takes
-    longer than a lease (about 9 s): every event is handled once, no action or result is audited twice, and
+    two processes have), leases of 5 s, Jira answering every request after 0.7 s, so that one batch takes
+    longer than a lease: every event is handled once, no action or result is audited twice, and
     each issue has one pmokit comment."""
     sb = fresh_sandbox
     first = runtime_for(sb, tmp_path / "a", store_url=store_url)
@@ -151,7 +151,8 @@ def test_incident_work_done_twice_by_two_workers_with_slow_jira(fresh_sandbox, t
     for runtime in (first, second):
         with_lease(runtime, 5)
     put(first, *[event_for(sb, key, n) for n, key in enumerate(FLAGGED * 8)])  # 40 events on 5 issues
-    sb.set_faults(latency_ms=300)
+    # Slow enough that a batch outlives its lease although its writes wait side by side and read nothing first.
+    sb.set_faults(latency_ms=700)
     handled: Counter = Counter()
     workers = [Counting(first, handled), Counting(second, handled)]
     started = time.monotonic()

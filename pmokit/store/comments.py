@@ -14,7 +14,8 @@ from .upsert import upsert
 
 
 def load_comments(session: Session, issue_keys: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
-    """Issue key -> (comment id, text) of pmokit's comment, as pmokit last wrote it."""
+    """Issue key -> (comment id, text) of pmokit's comment, as pmokit last wrote it; ``("", "")`` where pmokit
+    knows it has no comment (it looked, or deleted its own)."""
     query = select(PmokitComment)
     if issue_keys is not None:
         query = query.where(PmokitComment.issue_key.in_(list(issue_keys)))
@@ -25,6 +26,10 @@ def remember_comment(session: Session, issue_key: str, comment_id: str, text: st
                      now: datetime | None = None) -> None:
     upsert(session, PmokitComment.__table__, [{"issue_key": issue_key, "comment_id": comment_id, "text": text,
                                                "written_at": now or datetime.now(UTC)}], ["issue_key"])
+
+
+def remember_no_comment(session: Session, issue_key: str, now: datetime | None = None) -> None:
+    remember_comment(session, issue_key, "", "", now)
 
 
 def forget_comments(session: Session, issue_keys: Iterable[str]) -> None:

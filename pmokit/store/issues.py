@@ -183,6 +183,27 @@ def stored_since(session: Session, since: datetime) -> list[StoredIssue]:
             for row in rows]
 
 
+def stored_stamps_since(session: Session, since: datetime | None) -> dict[str, datetime]:
+    """Issue id -> when it was stored (or marked deleted), for the issues stored at ``since`` or later (all:
+    None). Cheap: no fields are read, so a reader can tell what it has not seen yet before reading it."""
+    query = select(IssueSnapshot.id, IssueSnapshot.synced_at)
+    if since is not None:
+        query = query.where(IssueSnapshot.synced_at >= since)
+    return {issue_id: utc(at) for issue_id, at in session.execute(query)}
+
+
+def stored_rows(session: Session, issue_ids: Sequence[str]) -> list[StoredIssue]:
+    """These issues as :func:`stored_since` reads them (deleted ones too, with their flag)."""
+    found: list[StoredIssue] = []
+    for start in range(0, len(issue_ids), BATCH):
+        rows = session.execute(select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields,
+                                      IssueSnapshot.remote_links, IssueSnapshot.deleted, IssueSnapshot.synced_at)
+                               .where(IssueSnapshot.id.in_(list(issue_ids[start:start + BATCH]))))
+        found += [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or [], row.deleted,
+                              utc(row.synced_at)) for row in rows]
+    return found
+
+
 def last_stored(session: Session) -> datetime | None:
     moment = session.scalar(select(func.max(IssueSnapshot.synced_at)))
     return utc(moment) if moment else None

@@ -70,10 +70,11 @@ def enforce(runtime: Runtime, facts: Facts, targets: list[str], *, trigger: str,
     related = [k for k in dict.fromkeys(related) if k not in set(targets) and k in facts.issues]
     with runtime.sessions() as session:
         remembered = comment_memory.load_comments(session)
-    memory = {k: text for k, (_, text) in remembered.items()}
-    comment_ids = {k: comment_id for k, (comment_id, _) in remembered.items()} if look != "all" else {}
+    # A row without a comment id: pmokit looked and has no comment there.
+    memory = {k: text for k, (comment_id, text) in remembered.items() if comment_id}
+    comment_ids = {k: comment_id for k, (comment_id, _) in remembered.items() if comment_id} if look != "all" else {}
     known = None if look == "all" else memory
-    unknown = [k for k in targets if k not in memory] if look == "unknown" else []
+    unknown = [k for k in targets if k not in remembered] if look == "unknown" else []
     results, actions = _evaluate_and_plan(runtime, facts, targets, standard, now, known, {}, unknown)
     if related:
         actions += _evaluate_and_plan(runtime, facts, related, standard, now, memory, {})[1]
@@ -86,7 +87,8 @@ def enforce(runtime: Runtime, facts: Facts, targets: list[str], *, trigger: str,
     for round_ in range(ROUNDS):
         actions, held = _within_limit(runtime, actions, action_limit, now)
         held_back += held
-        done = apply(_with_what_is_known(actions, facts, comment_ids, fresh), runtime.writer)
+        done = apply(_with_what_is_known(actions, facts, comment_ids, fresh), runtime.writer,
+                     settings.enforcement.writes_in_flight)
         applied += done
         known = _written(done, known)
         comment_ids = _ids_after(done, comment_ids)
@@ -201,11 +203,10 @@ def _keep(runtime: Runtime, facts: Facts, results: Evaluation, applied: list[App
             comment_id = getattr(item.result, "id", None) if item.result is not None else None
             if item.action.kind in (ActionKind.COMMENT, ActionKind.CLEAR_COMMENT) and comment_id:
                 comment_memory.remember_comment(session, item.issue_key, str(comment_id), item.action.text, now)
-            elif item.action.kind in COMMENT_KINDS and item.action.comment_id and not item.error:
-                # Deleted by pmokit, or found gone when pmokit wrote to it: nothing to remember.
-                comment_memory.forget_comments(session, [item.issue_key])
-            elif item.action.kind is ActionKind.REMOVE_COMMENT and not item.error:
-                comment_memory.forget_comments(session, [item.issue_key])
+            elif item.action.kind in COMMENT_KINDS and not item.error:
+                # None there (looked for and not found, found gone, or deleted by pmokit): known, so the next
+                # enforcement does not look again.
+                comment_memory.remember_no_comment(session, item.issue_key, now)
 
 
 def enforce_portfolio(runtime: Runtime, *, trigger: str, action_limit: int | None = None) -> Enforcement:

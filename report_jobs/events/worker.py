@@ -161,6 +161,14 @@ class Worker:
         self.own = bot_ids(runtime.settings)
         self.listening = {t for rule in runtime.settings.rules for t in kinds()[rule.kind].triggers}
         self.facts = FactsCache.of(runtime)
+        self.warmed = False  # the store's facts read (the warm-up): set by run() before its first batch
+
+    def warm(self) -> float:
+        """Read the store's facts now (the first batch would otherwise): the seconds it took."""
+        started = time.perf_counter()
+        self.facts.get()
+        self.warmed = True
+        return time.perf_counter() - started
 
     def run_once(self) -> BatchReport:
         """Claim and handle one batch: events that fail on their own are sent back for a later try (or to the
@@ -216,7 +224,12 @@ class Worker:
         return report
 
     def run(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
-        """Until ``stop`` is set: handle batches, resting ``idle_seconds`` when the inbox is empty."""
+        """Until ``stop`` is set: handle batches, resting ``idle_seconds`` when the inbox is empty. The facts are
+        read from the store first (the warm-up, once per start), so the first events wait for Jira, not for it."""
+        try:
+            self.warm()
+        except Exception:
+            log.exception("the worker could not read the store; it reads it with its first batch")
         while not stop.is_set():
             try:
                 report = self.run_once()

@@ -3,9 +3,8 @@ site's vocabulary, their changelogs and comments, the Confluence documents, the 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,15 +104,22 @@ def load_comments(session: Session) -> list[Comment]:
     return [comment_from_json(issue_id, data) for issue_id, data in store.stored_comments(session)]
 
 
+# How far back each look at the store goes again: a row stamped with its time before a slower transaction
+# committed it may appear after rows stamped later; within this window it is still found.
+OVERLAP = timedelta(seconds=30)
+
+
 class FactsCache:
-    """The store's facts kept between a worker's batches: each call reads only the issues stored (or marked
-    deleted) since the one before, so a batch of events costs its own issues, not the whole portfolio. The
-    whole store is read again every ``max_age`` seconds all the same."""
+    """The store's facts kept between a worker's batches. The whole store is read once, on the first call (a
+    worker's warm-up); each later call reads only the issues stored (or marked deleted) since: it looks at the
+    stamps of the rows stored in the last moments (:data:`OVERLAP`) and reads the rows whose stamp it has not
+    seen, so a batch of events costs its own issues, not the whole portfolio."""
 
     def __init__(self, sessions: sessionmaker[Session], vocabulary: Callable[[], Vocabulary],
-                 program_of: dict[str, str], groups: Callable[[], dict[str, list[str]]], max_age: float = 300.0):
+                 program_of: dict[str, str], groups: Callable[[], dict[str, list[str]]]):
         self.sessions, self.vocabulary, self.program_of, self.groups = sessions, vocabulary, program_of, groups
-        self.max_age = max_age
+        self._stamps: dict[str, datetime] = {}  # issue id -> when the row this cache holds was stored
+        self.full_loads = 0  # how many times the whole store was read
         self._issues: dict[str, Issue] = {}
         self._changes: dict[str, list[Change]] = {}
         self._comments: dict[str, list[Comment]] = {}
@@ -129,7 +135,7 @@ class FactsCache:
 
     def get(self) -> Facts:
         with self.sessions() as session:
-            if self._since is None or time.monotonic() - self._loaded > self.max_age:
+            if self._since is None:
                 self._full(session)
             else:
                 self._recent(session, self._since)
@@ -141,8 +147,9 @@ class FactsCache:
                               decisions=decisions, people=self.people() if self.people is not None else None)
 
     def _full(self, session: Session) -> None:
-        self._since = store.last_stored(session)
-        self._loaded = time.monotonic()
+        self.full_loads += 1
+        self._stamps = store.stored_stamps_since(session, None)  # first: a row stored meanwhile is read again
+        self._since = max(self._stamps.values(), default=None) or datetime.now(UTC)
         self._issues = {i.id: i for i in load_issues(session, self.vocabulary())}
         self._changes, self._comments = {}, {}
         for change in load_changes(session):
@@ -152,14 +159,17 @@ class FactsCache:
         _sort_comments(self._comments)
 
     def _recent(self, session: Session, since: datetime) -> None:
-        rows = store.stored_since(session, since)
-        if not rows:
+        stamps = store.stored_stamps_since(session, since - OVERLAP)
+        unseen = [issue_id for issue_id, at in stamps.items() if self._stamps.get(issue_id) != at]
+        if not unseen:
             return
+        rows = store.stored_rows(session, unseen)
         vocabulary = self.vocabulary()
         ids = [row.id for row in rows]
         for row in rows:
             if row.synced_at is not None:
                 since = max(since, row.synced_at)
+                self._stamps[row.id] = row.synced_at
             self._comments.pop(row.id, None)
             if row.deleted:
                 self._issues.pop(row.id, None)
