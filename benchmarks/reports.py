@@ -232,6 +232,7 @@ def child(config: Path, preview: Path) -> None:
     print(json.dumps({
         "report": run.name, "pages": len(run.pages), "not_built": len(run.not_built),
         "charts": sum(a.media_type.startswith("image/") for a in attached),
+        "drawn": run.charts_drawn, "reused": run.charts_reused,
         "workbook": sum(len(a.data) for a in attached if a.media_type == XLSX_MEDIA_TYPE),
         "projects": len(run.inputs.portfolio.rag), "rebuilt": rebuilt, "periods": run.inputs.periods,
         "seconds": seconds, "inputs": marks.get("inputs", started) - started,
@@ -313,7 +314,7 @@ def main() -> None:
           f"each run a process of its own, report at {NOW:%Y-%m-%d %H:%M} UTC")
     print(f"{'projects':>8} {'programs':>8} {'issues':>8} {'histories':>10} {'store s':>8} {'pages':>6} "
           f"{'charts':>6} {'workbook':>9} {'run 1 s':>8} {'(inputs)':>9} {'rebuilt':>7} {'peak MB':>8} "
-          f"{'run 2 s':>8} {'(inputs)':>9} {'peak MB':>8}")
+          f"{'run 2 s':>8} {'(inputs)':>9} {'peak MB':>8}  charts drawn (run 1 / run 2)")
     try:
         for projects in sizes:
             row = one_size(projects, issues, workdir, args.sync)
@@ -322,7 +323,8 @@ def main() -> None:
                   f"{row['store_s']:8.0f} {first['pages']:6d} {first['charts']:6d} "
                   f"{first['workbook'] / 1024:6,.0f} KB {first['seconds']:8.1f} {first['inputs']:9.1f} "
                   f"{first['rebuilt']:7d} {first['peak_mb']:8,.0f} {second['seconds']:8.1f} "
-                  f"{second['inputs']:9.1f} {second['peak_mb']:8,.0f}   load {_load()}", flush=True)
+                  f"{second['inputs']:9.1f} {second['peak_mb']:8,.0f}  {first['drawn']} / {second['drawn']} "
+                  f"(unchanged {first['reused']} / {second['reused']})   load {_load()}", flush=True)
             if first["not_built"] or second["not_built"] or first["projects"] != projects:
                 print(f"  note: {first['projects']} projects rated, {first['not_built']} / {second['not_built']} "
                       f"pages or workbooks not built (see {workdir})")
@@ -330,7 +332,8 @@ def main() -> None:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     print(f"load average at the end {_load()}; run 1 rebuilt the past periods from the changelog ('rebuilt'), "
-          f"run 2 found them stored; '(inputs)': of the run, reading the store, evaluating, rolling up, rebuilding")
+          f"run 2 found them stored; '(inputs)': of the run, reading the store, evaluating, rolling up, rebuilding; "
+          f"a chart whose data did not change since a run drew it is not drawn again")
 
 
 def _load() -> str:

@@ -24,11 +24,11 @@ FLOWS = {
 
 @pytest.mark.parametrize("site", sorted(FLOWS))
 def test_the_demo_flow_on_a_harsh_site_ends_as_on_a_clean_one(site, tmp_path):
-    shape = dict(FLOWS[site], issues=200, events=40)
+    shape = dict(FLOWS[site], issues=200, events=30)  # 30 writes by the team, each a webhook
     clean = run(Flow(harsh=False, **shape), tmp_path / "clean")
     harsh = run(Flow(harsh=True, **shape), tmp_path / "harsh")
     assert clean.problems(clean) == []  # the comparison holds for the clean run itself
     assert harsh.writes_failed_after_applying >= 10  # the site did fail pmokit's writes
-    assert harsh.events_delivered >= 40
+    assert harsh.events_delivered >= 30
     assert len(clean.pmokit_comments) >= 5 and max(clean.page_versions.values()) >= 2
     assert harsh.problems(clean) == []

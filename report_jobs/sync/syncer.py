@@ -162,12 +162,23 @@ class Syncer:
         window = self.jql_minute(since - self.overlap)
         jql = f'{self.scope_jql(projects)} AND updated >= "{window}" ORDER BY updated ASC'
         if self.jira.cloud:
-            ids = self.reader.ids(jql)
+            # One request when the window holds at most a page: the ids with their `updated`; only the issues
+            # whose `updated` the store does not have are read (the overlap re-reads nothing unchanged).
+            updated = self.reader.updated_page(jql)
+            ids = list(updated) if updated is not None else self.reader.ids(jql)
             if not ids:
                 return self._finish(summary)
             with self.sessions() as session:
-                known = store.history_ids(session, ids)
                 stored = store.stored_updated(session, ids)
+            if updated is not None:
+                unchanged = [i for i in ids if stored.get(i) is not None
+                             and stored.get(i) == parse_datetime(updated[i])]
+                summary.unchanged += len(unchanged)
+                ids = [i for i in ids if i not in set(unchanged)]
+                if not ids:
+                    return self._finish(summary)
+            with self.sessions() as session:
+                known = store.history_ids(session, ids)
             lookup = lambda i: known.get(i, set())  # noqa: E731
             batches = self.reader.fetch("", self.field_ids(), lookup, self.batch, ids=ids)
             newest = self._save(batches, summary, len(ids), stored=stored, known=lookup)
