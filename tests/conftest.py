@@ -13,6 +13,13 @@ from click.testing import CliRunner, Result
 
 from pmokit.cli import cli
 
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores. Many tests wait for a slow sandbox (latency faults) or for
+    webhook deliveries; a worker more keeps the cores busy meanwhile (measured: 568 s instead of 641 s on 2)."""
+    return (os.cpu_count() or 1) + 1
+
+
 FIXTURES = Path(__file__).parent / "fixtures"
 WEBHOOK_FIXTURES = FIXTURES / "jira-webhooks" / "mattermost-plugin-jira"
 PG_ENV = "PMOKIT_TEST_DATABASE_URL"
