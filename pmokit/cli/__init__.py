@@ -87,4 +87,7 @@ def cli(ctx: click.Context, config_paths: tuple[str, ...], verbose: int, log_for
 
 
 def main() -> None:
+    from pmokit import gc_settings
+
+    gc_settings.tune()
     cli(prog_name="pmokit")
