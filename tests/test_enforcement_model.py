@@ -14,7 +14,7 @@ import pytest
 
 from tests.enforcement_model import Site
 
-SEQUENCES = int(os.environ.get("PMOKIT_MODEL_SEQUENCES", "120"))
+SEQUENCES = int(os.environ.get("PMOKIT_MODEL_SEQUENCES", "80"))
 SEED = int(os.environ.get("PMOKIT_MODEL_SEED", "20261201"))
 
 
