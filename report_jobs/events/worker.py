@@ -37,7 +37,7 @@ from pmokit.store.tables import InboxEvent
 from rules.context import Standard
 from rules.decide import is_record
 from rules.kinds import kinds
-from rules.registry import DELETED
+from rules.registry import COMMENT, DELETED
 from webhooks.events import changed_comment, is_issue_id
 from webhooks.metrics import Metrics
 
@@ -353,11 +353,13 @@ class Worker:
     def _forget_changed_comments(self, events: list[InboxEvent], by_id: dict[str, Any]) -> None:
         """Someone else edited or deleted a comment: if it is pmokit's, pmokit no longer knows what it says, so
         the enforcement that follows reads the issue's comments (and writes pmokit's again)."""
+        # Only comment events can say so: the others' bodies are not decoded, and no transaction is opened.
+        commented = [e for e in events if COMMENT in (e.triggers or ()) and e.issue_id in by_id]
+        if not commented:
+            return
         with self.runtime.sessions.begin() as session:
-            for event in events:
-                issue = by_id.get(event.issue_id)
-                if issue is None:
-                    continue
+            for event in commented:
+                issue = by_id[event.issue_id]
                 try:
                     comment_id = changed_comment(json.loads(event.payload))
                 except ValueError:
