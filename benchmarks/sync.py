@@ -9,12 +9,20 @@ every request. For each size, in one run:
   * atlassian-python-api: enhanced_jql_get_list_of_tickets, then get_issue_changelog per issue.
 It prints requests, issues, histories fetched / present and wall time, then pmokit's incremental, reconcile,
 rate-limit and publishing figures against their targets.
+
+With --replay, the sandbox only answers once: pmokit's full sync is recorded through a proxy
+(benchmarks/replay.py), then `pmokit sync --full` runs as its own process against the recording replayed with
+the latency and no server work, once with one request in flight (jira.reads_in_flight: 1, the serial
+pipeline) and once with the default, side by side; it prints wall time, CPU time and peak memory of that
+process against the targets (10,000 issues <= 8 s, 100,000 <= 80 s and <= 700 MB).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from atlassian import Jira
 from jira import JIRA
 
+from benchmarks.replay import Recorder, Replayer
+from config import load_settings
 from connector.publisher import AttachmentSpec, PageSpec
+from pmokit.cli.sandbox_config import sandbox_config
+from pmokit.runtime import open_runtime
 from pmokit.store import issues as store_issues
 from sandbox import Sandbox
 from sandbox.histories import all_histories
@@ -169,14 +181,88 @@ def publishing(workdir: Path) -> None:
         runtime.close()
 
 
+def _config(url: str, directory: Path, in_flight: int | None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    text = sandbox_config(url, store=f"sqlite:///{directory / 'store.db'}")
+    if in_flight is not None:
+        text = text.replace("  bot:\n", f"  reads_in_flight: {in_flight}\n  bot:\n", 1)
+    path = directory / "pmokit.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _sync_process(config: Path) -> dict:
+    """`pmokit sync --full` as its own process: wall time, CPU time and peak memory of that process alone."""
+    out, err = config.with_name("sync.out"), config.with_name("sync.err")
+    started = time.perf_counter()
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "pmokit", "--config", str(config), "sync", "--full"],
+                                   stdout=stdout, stderr=stderr, env={**os.environ, "PMOKIT_CONFIG": ""})
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"pmokit sync failed: {err.read_text()[-2000:]}")
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+            "line": out.read_text().strip().splitlines()[-1]}
+
+
+RUNS = {"1 request in flight (serial)": 1, "default pipeline": None}
+
+
+def replay(n: int, latency: float, workdir: Path) -> None:
+    """Record once against the sandbox, then time pmokit's own process against the replay."""
+    recording = workdir / f"recording-{n}"
+    with Sandbox.start(seed="demo", seed_options=seed(n)) as sb:
+        truth_issues, truth_histories = len(sb.state.live_issues()), present(sb)
+        recorder = Recorder(sb.url, recording)
+        for in_flight in RUNS.values():  # each sends its own requests (the pipeline groups changelogs)
+            _sync_process(_config(recorder.url, workdir / f"record-{n}-{in_flight or 'default'}", in_flight))
+        recorder.stop()
+        recorded_mb = recorder.recorded_bytes() / 1e6
+    print(f"\nreplay, N = {n} issues ({truth_histories} histories): {len(recorder.index)} answers recorded "
+          f"({recorded_mb:.0f} MB), replayed with {latency:g} ms latency and no server work")
+    print(f"{'pmokit sync --full':40} {'requests':>9} {'misses':>7} {'issues':>8} {'histories':>10} {'wall s':>8} "
+          f"{'cpu s':>7} {'peak MB':>8}")
+    target_s = {10_000: 8.0, 100_000: 80.0}.get(n)
+    rows = {}
+    replayer = Replayer(recording, latency)
+    with replayer as url:
+        for label, in_flight in RUNS.items():
+            directory = workdir / f"replay-{n}-{in_flight or 'default'}"
+            row = _sync_process(_config(url, directory, in_flight))
+            replayer_stats = replayer.stats()
+            replayer.reset()
+            runtime = open_runtime(load_settings([directory / "pmokit.yaml"]))
+            with runtime.sessions() as session:
+                issues, histories = store_issues.counts(session)
+            runtime.close()
+            rows[label] = row
+            print(f"{label:40} {replayer_stats['served'] + replayer_stats['misses']:9d} {replayer_stats['misses']:7d} "
+                  f"{issues:8d} {histories:10d} {row['seconds']:8.1f} {row['cpu']:7.1f} {row['peak_mb']:8.0f}")
+            if issues != truth_issues or histories != truth_histories:
+                print(f"  incomplete: {issues}/{truth_issues} issues, {histories}/{truth_histories} histories")
+    serial, default = rows["1 request in flight (serial)"], rows["default pipeline"]
+    print(f"  default pipeline: x{default['seconds'] / serial['seconds']:.2f} the serial wall time"
+          + (f"; target <= {target_s:g} s: {default['seconds']:.1f} s" if target_s else ""))
+    if n >= 100_000:
+        print(f"  peak memory {default['peak_mb']:.0f} MB (target <= 700 MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,10000")
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--baselines-up-to", type=int, default=10_000,
                         help="run the two other patterns only up to this size (per-issue fetching is slow)")
+    parser.add_argument("--replay", action="store_true",
+                        help="record once, then time pmokit's own process against the replayed recording")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="pmokit-bench-"))
+    if args.replay:
+        for n in (int(s) for s in args.sizes.split(",")):
+            replay(n, args.latency_ms, workdir)
+        return
     for n in (int(s) for s in args.sizes.split(",")):
         with Sandbox.start(seed="demo", seed_options=seed(n), latency_ms=args.latency_ms) as sb:
             truth_issues, truth_histories = len(sb.state.live_issues()), present(sb)

@@ -67,6 +67,9 @@ class JiraSettings(Frozen):
     give_up_after_seconds: float = Field(
         120.0, gt=0, description="Retries of 429s, 5xx and connection errors stop after this long")
     server_id: str | None = Field(None, description="Jira application link id, for Jira issue macros")
+    reads_in_flight: int = Field(
+        4, ge=1, le=16, description="Bulk reads a sync sends at once after the id pages (pages of issues, "
+                                    "changelogs); 1: one at a time")
 
 
 class ConfluenceSettings(Frozen):

@@ -101,7 +101,7 @@ class ConfluenceConnector:
             raise self._error(method, f"{self.settings.url}/{url_path}", response)
         if response.status_code == 204 or not response.content:
             return None
-        return parse_answer(response.content, response.json())
+        return parse_answer(response.content)
 
     def search(self, cql: str, *, expand: str = "", page_size: int = 100) -> Iterator[dict[str, Any]]:
         """Every content item a CQL query finds: page after page by following ``_links.next`` until there is

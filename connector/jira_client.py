@@ -194,7 +194,7 @@ class JiraConnector:
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return parse_answer(response.content, response.json())
+            return parse_answer(response.content)
         except ValueError:
             raise AtlassianError(f"{method} {url} answered {response.status_code} with a body that is not JSON",
                                  status=response.status_code, url=url) from None

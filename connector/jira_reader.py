@@ -9,7 +9,9 @@ where the inline one was cut. Inline changelogs are never trusted alone: complet
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +40,7 @@ class FetchedIssue:
     raw: dict[str, Any]  # the issue as Jira returned it, without its changelog
     histories: list[dict[str, Any]] = field(default_factory=list)  # oldest first
     coverage: str = NONE
+    expected: int | None = None  # a cut changelog's total, as the inline one gave it: how much is to be fetched
 
     @property
     def id(self) -> str:
@@ -81,6 +84,8 @@ def _inline(issue: dict[str, Any], known: KnownHistories | None) -> FetchedIssue
     """The issue with what its inline changelog proves: all of it, the new tail, or nothing."""
     changelog = issue.pop("changelog", None) or {}
     histories = _oldest_first(changelog.get("histories") or [])
+    total = changelog.get("total")
+    expected = total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
     if _complete(changelog, len(histories)):
         return FetchedIssue(issue, histories, ALL)
     if histories and known is not None:
@@ -88,12 +93,55 @@ def _inline(issue: dict[str, Any], known: KnownHistories | None) -> FetchedIssue
         stored = known(str(issue["id"]))
         if str(histories[0].get("id")) in stored:
             return FetchedIssue(issue, [h for h in histories if str(h.get("id")) not in stored], TAIL)
-    return FetchedIssue(issue, [], NONE)
+    return FetchedIssue(issue, [], NONE, expected)
+
+
+def _changelog_groups(issues: list[FetchedIssue]) -> Iterator[list[FetchedIssue]]:
+    """Cut changelogs in groups of at most 1,000 issues whose totals fill about one page (10,000 histories), so
+    that the groups can be fetched side by side rather than page after page. An issue whose total is unknown
+    counts as none: its group is bounded by the issue count alone, and its pages are followed."""
+    group: list[FetchedIssue] = []
+    histories = 0
+    for issue in issues:
+        size = issue.expected or 0
+        if group and (len(group) >= CHANGELOG_ISSUES or histories + size > CHANGELOG_PAGE):
+            yield group
+            group, histories = [], 0
+        group.append(issue)
+        histories += size
+    if group:
+        yield group
+
+
+class _Reads:
+    """Reads sent up to ``in_flight`` at once (1: each in the caller's thread, when it is asked for)."""
+
+    def __init__(self, in_flight: int):
+        self.in_flight = max(1, in_flight)
+        self.pool = ThreadPoolExecutor(self.in_flight, thread_name_prefix="pmokit-read") if self.in_flight > 1 \
+            else None
+
+    def submit(self, work: Callable[..., Any], *args: Any) -> Future[Any]:
+        if self.pool is not None:
+            return self.pool.submit(work, *args)
+        future: Future[Any] = Future()
+        try:
+            future.set_result(work(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class JiraReader:
-    def __init__(self, jira: JiraConnector):
-        self.jira = jira
+    """``in_flight``: bulk reads (pages of issues, of changelogs) sent at once after the id pages. Above 1,
+    Cloud's cut changelogs are fetched in groups of about a page each, side by side with the issue pages."""
+
+    def __init__(self, jira: JiraConnector, in_flight: int = 1):
+        self.jira, self.in_flight = jira, in_flight
 
     # -- ids --------------------------------------------------------------------------------------------
     def ids(self, jql: str) -> list[str]:
@@ -140,24 +188,56 @@ class JiraReader:
 
     def _fetch_cloud(self, ids: list[str], field_ids: list[str], known: KnownHistories | None,
                      batch: int) -> Iterator[list[FetchedIssue]]:
-        ready: list[FetchedIssue] = []
-        pending: list[FetchedIssue] = []  # cut changelogs, fetched together 1,000 at a time
-        for chunk in _chunks(ids, ISSUE_PAGE):
-            page = self.jira.query("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": field_ids,
+        reads = _Reads(self.in_flight)
+        try:
+            yield from self._cloud_batches(reads, ids, field_ids, known, batch)
+        finally:
+            reads.close()
+
+    def _cloud_batches(self, reads: _Reads, ids: list[str], field_ids: list[str], known: KnownHistories | None,
+                       batch: int) -> Iterator[list[FetchedIssue]]:
+        def issue_page(chunk: list[str]) -> Any:
+            return self.jira.query("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": field_ids,
                                                       "expand": ["changelog"]})
+
+        ready: list[FetchedIssue] = []
+        pending: list[FetchedIssue] = []  # cut changelogs, waiting to fill a request
+        pages: deque[Future[Any]] = deque()
+        completing: deque[Future[list[FetchedIssue]]] = deque()
+        chunks = _chunks(ids, ISSUE_PAGE)
+        while True:
+            for chunk in chunks:  # keep `in_flight` issue pages asked for ahead of the one being read
+                pages.append(reads.submit(issue_page, chunk))
+                if len(pages) >= reads.in_flight:
+                    break
+            if not pages:
+                break
+            page = pages.popleft().result()
             for issue in page.get("issues") or []:
                 fetched = _inline(issue, known)
                 (pending if fetched.coverage == NONE else ready).append(fetched)
-            if len(pending) >= CHANGELOG_ISSUES:
-                ready.extend(self._complete(pending[:CHANGELOG_ISSUES]))
-                pending = pending[CHANGELOG_ISSUES:]
+            if reads.pool is None:
+                if len(pending) >= CHANGELOG_ISSUES:
+                    completing.append(reads.submit(self._complete, pending[:CHANGELOG_ISSUES]))
+                    pending = pending[CHANGELOG_ISSUES:]
+            else:
+                groups = list(_changelog_groups(pending))
+                pending = groups.pop() if groups else []  # the last group may still grow
+                completing.extend(reads.submit(self._complete, group) for group in groups)
+            while completing and completing[0].done():
+                ready.extend(completing.popleft().result())
             while len(ready) >= batch:
                 yield ready[:batch]
                 ready = ready[batch:]
         if pending:
-            ready.extend(self._complete(pending))
-        for start in range(0, len(ready), batch):
-            yield ready[start:start + batch]
+            completing.append(reads.submit(self._complete, pending))
+        while completing:
+            ready.extend(completing.popleft().result())
+            while len(ready) >= batch:
+                yield ready[:batch]
+                ready = ready[batch:]
+        if ready:
+            yield ready
 
     def _complete(self, issues: list[FetchedIssue]) -> list[FetchedIssue]:
         logs = self.changelogs([i.id for i in issues])

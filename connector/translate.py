@@ -65,6 +65,10 @@ def parse_datetime(value: Any) -> datetime | None:
     """Jira timestamps: ``2019-02-15T19:01:52.971-0800`` (also ``+00:00`` and ``Z``)."""
     if not value or not isinstance(value, str):
         return None
+    try:  # Python reads Jira's own form as it is (a sync parses every history's moment: the fast path first)
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
     text = value.strip().replace("Z", "+00:00")
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
         text = f"{text[:-2]}:{text[-2:]}"

@@ -15,7 +15,7 @@ from sandbox.histories import all_histories
 
 def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps: float | None = None,
                 give_up_after: float | None = None, timeout: float | None = None,
-                history_periods: int = 0) -> Runtime:
+                history_periods: int = 0, reads_in_flight: int | None = None) -> Runtime:
     """A runtime on ``sb`` whose configuration is ``directory/pmokit.yaml``; ``timeout`` is the client's time-out
     for every Jira and Confluence request, ``give_up_after`` how long the Jira transport keeps retrying.
     ``history_periods``: weeks a first report rebuilds from the changelog (the product's default is 12; tests
@@ -26,6 +26,8 @@ def runtime_for(sb: Sandbox, directory: Path, store_url: str | None = None, rps:
                           confluence_flavor=sb.options.confluence_flavor)
     if rps:
         text = text.replace("  bot:\n", f"  requests_per_second: {rps}\n  bot:\n", 1)
+    if reads_in_flight:
+        text = text.replace("  bot:\n", f"  reads_in_flight: {reads_in_flight}\n  bot:\n", 1)
     if give_up_after:
         text = text.replace("  bot:\n", f"  give_up_after_seconds: {give_up_after}\n  bot:\n", 1)
     if timeout:

@@ -86,3 +86,18 @@ def test_a_lone_surrogate_in_an_answer_becomes_a_replacement_character():
         mocked.get(f"{URL}/rest/api/2/issue/1", body=body, content_type="application/json")
         answer = connector(FakeClock()).get("issue/1", api="2")
     assert answer == {"fields": {"summary": "a\ufffdb \U0001f600 c", "\ufffdkey": 1}}
+
+
+def test_answers_the_fast_parser_refuses_are_read_by_the_standard_one():
+    """Answers are parsed by orjson, which refuses what JSON allows past 64 bits (an id or a number field of 30
+    digits a script wrote): such an answer is read all the same, exactly."""
+    import responses
+
+    from tests.test_connector_retry import URL, FakeClock, connector
+
+    body = b'{"id": "1", "fields": {"customfield_1": 123456789012345678901234567890, "ratio": 1e400}}'
+    with responses.RequestsMock() as mocked:
+        mocked.get(f"{URL}/rest/api/2/issue/1", body=body, content_type="application/json")
+        answer = connector(FakeClock()).get("issue/1", api="2")
+    assert answer["fields"]["customfield_1"] == 123456789012345678901234567890
+    assert answer["fields"]["ratio"] == float("inf")

@@ -155,3 +155,45 @@ def test_drawn_charts_are_kept_by_digest_and_dropped_after_two_weeks_unused(stor
         assert sorted(kept) == sorted([*digests[:700], "e" * 64])
     finally:
         store.close()
+
+
+def test_changelog_rows_read_back_as_written_and_a_second_write_adds_nothing(store_url):
+    """SQLite's changelog rows go to the driver directly (tables' type processing skipped): what the ORM reads
+    back must be what it would have written itself, on each store."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from pmokit.store import issues as store_issues
+    from pmokit.store import open_store
+    from pmokit.store.tables import ChangelogItem
+
+    beijing = timezone(timedelta(hours=8))
+    moments = [datetime(2026, 3, 29, 1, 30, 15, 123000, tzinfo=beijing), datetime(2026, 11, 1, 23, 59, 59),
+               datetime(2026, 6, 1, 12, 0, tzinfo=UTC)]
+    rows = [{"issue_id": "10001", "history_id": str(100 + n), "item_index": index, "created": moment,
+             "author_id": None if n == 2 else "acc-1", "field": "status", "field_id": "status",
+             "from_value": None, "from_string": "To Do", "to_value": "3", "to_string": "进行中 ✓"}
+            for n, moment in enumerate(moments) for index in range(2)]
+    store = open_store(store_url)
+    try:
+        for _ in range(2):
+            with store.sessions.begin() as session:
+                store_issues.save_issues(session, [], rows)
+        with store.sessions() as session:
+            stored = session.scalars(sa.select(ChangelogItem).order_by(ChangelogItem.history_id,
+                                                                       ChangelogItem.item_index)).all()
+        assert len(stored) == 6
+        assert [item.created for item in stored[::2]] == [
+            datetime(2026, 3, 28, 17, 30, 15, 123000, tzinfo=UTC), datetime(2026, 11, 1, 23, 59, 59, tzinfo=UTC),
+            datetime(2026, 6, 1, 12, 0, tzinfo=UTC)]
+        assert [(i.history_id, i.item_index, i.author_id, i.from_value, i.from_string, i.to_string)
+                for i in stored[:3]] == [("100", 0, "acc-1", None, "To Do", "进行中 ✓"),
+                                         ("100", 1, "acc-1", None, "To Do", "进行中 ✓"),
+                                         ("101", 0, "acc-1", None, "To Do", "进行中 ✓")]
+        assert stored[4].author_id is None
+        # Read by moment, as facts and history reports do: the stored text compares in time order.
+        with store.sessions() as session:
+            later = session.scalars(sa.select(ChangelogItem.history_id).where(
+                ChangelogItem.created > datetime(2026, 5, 1, tzinfo=UTC)).distinct()).all()
+        assert sorted(later) == ["101", "102"]
+    finally:
+        store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from datetime import date
 
@@ -51,6 +52,37 @@ def test_full_sync_is_complete_with_the_ideal_plan(cloud):
     # Never the inline changelog alone, and never one changelog request per issue.
     assert "GET /rest/api/{version}/issue/{id_or_key}/changelog" not in requests
     assert requests["POST /rest/api/{version}/changelog/bulkfetch"] >= 1
+
+
+@pytest.mark.parametrize("in_flight", [1, 4])
+def test_bulk_reads_go_side_by_side_up_to_the_setting_with_the_same_plan(tmp_path, in_flight):
+    """Issue 18: a full sync sent its 131 requests one after another. After the id pages, the pages of issues
+    and the changelog requests go up to `jira.reads_in_flight` at once (cut changelogs in groups of about a page,
+    so they too go side by side): the same complete store, the ideal plan's count, never more at once."""
+    with Sandbox.start(seed="demo", seed_options=BENCH_SEED, latency_ms=20) as sb:
+        runtime = runtime_for(sb, tmp_path, reads_in_flight=in_flight)
+        lock, now, most = threading.Lock(), [0], [0]
+        request = runtime.jira.request
+
+        def counted(*args, **kwargs):
+            with lock:
+                now[0] += 1
+                most[0] = max(most[0], now[0])
+            try:
+                return request(*args, **kwargs)
+            finally:
+                with lock:
+                    now[0] -= 1
+
+        runtime.jira.request = counted
+        sb.reset_stats()
+        summary = syncer(runtime).full()
+        expected = truth(sb)
+        assert stored_histories(runtime) == {k: v for k, v in expected.items() if v}
+        assert summary.requests == sb.stats()["requests_total"] == ideal_cloud_plan(sb)
+        assert sb.stats()["requests"]["POST /rest/api/{version}/changelog/bulkfetch"] >= 2
+        assert (most[0] == 1) if in_flight == 1 else (2 <= most[0] <= in_flight)
+        runtime.close()
 
 
 def test_incremental_with_nothing_changed_sends_one_request(cloud):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -17,6 +19,24 @@ from config.secrets import MissingSecretError, expand
 
 from .errors import StoreError
 
+
+def _dumps(value: Any) -> str:
+    """JSON columns written by orjson (several times the standard encoder's speed on issue fields); what it
+    refuses (an integer past 64 bits) by the standard encoder."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def _loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": _loads}
 SCHEMES = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
@@ -64,12 +84,12 @@ def make_engine(url: str, base_dir: Path | None = None, *, background_checkpoint
             if database and database != ":memory:" and not Path(database).parent.is_dir():
                 raise StoreError(f"the SQLite store {database} cannot be made: its directory "
                                  f"{Path(database).parent} does not exist")
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
             event.listen(engine, "connect", _sqlite_pragmas)
             if background_checkpoint:
                 event.listen(engine, "connect", _no_autocheckpoint)
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **JSON_CODEC)
     except NoSuchModuleError:
         raise StoreError(f"store.url {shown(url)}: no such database kind; use {SCHEMES}") from None
     except ImportError as exc:

@@ -31,9 +31,40 @@ def save_issues(session: Session, snapshots: Sequence[dict[str, Any]], changelog
     upsert(session, IssueSnapshot.__table__, without, ["id"])
     for start in range(0, len(whole), BATCH):
         session.execute(delete(ChangelogItem).where(ChangelogItem.issue_id.in_(whole[start:start + BATCH])))
+    if session.get_bind().dialect.name == "sqlite":
+        _insert_changelog_sqlite(session, changelog)
+        return
     for start in range(0, len(changelog), 5000):
         upsert(session, ChangelogItem.__table__, changelog[start:start + 5000],
                ["issue_id", "history_id", "item_index"], update=False)
+
+
+_CHANGELOG_COLUMNS = ("issue_id", "history_id", "item_index", "created", "author_id", "field", "field_id",
+                      "from_value", "from_string", "to_value", "to_string")
+_CHANGELOG_INSERT = (f"INSERT INTO changelog_item ({', '.join(_CHANGELOG_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' for _ in _CHANGELOG_COLUMNS)}) "
+                     "ON CONFLICT (issue_id, history_id, item_index) DO NOTHING")
+
+
+def _insert_changelog_sqlite(session: Session, changelog: Sequence[dict[str, Any]]) -> None:
+    """The changelog's rows straight to SQLite's executemany: a full sync writes hundreds of thousands, and
+    SQLAlchemy's per-value processing of each was a third of the time the store took. The values are the ones
+    :class:`~.tables.UtcDateTime` would write (tests/test_store.py reads them back through the ORM)."""
+    moments: dict[datetime, str] = {}  # the items of one history share its moment
+
+    def moment(value: datetime) -> str:
+        # SQLAlchemy's SQLite DateTime writes "YYYY-MM-DD HH:MM:SS.ffffff" (UtcDateTime: in UTC, no offset)
+        text = moments.get(value)
+        if text is None:
+            utc_value = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+            text = moments[value] = utc_value.isoformat(" ", "microseconds")
+        return text
+
+    values = [(row["issue_id"], row["history_id"], row["item_index"], moment(row["created"]), row["author_id"],
+               row["field"], row["field_id"], row["from_value"], row["from_string"], row["to_value"],
+               row["to_string"]) for row in changelog]
+    if values:
+        session.connection().exec_driver_sql(_CHANGELOG_INSERT, values)
 
 
 def set_comments(session: Session, comments: dict[str, dict[str, Any]]) -> None:

@@ -93,7 +93,7 @@ class Syncer:
                  accounting: Accounting, *, overlap: timedelta = timedelta(minutes=2),
                  progress: Progress | None = None, batch: int = 1000):
         self.settings, self.jira, self.sessions, self.accounting = settings, jira, sessions, accounting
-        self.reader = JiraReader(jira)
+        self.reader = JiraReader(jira, settings.jira.reads_in_flight)
         self.overlap, self.progress, self.batch = overlap, progress, batch
         self._field_ids: list[str] | None = None
 
