@@ -191,19 +191,27 @@ def _config(url: str, directory: Path, in_flight: int | None) -> Path:
     return path
 
 
+# The child's peak memory is read by a small launcher: Linux counts a child's peak from the moment it was forked,
+# and a child forked from this process (which holds the sandbox) would start with this process's size.
+LAUNCHER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
+
+
 def _sync_process(config: Path) -> dict:
     """`pmokit sync --full` as its own process: wall time, CPU time and peak memory of that process alone."""
     out, err = config.with_name("sync.out"), config.with_name("sync.err")
     started = time.perf_counter()
     with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "pmokit", "--config", str(config), "sync", "--full"],
+        process = subprocess.Popen([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "pmokit", "--config",
+                                    str(config), "sync", "--full"],
                                    stdout=stdout, stderr=stderr, env={**os.environ, "PMOKIT_CONFIG": ""})
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
+    errors = err.read_text().strip().splitlines()
     if process.returncode:
-        raise SystemExit(f"pmokit sync failed: {err.read_text()[-2000:]}")
-    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+        raise SystemExit(f"pmokit sync failed: {chr(10).join(errors[-20:])}")
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": int(errors[-1]) / 1024,
             "line": out.read_text().strip().splitlines()[-1]}
 
 
@@ -216,8 +224,7 @@ def replay(n: int, latency: float, workdir: Path) -> None:
     with Sandbox.start(seed="demo", seed_options=seed(n)) as sb:
         truth_issues, truth_histories = len(sb.state.live_issues()), present(sb)
         recorder = Recorder(sb.url, recording)
-        for in_flight in RUNS.values():  # each sends its own requests (the pipeline groups changelogs)
-            _sync_process(_config(recorder.url, workdir / f"record-{n}-{in_flight or 'default'}", in_flight))
+        _sync_process(_config(recorder.url, workdir / f"record-{n}", None))  # both runs send the same requests
         recorder.stop()
         recorded_mb = recorder.recorded_bytes() / 1e6
     print(f"\nreplay, N = {n} issues ({truth_histories} histories): {len(recorder.index)} answers recorded "

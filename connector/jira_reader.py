@@ -113,6 +113,13 @@ def _changelog_groups(issues: list[FetchedIssue]) -> Iterator[list[FetchedIssue]
         yield group
 
 
+def _taken(queue: deque[Future[Any]], asked: set[Future[Any]]) -> Any:
+    """The result of the oldest read in ``queue``, which is then forgotten."""
+    future = queue.popleft()
+    asked.discard(future)
+    return future.result()
+
+
 class _Reads:
     """Reads sent up to ``in_flight`` at once (1: each in the caller's thread, when it is asked for)."""
 
@@ -137,11 +144,24 @@ class _Reads:
 
 
 class JiraReader:
-    """``in_flight``: bulk reads (pages of issues, of changelogs) sent at once after the id pages. Above 1,
-    Cloud's cut changelogs are fetched in groups of about a page each, side by side with the issue pages."""
+    """``in_flight``: bulk reads (pages of issues, of changelogs, remote links) sent at once after the id pages.
+    Cloud's cut changelogs are fetched in groups of about a page each, which can go side by side."""
 
     def __init__(self, jira: JiraConnector, in_flight: int = 1):
         self.jira, self.in_flight = jira, in_flight
+        self._reads: _Reads | None = None
+
+    @property
+    def reads(self) -> _Reads:
+        """One pool for every read this reader sends side by side: never more than ``in_flight`` at once."""
+        if self._reads is None:
+            self._reads = _Reads(self.in_flight)
+        return self._reads
+
+    def close(self) -> None:
+        if self._reads is not None:
+            self._reads.close()
+            self._reads = None
 
     # -- ids --------------------------------------------------------------------------------------------
     def ids(self, jql: str) -> list[str]:
@@ -188,14 +208,15 @@ class JiraReader:
 
     def _fetch_cloud(self, ids: list[str], field_ids: list[str], known: KnownHistories | None,
                      batch: int) -> Iterator[list[FetchedIssue]]:
-        reads = _Reads(self.in_flight)
+        asked: set[Future[Any]] = set()  # sent or to be sent, not yet read (a read one is let go: it holds a page)
         try:
-            yield from self._cloud_batches(reads, ids, field_ids, known, batch)
+            yield from self._cloud_batches(self.reads, asked, ids, field_ids, known, batch)
         finally:
-            reads.close()
+            for future in asked:  # stopped early (a failure, a crash): what was not sent yet is not sent
+                future.cancel()
 
-    def _cloud_batches(self, reads: _Reads, ids: list[str], field_ids: list[str], known: KnownHistories | None,
-                       batch: int) -> Iterator[list[FetchedIssue]]:
+    def _cloud_batches(self, reads: _Reads, asked: set[Future[Any]], ids: list[str], field_ids: list[str],
+                       known: KnownHistories | None, batch: int) -> Iterator[list[FetchedIssue]]:
         def issue_page(chunk: list[str]) -> Any:
             return self.jira.query("issue/bulkfetch", {"issueIdsOrKeys": chunk, "fields": field_ids,
                                                       "expand": ["changelog"]})
@@ -208,31 +229,30 @@ class JiraReader:
         while True:
             for chunk in chunks:  # keep `in_flight` issue pages asked for ahead of the one being read
                 pages.append(reads.submit(issue_page, chunk))
+                asked.add(pages[-1])
                 if len(pages) >= reads.in_flight:
                     break
             if not pages:
                 break
-            page = pages.popleft().result()
+            page = _taken(pages, asked)
             for issue in page.get("issues") or []:
                 fetched = _inline(issue, known)
                 (pending if fetched.coverage == NONE else ready).append(fetched)
-            if reads.pool is None:
-                if len(pending) >= CHANGELOG_ISSUES:
-                    completing.append(reads.submit(self._complete, pending[:CHANGELOG_ISSUES]))
-                    pending = pending[CHANGELOG_ISSUES:]
-            else:
-                groups = list(_changelog_groups(pending))
-                pending = groups.pop() if groups else []  # the last group may still grow
-                completing.extend(reads.submit(self._complete, group) for group in groups)
+            groups = list(_changelog_groups(pending))
+            pending = groups.pop() if groups else []  # the last group may still grow
+            for group in groups:
+                completing.append(reads.submit(self._complete, group))
+                asked.add(completing[-1])
             while completing and completing[0].done():
-                ready.extend(completing.popleft().result())
+                ready.extend(_taken(completing, asked))
             while len(ready) >= batch:
                 yield ready[:batch]
                 ready = ready[batch:]
         if pending:
             completing.append(reads.submit(self._complete, pending))
+            asked.add(completing[-1])
         while completing:
-            ready.extend(completing.popleft().result())
+            ready.extend(_taken(completing, asked))
             while len(ready) >= batch:
                 yield ready[:batch]
                 ready = ready[batch:]
@@ -315,6 +335,16 @@ class JiraReader:
     # -- what bulk reads do not carry -------------------------------------------------------------------
     def remote_links(self, key: str) -> list[dict[str, Any]]:
         return self.jira.get(f"issue/{key}/remotelink") or []
+
+    def remote_links_of(self, keys: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Remote links of each issue key, ``in_flight`` requests at once (Jira has no bulk read of them)."""
+        wanted = list(dict.fromkeys(keys))
+        futures = [self.reads.submit(self.remote_links, key) for key in wanted]
+        try:
+            return {key: future.result() for key, future in zip(wanted, futures, strict=True)}
+        finally:
+            for future in futures:
+                future.cancel()
 
     def comments(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The ``comment`` field of each issue: 100 issues a request on Cloud, one by one on Data Center."""

@@ -85,6 +85,30 @@ def test_bulk_reads_go_side_by_side_up_to_the_setting_with_the_same_plan(tmp_pat
         runtime.close()
 
 
+def test_a_bulk_read_that_fails_stops_the_reads_behind_it_and_moves_no_cursor(tmp_path):
+    """Reads go side by side: when one gives up (Jira unavailable for bulk reads, Retry-After longer than the
+    sync may wait), the sync fails with that error, only the reads already in flight were sent, no cursor
+    moves, and the next full sync completes."""
+    from connector.errors import GaveUp
+
+    with Sandbox.start(seed="demo", seed_options=BENCH_SEED, latency_ms=5) as sb:
+        runtime = runtime_for(sb, tmp_path, reads_in_flight=4, give_up_after=0.5)
+        sb.set_faults(latency_ms=5, unavailable={"match": "POST /rest/api/{version}/issue/bulkfetch",
+                                                 "count": 100000})
+        sb.reset_stats()
+        with pytest.raises(GaveUp):
+            syncer(runtime).full()
+        pages = sb.stats()["requests"]["POST /rest/api/{version}/issue/bulkfetch"]
+        assert 1 <= pages <= 4 < math.ceil(len(truth(sb)) / 100)  # the failure stopped the pages behind it
+        with runtime.sessions() as session:
+            assert session.scalars(sa.select(SyncCursor)).all() == []
+        sb.set_faults(latency_ms=5)
+        syncer(runtime).full()
+        expected = truth(sb)
+        assert stored_histories(runtime) == {k: v for k, v in expected.items() if v}
+        runtime.close()
+
+
 def test_incremental_with_nothing_changed_sends_one_request(cloud):
     """Issue 18: an idle sync sent 3-4 requests, bulk-reading again the issues of its overlap window although
     their `updated` had not changed. The window's ids come with their `updated` (one page of up to 100): the
