@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import subprocess
+import shutil
 import sys
 import tempfile
 import time
@@ -35,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from atlassian import Jira
 from jira import JIRA
 
+from benchmarks.measure import config_for, pmokit
 from benchmarks.replay import Recorder, Replayer
 from config import load_settings
 from connector.publisher import AttachmentSpec, PageSpec
-from pmokit.cli.sandbox_config import sandbox_config
 from pmokit.runtime import open_runtime
 from pmokit.store import issues as store_issues
 from sandbox import Sandbox
@@ -181,52 +180,23 @@ def publishing(workdir: Path) -> None:
         runtime.close()
 
 
-def _config(url: str, directory: Path, in_flight: int | None) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    text = sandbox_config(url, store=f"sqlite:///{directory / 'store.db'}")
-    if in_flight is not None:
-        text = text.replace("  bot:\n", f"  reads_in_flight: {in_flight}\n  bot:\n", 1)
-    path = directory / "pmokit.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-# The child's peak memory is read by a small launcher: Linux counts a child's peak from the moment it was forked,
-# and a child forked from this process (which holds the sandbox) would start with this process's size.
-LAUNCHER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
-
-
-def _sync_process(config: Path) -> dict:
-    """`pmokit sync --full` as its own process: wall time, CPU time and peak memory of that process alone."""
-    out, err = config.with_name("sync.out"), config.with_name("sync.err")
-    started = time.perf_counter()
-    with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "pmokit", "--config",
-                                    str(config), "sync", "--full"],
-                                   stdout=stdout, stderr=stderr, env={**os.environ, "PMOKIT_CONFIG": ""})
-        _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    errors = err.read_text().strip().splitlines()
-    if process.returncode:
-        raise SystemExit(f"pmokit sync failed: {chr(10).join(errors[-20:])}")
-    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": int(errors[-1]) / 1024,
-            "line": out.read_text().strip().splitlines()[-1]}
-
-
 RUNS = {"1 request in flight (serial)": 1, "default pipeline": None}
 
 
-def replay(n: int, latency: float, workdir: Path) -> None:
-    """Record once against the sandbox, then time pmokit's own process against the replay."""
-    recording = workdir / f"recording-{n}"
+def replay(n: int, latency: float, workdir: Path) -> Path:
     with Sandbox.start(seed="demo", seed_options=seed(n)) as sb:
-        truth_issues, truth_histories = len(sb.state.live_issues()), present(sb)
-        recorder = Recorder(sb.url, recording)
-        _sync_process(_config(recorder.url, workdir / f"record-{n}", None))  # both runs send the same requests
-        recorder.stop()
-        recorded_mb = recorder.recorded_bytes() / 1e6
+        return replay_sync(sb, n, latency, workdir)
+
+
+def replay_sync(sb: Sandbox, n: int, latency: float, workdir: Path) -> Path:
+    """Record once against the sandbox, then time pmokit's own process against the replay; the directory of
+    the default pipeline's run (its pmokit.yaml and the store it made)."""
+    recording = workdir / f"recording-{n}"
+    truth_issues, truth_histories = len(sb.state.live_issues()), present(sb)
+    recorder = Recorder(sb.url, recording)
+    pmokit(config_for(recorder.url, workdir / f"record-{n}"), "sync", "--full")  # both runs send the same requests
+    recorder.stop()
+    recorded_mb = recorder.recorded_bytes() / 1e6
     print(f"\nreplay, N = {n} issues ({truth_histories} histories): {len(recorder.index)} answers recorded "
           f"({recorded_mb:.0f} MB), replayed with {latency:g} ms latency and no server work")
     print(f"{'pmokit sync --full':40} {'requests':>9} {'misses':>7} {'issues':>8} {'histories':>10} {'wall s':>8} "
@@ -237,7 +207,7 @@ def replay(n: int, latency: float, workdir: Path) -> None:
     with replayer as url:
         for label, in_flight in RUNS.items():
             directory = workdir / f"replay-{n}-{in_flight or 'default'}"
-            row = _sync_process(_config(url, directory, in_flight))
+            row = pmokit(config_for(url, directory, in_flight), "sync", "--full")
             replayer_stats = replayer.stats()
             replayer.reset()
             runtime = open_runtime(load_settings([directory / "pmokit.yaml"]))
@@ -254,6 +224,8 @@ def replay(n: int, latency: float, workdir: Path) -> None:
           + (f"; target <= {target_s:g} s: {default['seconds']:.1f} s" if target_s else ""))
     if n >= 100_000:
         print(f"  peak memory {default['peak_mb']:.0f} MB (target <= 700 MB)")
+    shutil.rmtree(recording)  # 2.4 GB at 100,000 issues
+    return workdir / f"replay-{n}-default"
 
 
 def main() -> None:

@@ -39,6 +39,9 @@ class Kind:
     summary: str = ""
     fast_pass: FastPass | None = None
     portfolio: PortfolioCheck | None = None  # set for kinds that look across issues; `check` then reads one project
+    # For a portfolio kind: whether a rule of it counts only issues that are not done (then a check of some
+    # projects reads only the open issues of the others; see rules.reach).
+    counts_open_only: Callable[[Any], bool] | None = None
 
 
 KINDS: dict[str, Kind] = {}

@@ -197,3 +197,28 @@ def test_changelog_rows_read_back_as_written_and_a_second_write_adds_nothing(sto
         assert sorted(later) == ["101", "102"]
     finally:
         store.close()
+
+
+def test_the_status_category_migration_fills_what_the_fields_say(store_url):
+    """Revision 0011 adds each issue's status category: a store synced before it has them filled from the
+    fields Jira sent (an issue whose fields have none stays unknown, and is treated as open)."""
+    from pmokit.store import make_engine, upgrade
+
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0010")
+        done = '{"status": {"name": "Done", "statusCategory": {"key": "done"}}}'
+        rows = [("1", done), ("2", '{"status": {"name": "进行中", "statusCategory": {"key": "indeterminate"}}}'),
+                ("3", '{"summary": "no status"}')]
+        with engine.begin() as connection:
+            for issue_id, fields in rows:
+                connection.execute(sa.text(
+                    "INSERT INTO issue_snapshot (id, key, project_key, issue_type, status, fields, deleted, "
+                    "synced_at) VALUES (:id, :key, 'SHOP', 'Task', '', :fields, false, :at)"),
+                    {"id": issue_id, "key": f"SHOP-{issue_id}", "fields": fields, "at": "2026-12-01 00:00:00"})
+        upgrade(engine)
+        with engine.connect() as connection:
+            found = dict(connection.execute(sa.text("SELECT id, status_category FROM issue_snapshot")).all())
+        assert found == {"1": "done", "2": "indeterminate", "3": None}
+    finally:
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -16,11 +17,13 @@ from .context import CliState, config_failure, pass_state
 from .errors import UsageError, UserError
 
 if TYPE_CHECKING:
+    from pmokit.runtime import Runtime
     from report_jobs.events.apply import Applied
     from rules.actions import Action
     from rules.evaluation import Evaluation
     from rules.results import Result
 
+log = logging.getLogger(__name__)
 STATE_MARK = {"pass": "✓", "fail": "✗", "pending": "…", "skipped": "-", "error": "!"}
 
 
@@ -37,27 +40,35 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
     """Evaluate issues from the store (run `pmokit sync` first) and enforce the PMO's rules on them."""
     from pmokit.runtime import open_runtime
     from report_jobs.events.enforce import enforce
-    from report_jobs.sync.snapshot import load_facts
+    from report_jobs.sync.snapshot import load_scoped_facts
     from rules.engine import compliance
+    from rules.reach import portfolio_reach
 
     if sum(bool(x) for x in (keys, projects, jql)) != 1:
         raise UsageError("name issues (KEY ...), or give --project or --jql (one of them)")
     settings = state.settings(require_secrets=("jira", "store"))
     runtime = open_runtime(settings)
     try:
-        facts = load_facts(runtime)
+        # Only what the selection needs is read from the store: its projects whole, and of the others what the
+        # portfolio rules count (rules.reach).
+        ids: set[str] = set()
         if jql:
             from connector.jira_reader import JiraReader
 
             ids = set(JiraReader(runtime.jira).ids(jql))
+            focus = _projects_of_ids(runtime, ids)
+        elif projects:
+            focus = {p.upper() for p in projects}
+        else:
+            focus = _projects_of_keys(runtime, [k.upper() for k in keys])
+        facts, scope = load_scoped_facts(runtime, sorted(focus), portfolio_reach(settings.rules))
+        log.info(scope.line())
+        if jql:
             targets = [i.key for i in facts.issues.values() if i.id in ids]
         elif projects:
-            targets = [i.key for i in facts.issues.values() if i.project_key in {p.upper() for p in projects}]
+            targets = [i.key for i in facts.issues.values() if i.project_key in focus]
         else:
             targets = [k.upper() for k in keys]
-            unknown = [k for k in targets if k not in facts.issues]
-            if unknown:
-                raise UsageError(f"not in the store: {', '.join(unknown)} (run `pmokit sync`, or check the keys)")
         if not targets:
             raise UsageError("no issues to check: the store has none for that selection (run `pmokit sync`)")
         done = enforce(runtime, facts, targets, trigger="check", dry_run=dry_run)
@@ -86,6 +97,25 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
         _table(shown, results, actions, applied, dry_run)
     if any(a.error and not a.final for a in applied):  # a move the workflow refuses is said, not a failure
         sys.exit(1)
+
+
+def _projects_of_keys(runtime: Runtime, keys: list[str]) -> set[str]:
+    from pmokit.store import issues as store
+
+    with runtime.sessions() as session:
+        found = store.project_keys_of(session, keys)
+    unknown = [k for k in keys if k not in found]
+    if unknown:
+        raise UsageError(f"not in the store: {', '.join(unknown)} (run `pmokit sync`, or check the keys)")
+    return set(found.values())
+
+
+def _projects_of_ids(runtime: Runtime, ids: set[str]) -> set[str]:
+    from pmokit.store import issues as store
+
+    with runtime.sessions() as session:
+        rows = store.stored_issues_by_id(session, sorted(ids))
+        return set(store.project_keys_of(session, [row.key for row in rows]).values())
 
 
 def _result_json(result: Result) -> dict[str, Any]:

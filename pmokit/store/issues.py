@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .tables import ChangelogItem, IssueSnapshot, SyncCursor
@@ -136,6 +136,11 @@ def mark_deleted(session: Session, issue_ids: Iterable[str]) -> int:
     return len(ids)
 
 
+def live_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(IssueSnapshot)
+                              .where(IssueSnapshot.deleted.is_(False))) or 0)
+
+
 def counts(session: Session) -> tuple[int, int]:
     """(live issues, changelog histories) in the store."""
     issues = session.scalar(select(func.count()).select_from(IssueSnapshot).where(IssueSnapshot.deleted.is_(False)))
@@ -194,6 +199,47 @@ def stored_issues(session: Session, project_keys: Sequence[str] | None = None) -
     return [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or []) for row in session.execute(query)]
 
 
+def stored_issues_by_key(session: Session, keys: Sequence[str]) -> list[StoredIssue]:
+    """These issues, by key, if live."""
+    rows: list[Any] = []
+    wanted = list(keys)
+    for start in range(0, len(wanted), BATCH):
+        rows.extend(session.execute(
+            select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields, IssueSnapshot.remote_links)
+            .where(IssueSnapshot.key.in_(wanted[start:start + BATCH]), IssueSnapshot.deleted.is_(False))))
+    return [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or []) for row in rows]
+
+
+def stored_issues_of_type(session: Session, issue_type: str) -> list[StoredIssue]:
+    """Every live issue of one type (the project records)."""
+    query = select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields, IssueSnapshot.remote_links) \
+        .where(IssueSnapshot.issue_type == issue_type, IssueSnapshot.deleted.is_(False))
+    return [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or []) for row in session.execute(query)]
+
+
+def stored_issues_outside(session: Session, outside: Sequence[str], *, open_only: bool) -> list[StoredIssue]:
+    """Every live issue of the projects not in ``outside``; with ``open_only``, those not done (status category
+    not ``done``, or unknown): what portfolio rules count beyond the projects read whole."""
+    query = select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields, IssueSnapshot.remote_links) \
+        .where(IssueSnapshot.deleted.is_(False))
+    if open_only:
+        query = query.where(or_(IssueSnapshot.status_category.is_(None), IssueSnapshot.status_category != "done"))
+    if outside:
+        query = query.where(IssueSnapshot.project_key.not_in(list(outside)))
+    return [StoredIssue(row.id, row.key, row.fields or {}, row.remote_links or []) for row in session.execute(query)]
+
+
+def project_keys_of(session: Session, keys: Sequence[str]) -> dict[str, str]:
+    """Issue key -> its Jira project's key, for the live issues among ``keys``."""
+    out: dict[str, str] = {}
+    wanted = list(keys)
+    for start in range(0, len(wanted), BATCH):
+        out.update((key, project) for key, project in session.execute(
+            select(IssueSnapshot.key, IssueSnapshot.project_key).where(
+                IssueSnapshot.key.in_(wanted[start:start + BATCH]), IssueSnapshot.deleted.is_(False))))
+    return out
+
+
 def stored_issues_by_id(session: Session, issue_ids: Sequence[str]) -> list[StoredIssue]:
     """These issues, if live."""
     rows: list[Any] = []
@@ -250,6 +296,13 @@ def stored_comments(session: Session) -> list[tuple[str, dict[str, Any]]]:
 CHANGE_COLUMNS = (ChangelogItem.issue_id, ChangelogItem.history_id, ChangelogItem.created, ChangelogItem.field,
                   ChangelogItem.field_id, ChangelogItem.from_value, ChangelogItem.from_string, ChangelogItem.to_value,
                   ChangelogItem.to_string, ChangelogItem.author_id)
+
+
+def stored_changes_of_projects(session: Session, project_keys: Sequence[str]) -> list[Row[Any]]:
+    """The changelog items of the live issues of these projects, as :func:`stored_changes` reads them."""
+    query = select(*CHANGE_COLUMNS).join(IssueSnapshot, IssueSnapshot.id == ChangelogItem.issue_id).where(
+        IssueSnapshot.project_key.in_(list(project_keys)), IssueSnapshot.deleted.is_(False))
+    return list(session.execute(query.order_by(ChangelogItem.created, ChangelogItem.history_id)))
 
 
 def stored_changes(session: Session, issue_ids: Sequence[str] | None = None) -> list[Row[Any]]:

@@ -77,11 +77,13 @@ class IssueSnapshot(Base):
     project_key: Mapped[str] = mapped_column(String(32), index=True)
     issue_type: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(200))
+    # Jira's category of the status (new, indeterminate, done): what is still open is found without its fields.
+    status_category: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     updated: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     fields: Mapped[dict] = mapped_column(JSON)
     remote_links: Mapped[list | None] = mapped_column(JSON, nullable=True)  # read for project records only
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    synced_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class ChangelogItem(Base):

@@ -41,6 +41,7 @@ def snapshot_row(raw: dict[str, Any], synced_at: datetime, remote_links: list[An
             "project_key": str((fields.get("project") or {}).get("key") or key.rsplit("-", 1)[0]),
             "issue_type": str((fields.get("issuetype") or {}).get("name") or ""),
             "status": str((fields.get("status") or {}).get("name") or ""),
+            "status_category": _category(fields.get("status")),
             "updated": parse_datetime(fields.get("updated")), "fields": fields, "remote_links": remote_links,
             "deleted": False, "synced_at": synced_at}
 
@@ -60,6 +61,13 @@ def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> list[d
                          "from_string": _text(item.get("fromString")), "to_value": _text(item.get("to")),
                          "to_string": _text(item.get("toString"))})
     return rows
+
+
+def _category(status: Any) -> str | None:
+    """The key of the status's category (new, indeterminate, done), or None where Jira sent none usable."""
+    category = status.get("statusCategory") if isinstance(status, dict) else None
+    key = category.get("key") if isinstance(category, dict) else None
+    return key[:32] if isinstance(key, str) else None
 
 
 def _text(value: Any) -> str | None:

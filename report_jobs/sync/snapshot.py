@@ -4,6 +4,7 @@ site's vocabulary, their changelogs and comments, the Confluence documents, the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from pmokit.store.decisions import load_decisions
 from pmokit.store.documents import stored_documents
 from pmokit.store.times import utc
 from rules.facts import Facts
+from rules.reach import Reach
 from rules.units import assign_units
 
 
@@ -28,6 +30,78 @@ def load_facts(runtime: Runtime, project_keys: list[str] | None = None) -> Facts
                            groups=runtime.approver_groups())
     facts.people = people
     return facts
+
+
+@dataclass(frozen=True)
+class FactsScope:
+    """What a scoped read took from the store (``pmokit check -v`` says it; tests count it)."""
+
+    projects: tuple[str, ...]  # read whole: every issue, its changelog and comments
+    whole: int  # issues of those projects
+    changes: int  # their changelog items
+    records: int  # project records of the other projects (their phase, their gate decisions)
+    linked: int  # issues elsewhere that the projects' issues link to or hang under
+    elsewhere: int  # other issues, for the portfolio rules (rules.reach)
+    reach: Reach
+    stored: int  # live issues in the store
+
+    def line(self) -> str:
+        others = {"none": "no portfolio rule: no other issue",
+                  "open": f"{self.elsewhere} open issue(s) elsewhere for the portfolio rules",
+                  "all": f"{self.elsewhere} issue(s) elsewhere for the portfolio rules"}[self.reach]
+        return (f"facts: {self.whole} issue(s) of {', '.join(self.projects)} with {self.changes} change(s), "
+                f"{self.records} other project record(s), {self.linked} linked issue(s), {others}; "
+                f"{self.stored} issue(s) in the store")
+
+
+def load_scoped_facts(runtime: Runtime, project_keys: Sequence[str], reach: Reach) -> tuple[Facts, FactsScope]:
+    """The facts a check of these Jira projects needs, and no more: their issues whole (changelogs, comments),
+    every project record, the issues elsewhere they link to or hang under, and for the portfolio rules the
+    other projects' issues ``reach`` says (without changelogs). The rules' results on the projects' issues are
+    those a read of the whole store gives (tests/test_check_scope.py)."""
+    people = runtime.approver_people()
+    vocabulary = runtime.vocabulary()
+    projects = sorted({k.upper() for k in project_keys})
+    with runtime.sessions() as session:
+        rows = {row.id: row for row in store.stored_issues(session, projects)}
+        whole = len(rows)
+        changes = load_changes_of_projects(session, projects)
+        records = 0
+        for row in store.stored_issues_of_type(session, vocabulary.record_type):
+            if row.id not in rows:
+                rows[row.id] = row
+                records += 1
+        elsewhere = 0
+        if reach != "none":
+            for row in store.stored_issues_outside(session, projects, open_only=reach == "open"):
+                if row.id not in rows:
+                    rows[row.id] = row
+                    elsewhere += 1
+        issues = {row.id: _issue(row, vocabulary) for row in rows.values()}
+        known = {issue.key for issue in issues.values()}
+        wanted = sorted({key for issue in issues.values() for key in _pointed_at(issue)} - known)
+        linked = store.stored_issues_by_key(session, wanted) if wanted else []
+        for row in linked:
+            rows[row.id] = row
+            issues[row.id] = _issue(row, vocabulary)
+        comments = [comment_from_json(row.id, data) for row in rows.values() for data in row.comments]
+        documents, decisions = stored_documents(session), load_decisions(session)
+        stored = store.live_count(session)
+    units, program_of = _units(issues.values(), vocabulary, runtime.program_of())
+    facts = Facts.build(units, changes=changes, comments=comments, program_of=program_of,
+                        groups=runtime.approver_groups(), documents=documents, decisions=decisions)
+    facts.people = people
+    return facts, FactsScope(tuple(projects), whole, len(changes), records, len(linked), elsewhere, reach, stored)
+
+
+def _issue(row: store.StoredIssue, vocabulary: Vocabulary) -> Issue:
+    return issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary, row.remote_links)
+
+
+def _pointed_at(issue: Issue) -> set[str]:
+    """Keys an issue names: what it links to, its parent and epic."""
+    return {link.target_key for link in issue.links if link.target_key} | ({issue.parent_key, issue.epic_key}
+                                                                           - {None})  # type: ignore[operator]
 
 
 def read_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, str],
@@ -83,6 +157,10 @@ def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str
 
 
 def load_changes(session: Session, issue_ids: Sequence[str] | None = None) -> list[Change]:
+    return _changes(store.stored_changes(session, issue_ids))
+
+
+def _changes(rows: Sequence[Any]) -> list[Change]:
     authors: dict[str, User] = {}  # one User per account: a few people wrote most of the changelog
 
     def author(account: str | None) -> User | None:
@@ -96,7 +174,11 @@ def load_changes(session: Session, issue_ids: Sequence[str] | None = None) -> li
     return [Change(issue_id, history_id, utc(created), field, field_id, from_value, from_string, to_value,
                    to_string, author(author_id))
             for (issue_id, history_id, created, field, field_id, from_value, from_string, to_value, to_string,
-                 author_id) in cast(list[tuple[Any, ...]], store.stored_changes(session, issue_ids))]
+                 author_id) in cast(list[tuple[Any, ...]], rows)]
+
+
+def load_changes_of_projects(session: Session, project_keys: Sequence[str]) -> list[Change]:
+    return _changes(store.stored_changes_of_projects(session, project_keys))
 
 
 def load_comments(session: Session) -> list[Comment]:

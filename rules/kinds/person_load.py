@@ -129,4 +129,6 @@ def _whole(spec: PersonLoad, default: float, issues: list[Issue], ctx: CheckCont
 
 
 KIND = register(Kind("person_load", PersonLoad, project_view, frozenset({FIELD_CHANGE, TRANSITION, SCHEDULED}),
-                     "a person's load across all projects within their capacity", portfolio=portfolio))
+                     "a person's load across all projects within their capacity", portfolio=portfolio,
+                     # by week, a done item is no load; held whole against a capacity, the scope decides
+                     counts_open_only=lambda spec: spec.capacity is None))

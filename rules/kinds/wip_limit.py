@@ -60,4 +60,6 @@ def portfolio(spec: WipLimit, issues: list[Issue], ctx: CheckContext) -> list[Fi
 
 
 KIND = register(Kind("wip_limit", WipLimit, project_view, frozenset({FIELD_CHANGE, TRANSITION, SCHEDULED}),
-                     "work in progress within a limit per project, person or program", portfolio=portfolio))
+                     "work in progress within a limit per project, person or program", portfolio=portfolio,
+                     # in progress is never done, unless the scope names statuses (which may be done ones)
+                     counts_open_only=lambda spec: not spec.scope.statuses))
