@@ -83,12 +83,13 @@ def _complete(changelog: dict[str, Any], count: int) -> bool:
 def _inline(issue: dict[str, Any], known: KnownHistories | None) -> FetchedIssue:
     """The issue with what its inline changelog proves: all of it, the new tail, or nothing."""
     changelog = issue.pop("changelog", None) or {}
-    histories = _oldest_first(changelog.get("histories") or [])
+    listed = changelog.get("histories") or []
     total = changelog.get("total")
     expected = total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
-    if _complete(changelog, len(histories)):
-        return FetchedIssue(issue, histories, ALL)
-    if histories and known is not None:
+    if _complete(changelog, len(listed)):
+        return FetchedIssue(issue, _oldest_first(listed), ALL)
+    if listed and known is not None:
+        histories = _oldest_first(listed)
         # Cut, but enough when its oldest history is one already stored: everything older is stored too.
         stored = known(str(issue["id"]))
         if str(histories[0].get("id")) in stored:

@@ -18,7 +18,8 @@ class Facts:
     issues: dict[str, Issue] = field(default_factory=dict)
     children: dict[str, list[Issue]] = field(default_factory=dict)  # parent or epic key -> issues
     comments: dict[str, list[Comment]] = field(default_factory=dict)  # issue id -> comments
-    changes: dict[str, list[Change]] = field(default_factory=dict)  # issue id -> changes, oldest first
+    # issue id -> changes, oldest first (a worker's facts read them from the store as they are asked for)
+    changes: Mapping[str, list[Change]] = field(default_factory=dict)
     program_of: dict[str, str] = field(default_factory=dict)  # project key -> program key
     groups: dict[str, frozenset[str]] = field(default_factory=dict)  # group -> user ids
     # project key (or a project record's key) -> labels of the project's Confluence pages
@@ -62,7 +63,8 @@ class Facts:
         """Like :meth:`build`, from comments and changes already grouped by issue id and in order."""
         facts = cls.build(issues, program_of=program_of, groups=groups, documents=documents, decisions=decisions,
                           people=people)
-        facts.comments, facts.changes = dict(comments), dict(changes)
+        facts.comments = dict(comments)
+        facts.changes = changes if not isinstance(changes, dict) else dict(changes)
         return facts
 
     def record_of(self, project_key: str, record_type: str) -> Issue | None:

@@ -142,3 +142,15 @@ def test_the_reach_of_a_standard_is_the_widest_its_portfolio_rules_need():
     assert portfolio_reach([per_issue, weekly, whole_open, wip]) == "open"
     assert portfolio_reach([weekly, whole_any]) == "all"
     assert portfolio_reach([wip_named]) == "all"
+
+
+def test_a_jql_selection_reads_the_projects_of_what_jira_finds(whole_store, run_cli):
+    sb, runtime, config = whole_store
+    results, line, data = _scoped(run_cli, config, "--jql", "project = PAY AND issuetype = Project")
+    assert line.group(2) == "PAY"
+    [record] = [i.key for i in sb.state.live_issues() if i.project_key == "PAY" and i.issue_type == "Project"]
+    assert {r["issue"] for r in data["results"]} <= {record, ""}
+    assert results == _reference(runtime, [record])
+    nothing = run_cli("--config", config, "check", "--jql", "project = PAY AND summary ~ \"no such words\"",
+                      "--dry-run")
+    assert nothing.exit_code == 2 and "no issues to check" in nothing.stderr

@@ -169,10 +169,8 @@ def test_changelog_rows_read_back_as_written_and_a_second_write_adds_nothing(sto
     beijing = timezone(timedelta(hours=8))
     moments = [datetime(2026, 3, 29, 1, 30, 15, 123000, tzinfo=beijing), datetime(2026, 11, 1, 23, 59, 59),
                datetime(2026, 6, 1, 12, 0, tzinfo=UTC)]
-    rows = [{"issue_id": "10001", "history_id": str(100 + n), "item_index": index, "created": moment,
-             "author_id": None if n == 2 else "acc-1", "field": "status", "field_id": "status",
-             "from_value": None, "from_string": "To Do", "to_value": "3", "to_string": "进行中 ✓"}
-            for n, moment in enumerate(moments) for index in range(2)]
+    rows = [("10001", str(100 + n), index, moment, None if n == 2 else "acc-1", "status", "status", None, "To Do",
+             "3", "进行中 ✓") for n, moment in enumerate(moments) for index in range(2)]
     store = open_store(store_url)
     try:
         for _ in range(2):

@@ -61,6 +61,8 @@ def check_command(state: CliState, keys: tuple[str, ...], projects: tuple[str, .
             focus = {p.upper() for p in projects}
         else:
             focus = _projects_of_keys(runtime, [k.upper() for k in keys])
+        if not focus:
+            raise UsageError("no issues to check: the store has none for that selection (run `pmokit sync`)")
         facts, scope = load_scoped_facts(runtime, sorted(focus), portfolio_reach(settings.rules))
         log.info(scope.line())
         if jql:

@@ -41,7 +41,7 @@ from rules.registry import COMMENT, DELETED
 from webhooks.events import changed_comment, is_issue_id
 from webhooks.metrics import Metrics
 
-from ..sync.snapshot import FactsCache
+from ..sync.snapshot import FactsCache, StoredChanges
 from ..sync.syncer import Syncer
 from .enforce import Enforcement, enforce
 
@@ -331,6 +331,8 @@ class Worker:
             lease.confirm()  # a worker that lost its lease stops here, before acting
             # The events' own issues were read from Jira just now: their labels need no read before a write.
             fresh = {by_id[e.issue_id].key for e in work if e.issue_id in by_id}
+            if isinstance(facts.changes, StoredChanges):  # the changes the rules may ask about, in one read
+                facts.changes.read(issue_ids)
             done = enforce(self.runtime, facts, targets, trigger="webhook", related=related, look="unknown",
                            fresh=fresh,
                            action_limit=self.settings.webhooks.max_actions_per_hour)

@@ -10,12 +10,13 @@ from typing import Any
 
 from connector.jira_reader import FetchedIssue
 from connector.translate import parse_datetime
+from pmokit.store.issues import ChangelogRow
 
 
 @dataclass(frozen=True)
 class IssueRows:
     snapshots: list[dict[str, Any]]
-    changelog: list[dict[str, Any]]
+    changelog: list[ChangelogRow]  # in the order of pmokit.store.issues.CHANGELOG_ROW
     whole: list[str]  # issues whose whole changelog was read: what the store holds of it is replaced
     histories: int
 
@@ -46,20 +47,20 @@ def snapshot_row(raw: dict[str, Any], synced_at: datetime, remote_links: list[An
             "deleted": False, "synced_at": synced_at}
 
 
-def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
+def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> list[ChangelogRow]:
+    """One row per item of each history (tuples: a full sync makes millions of them)."""
+    rows: list[ChangelogRow] = []
     for history in histories:
         created = parse_datetime(history.get("created"))
         if created is None:
             continue
         author = history.get("author") or {}
         author_id = author.get("accountId") or author.get("name") or author.get("key")
+        history_id = str(history.get("id"))
         for index, item in enumerate(history.get("items") or []):
-            rows.append({"issue_id": issue_id, "history_id": str(history.get("id")), "item_index": index,
-                         "created": created, "author_id": author_id, "field": str(item.get("field") or ""),
-                         "field_id": item.get("fieldId"), "from_value": _text(item.get("from")),
-                         "from_string": _text(item.get("fromString")), "to_value": _text(item.get("to")),
-                         "to_string": _text(item.get("toString"))})
+            rows.append((issue_id, history_id, index, created, author_id, str(item.get("field") or ""),
+                         item.get("fieldId"), _text(item.get("from")), _text(item.get("fromString")),
+                         _text(item.get("to")), _text(item.get("toString"))))
     return rows
 
 

@@ -3,10 +3,10 @@ site's vocabulary, their changelogs and comments, the Confluence documents, the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +16,6 @@ from pmokit.runtime import Runtime
 from pmokit.store import issues as store
 from pmokit.store.decisions import load_decisions
 from pmokit.store.documents import stored_documents
-from pmokit.store.times import utc
 from rules.facts import Facts
 from rules.reach import Reach
 from rules.units import assign_units
@@ -62,36 +61,37 @@ def load_scoped_facts(runtime: Runtime, project_keys: Sequence[str], reach: Reac
     people = runtime.approver_people()
     vocabulary = runtime.vocabulary()
     projects = sorted({k.upper() for k in project_keys})
+    if not projects:
+        raise ValueError("a scoped read names at least one project")
+    issues: dict[str, Issue] = {}
+    comments: list[Comment] = []
+
+    def take(rows: Iterable[store.StoredIssue]) -> int:
+        """Translate the rows not taken yet (each one's fields let go at once); how many were new."""
+        before = len(issues)
+        for row in rows:
+            if row.id not in issues:
+                issues[row.id] = _issue(row, vocabulary)
+                comments.extend(comment_from_json(row.id, data) for data in row.comments)
+        return len(issues) - before
+
     with runtime.sessions() as session:
-        rows = {row.id: row for row in store.stored_issues(session, projects)}
-        whole = len(rows)
+        whole = take(store.stored_issues(session, projects))
         changes = load_changes_of_projects(session, projects)
-        records = 0
-        for row in store.stored_issues_of_type(session, vocabulary.record_type):
-            if row.id not in rows:
-                rows[row.id] = row
-                records += 1
+        records = take(store.stored_issues_of_type(session, vocabulary.record_type))
         elsewhere = 0
         if reach != "none":
-            for row in store.stored_issues_outside(session, projects, open_only=reach == "open"):
-                if row.id not in rows:
-                    rows[row.id] = row
-                    elsewhere += 1
-        issues = {row.id: _issue(row, vocabulary) for row in rows.values()}
+            elsewhere = take(store.stored_issues_outside(session, projects, open_only=reach == "open"))
         known = {issue.key for issue in issues.values()}
         wanted = sorted({key for issue in issues.values() for key in _pointed_at(issue)} - known)
-        linked = store.stored_issues_by_key(session, wanted) if wanted else []
-        for row in linked:
-            rows[row.id] = row
-            issues[row.id] = _issue(row, vocabulary)
-        comments = [comment_from_json(row.id, data) for row in rows.values() for data in row.comments]
+        linked = take(store.stored_issues_by_key(session, wanted)) if wanted else 0
         documents, decisions = stored_documents(session), load_decisions(session)
         stored = store.live_count(session)
     units, program_of = _units(issues.values(), vocabulary, runtime.program_of())
     facts = Facts.build(units, changes=changes, comments=comments, program_of=program_of,
                         groups=runtime.approver_groups(), documents=documents, decisions=decisions)
     facts.people = people
-    return facts, FactsScope(tuple(projects), whole, len(changes), records, len(linked), elsewhere, reach, stored)
+    return facts, FactsScope(tuple(projects), whole, len(changes), records, linked, elsewhere, reach, stored)
 
 
 def _issue(row: store.StoredIssue, vocabulary: Vocabulary) -> Issue:
@@ -106,9 +106,10 @@ def _pointed_at(issue: Issue) -> set[str]:
 
 def read_facts(session: Session, vocabulary: Vocabulary, program_of: dict[str, str],
                project_keys: list[str] | None = None, groups: dict[str, list[str]] | None = None) -> Facts:
-    issues, program_of = _units(load_issues(session, vocabulary, project_keys), vocabulary, program_of)
+    comments: list[Comment] = []
+    issues, program_of = _units(load_issues(session, vocabulary, project_keys, comments), vocabulary, program_of)
     changes = load_changes(session, [i.id for i in issues] if project_keys else None)
-    return Facts.build(issues, changes=changes, comments=load_comments(session), program_of=program_of,
+    return Facts.build(issues, changes=changes, comments=comments, program_of=program_of,
                        groups=groups, documents=stored_documents(session), decisions=load_decisions(session))
 
 
@@ -125,9 +126,14 @@ def reread(runtime: Runtime, facts: Facts, issue_ids: Sequence[str]) -> Facts:
             if row is not None:
                 issues[issue_id] = issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary,
                                                    row.remote_links)
-        changes = {k: v for k, v in facts.changes.items() if k not in wanted}
-        for change in load_changes(session, sorted(wanted)):
-            changes.setdefault(change.issue_id, []).append(change)
+        changes: Mapping[str, list[Change]]
+        if isinstance(facts.changes, StoredChanges):  # a worker's: what was read of these is read again
+            facts.changes.forget(wanted)
+            changes = facts.changes
+        else:
+            changes = {k: v for k, v in facts.changes.items() if k not in wanted}
+            for change in load_changes(session, sorted(wanted)):
+                changes.setdefault(change.issue_id, []).append(change)
         comments = {k: v for k, v in facts.comments.items() if k not in wanted}
         for issue_id, row in fresh.items():
             found = [comment_from_json(issue_id, data) for data in row.comments]
@@ -151,17 +157,29 @@ def _units(issues: Any, vocabulary: Vocabulary, program_of: dict[str, str]) -> t
     return assign_units(issues, vocabulary.project_unit, vocabulary.record_type, program_of)
 
 
-def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str] | None = None) -> list[Issue]:
-    return [issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary, row.remote_links)
-            for row in store.stored_issues(session, project_keys)]
+def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str] | None = None,
+                comments: list[Comment] | None = None) -> list[Issue]:
+    """The live issues (of these projects) translated, each row's fields let go once read; their comments
+    (project records: the gate decisions) added to ``comments`` in the same pass."""
+    out = []
+    for row in store.stored_issues(session, project_keys):
+        out.append(issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary,
+                                   row.remote_links))
+        if comments is not None:
+            comments.extend(comment_from_json(row.id, data) for data in row.comments)
+    return out
 
 
 def load_changes(session: Session, issue_ids: Sequence[str] | None = None) -> list[Change]:
     return _changes(store.stored_changes(session, issue_ids))
 
 
-def _changes(rows: Sequence[Any]) -> list[Change]:
+def _changes(rows: Iterable[tuple[Any, ...]]) -> list[Change]:
+    """Change records from the store's rows, the repeated texts shared (an issue's id and a history's id are on
+    every one of their items, a field's name and a status's on thousands): at 100,000 issues, 2.2 million
+    changes hold a fraction of the strings they would."""
     authors: dict[str, User] = {}  # one User per account: a few people wrote most of the changelog
+    texts: dict[str, str] = {}
 
     def author(account: str | None) -> User | None:
         if not account:
@@ -171,24 +189,83 @@ def _changes(rows: Sequence[Any]) -> list[Change]:
             found = authors[account] = User(account)
         return found
 
-    return [Change(issue_id, history_id, utc(created), field, field_id, from_value, from_string, to_value,
-                   to_string, author(author_id))
-            for (issue_id, history_id, created, field, field_id, from_value, from_string, to_value, to_string,
-                 author_id) in cast(list[tuple[Any, ...]], rows)]
+    def shared(text: str | None) -> str | None:
+        if text is None or len(text) > SHARED_TEXT:
+            return text
+        return texts.setdefault(text, text)
+
+    out: list[Change] = []
+    last_issue, last_history = "", ""
+    for (issue_id, history_id, created, field, field_id, from_value, from_string, to_value, to_string,
+         author_id) in rows:
+        if issue_id != last_issue:
+            last_issue = issue_id
+        if history_id != last_history:
+            last_history = history_id
+        out.append(Change(last_issue, last_history, created, texts.setdefault(field, field), shared(field_id),
+                          shared(from_value), shared(from_string), shared(to_value), shared(to_string),
+                          author(author_id)))
+    return out
+
+
+SHARED_TEXT = 40  # longer values (a description's old text) are rarely repeated: not worth a look-up
 
 
 def load_changes_of_projects(session: Session, project_keys: Sequence[str]) -> list[Change]:
     return _changes(store.stored_changes_of_projects(session, project_keys))
 
 
-def load_comments(session: Session) -> list[Comment]:
-    """Comments kept with the issues that carry them (project records: the gate decisions)."""
-    return [comment_from_json(issue_id, data) for issue_id, data in store.stored_comments(session)]
-
-
 # How far back each look at the store goes again: a row stamped with its time before a slower transaction
 # committed it may appear after rows stamped later; within this window it is still found.
 OVERLAP = timedelta(seconds=30)
+
+
+class StoredChanges(Mapping[str, list[Change]]):
+    """Each issue's changes, read from the store when first asked for and kept. A worker holds the portfolio's
+    issues, not its changelog (2.2 million changes, 0.8 GB, at 100,000 issues): a batch reads the changes of the
+    issues its rules ask about. Iterating it covers what was read so far."""
+
+    def __init__(self, sessions: sessionmaker[Session]):
+        self.sessions = sessions
+        self._held: dict[str, list[Change]] = {}
+        self.reads = 0  # queries sent, for tests
+
+    def read(self, issue_ids: Iterable[str]) -> None:
+        """Read these issues' changes now, in one query per 500 (the ones not held yet)."""
+        wanted = [i for i in dict.fromkeys(issue_ids) if i not in self._held]
+        if not wanted:
+            return
+        self.reads += 1
+        with self.sessions() as session:
+            found: dict[str, list[Change]] = {i: [] for i in wanted}
+            for change in load_changes(session, wanted):
+                found[change.issue_id].append(change)
+        self._held.update(found)
+
+    def forget(self, issue_ids: Iterable[str]) -> None:
+        for issue_id in issue_ids:
+            self._held.pop(issue_id, None)
+
+    def __getitem__(self, issue_id: str) -> list[Change]:
+        if issue_id not in self._held:
+            self.read([issue_id])
+        found = self._held[issue_id]
+        if not found:
+            raise KeyError(issue_id)
+        return found
+
+    def __contains__(self, issue_id: object) -> bool:
+        try:
+            self[str(issue_id)]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k, v in self._held.items() if v])
+
+    def __len__(self) -> int:
+        return sum(1 for v in self._held.values() if v)
 
 
 class FactsCache:
@@ -203,7 +280,7 @@ class FactsCache:
         self._stamps: dict[str, datetime] = {}  # issue id -> when the row this cache holds was stored
         self.full_loads = 0  # how many times the whole store was read
         self._issues: dict[str, Issue] = {}
-        self._changes: dict[str, list[Change]] = {}
+        self._changes = StoredChanges(sessions)
         self._comments: dict[str, list[Comment]] = {}
         self._since: datetime | None = None
         self._loaded = 0.0
@@ -232,11 +309,10 @@ class FactsCache:
         self.full_loads += 1
         self._stamps = store.stored_stamps_since(session, None)  # first: a row stored meanwhile is read again
         self._since = max(self._stamps.values(), default=None) or datetime.now(UTC)
-        self._issues = {i.id: i for i in load_issues(session, self.vocabulary())}
-        self._changes, self._comments = {}, {}
-        for change in load_changes(session):
-            self._changes.setdefault(change.issue_id, []).append(change)
-        for comment in load_comments(session):
+        comments: list[Comment] = []
+        self._issues = {i.id: i for i in load_issues(session, self.vocabulary(), comments=comments)}
+        self._changes, self._comments = StoredChanges(self.sessions), {}
+        for comment in comments:
             self._comments.setdefault(comment.issue_id, []).append(comment)
         _sort_comments(self._comments)
 
@@ -262,10 +338,7 @@ class FactsCache:
             if comments:
                 self._comments[row.id] = comments
         self._since = since
-        for issue_id in ids:
-            self._changes.pop(issue_id, None)
-        for change in load_changes(session, ids):
-            self._changes.setdefault(change.issue_id, []).append(change)
+        self._changes.forget(ids)  # read again when asked for
         _sort_comments({i: self._comments[i] for i in ids if i in self._comments})
 
 
