@@ -180,15 +180,26 @@ def publishing(workdir: Path) -> None:
         runtime.close()
 
 
-RUNS = {"1 request in flight (serial)": 1, "default pipeline": None}
+def runs(in_flight: str) -> dict[str, int | None]:
+    """The replayed runs: "1,default" is one read at a time beside the default; numbers set reads_in_flight."""
+    out: dict[str, int | None] = {}
+    for part in in_flight.split(","):
+        part = part.strip()
+        if part == "default":
+            out["default pipeline"] = None
+        elif part == "1":
+            out["1 request in flight (serial)"] = 1
+        else:
+            out[f"{int(part)} requests in flight"] = int(part)
+    return out
 
 
-def replay(n: int, latency: float, workdir: Path) -> Path:
+def replay(n: int, latency: float, workdir: Path, in_flight: str = "1,default") -> Path:
     with Sandbox.start(seed="demo", seed_options=seed(n)) as sb:
-        return replay_sync(sb, n, latency, workdir)
+        return replay_sync(sb, n, latency, workdir, in_flight)
 
 
-def replay_sync(sb: Sandbox, n: int, latency: float, workdir: Path) -> Path:
+def replay_sync(sb: Sandbox, n: int, latency: float, workdir: Path, in_flight: str = "1,default") -> Path:
     """Record once against the sandbox, then time pmokit's own process against the replay; the directory of
     the default pipeline's run (its pmokit.yaml and the store it made)."""
     recording = workdir / f"recording-{n}"
@@ -205,9 +216,9 @@ def replay_sync(sb: Sandbox, n: int, latency: float, workdir: Path) -> Path:
     rows = {}
     replayer = Replayer(recording, latency)
     with replayer as url:
-        for label, in_flight in RUNS.items():
-            directory = workdir / f"replay-{n}-{in_flight or 'default'}"
-            row = pmokit(config_for(url, directory, in_flight), "sync", "--full")
+        for label, reads in runs(in_flight).items():
+            directory = workdir / f"replay-{n}-{reads or 'default'}"
+            row = pmokit(config_for(url, directory, reads), "sync", "--full")
             replayer_stats = replayer.stats()
             replayer.reset()
             runtime = open_runtime(load_settings([directory / "pmokit.yaml"]))
@@ -219,11 +230,13 @@ def replay_sync(sb: Sandbox, n: int, latency: float, workdir: Path) -> Path:
                   f"{issues:8d} {histories:10d} {row['seconds']:8.1f} {row['cpu']:7.1f} {row['peak_mb']:8.0f}")
             if issues != truth_issues or histories != truth_histories:
                 print(f"  incomplete: {issues}/{truth_issues} issues, {histories}/{truth_histories} histories")
-    serial, default = rows["1 request in flight (serial)"], rows["default pipeline"]
-    print(f"  default pipeline: x{default['seconds'] / serial['seconds']:.2f} the serial wall time"
-          + (f"; target <= {target_s:g} s: {default['seconds']:.1f} s" if target_s else ""))
-    if n >= 100_000:
-        print(f"  peak memory {default['peak_mb']:.0f} MB (target <= 700 MB)")
+    serial = rows.get("1 request in flight (serial)")
+    for label, row in rows.items():
+        if row is serial:
+            continue
+        ratio = f"x{row['seconds'] / serial['seconds']:.2f} the serial wall time; " if serial else ""
+        print(f"  {label}: {ratio}" + (f"target <= {target_s:g} s: {row['seconds']:.1f} s" if target_s else "")
+              + (f"; peak memory {row['peak_mb']:.0f} MB (target <= 700 MB)" if n >= 100_000 else ""))
     shutil.rmtree(recording)  # 2.4 GB at 100,000 issues
     return workdir / f"replay-{n}-default"
 
@@ -234,13 +247,15 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--baselines-up-to", type=int, default=10_000,
                         help="run the two other patterns only up to this size (per-issue fetching is slow)")
+    parser.add_argument("--in-flight", default="1,default",
+                        help="with --replay: the runs side by side (1: one read at a time; default; or numbers)")
     parser.add_argument("--replay", action="store_true",
                         help="record once, then time pmokit's own process against the replayed recording")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="pmokit-bench-"))
     if args.replay:
         for n in (int(s) for s in args.sizes.split(",")):
-            replay(n, args.latency_ms, workdir)
+            replay(n, args.latency_ms, workdir, args.in_flight)
         return
     for n in (int(s) for s in args.sizes.split(",")):
         with Sandbox.start(seed="demo", seed_options=seed(n), latency_ms=args.latency_ms) as sb:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from datetime import UTC, datetime
 
 import pytest
@@ -18,11 +19,13 @@ SCOPE_LINE = re.compile(r"facts: (\d+) issue\(s\) of ([A-Z, ]+) with (\d+) chang
                         r"record\(s\), (\d+) linked issue\(s\), (.*); (\d+) issue\(s\) in the store")
 
 
-@pytest.fixture
-def whole_store(fresh_sandbox, tmp_path):
-    runtime = runtime_for(fresh_sandbox, tmp_path)
+@pytest.fixture(scope="module")
+def whole_store(sandbox, tmp_path_factory):
+    """The demo portfolio synced once for the module: every test here only reads (dry runs)."""
+    directory = tmp_path_factory.mktemp("whole-store")
+    runtime = runtime_for(sandbox, directory)
     syncer(runtime).full()
-    yield fresh_sandbox, runtime, str(tmp_path / "pmokit.yaml")
+    yield sandbox, runtime, str(directory / "pmokit.yaml")
     runtime.close()
 
 
@@ -102,9 +105,9 @@ def test_a_key_the_store_does_not_have_is_named(whole_store, run_cli):
 
 
 def test_a_portfolio_rule_that_may_count_done_work_makes_the_check_read_every_issue_elsewhere(
-        whole_store, run_cli, tmp_path):
+        whole_store, run_cli):
     sb, _, config = whole_store
-    extra = tmp_path / "all_work.yaml"
+    extra = Path(config).with_name("all_work.yaml")  # beside the configuration: the loader reads only its tree
     extra.write_text("rules:\n  - id: load-all\n    name: {en: All work counts, zh: 所有工作}\n    kind: person_load\n"
                      "    scope: {issue_types: [Story, Task, Bug]}\n    capacity: 40\n    severity: info\n"
                      "    enforcement: audit\n", encoding="utf-8")
