@@ -346,7 +346,10 @@ def _ordered(session: Session, query: Any) -> Iterator[ChangeRow]:
 
 def _sqlite_changes(session: Session, sql: str, parameters: tuple[Any, ...]) -> Iterator[ChangeRow]:
     last_text, last_moment = "", datetime.min
-    for row in session.connection().exec_driver_sql(sql, parameters):
+    # The driver's own cursor: SQLAlchemy's result rows cost more than the rest of the read at this count.
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    for row in driver.execute(sql, parameters):
         text = row[2]
         if text != last_text:  # the items of one history share its moment
             last_text, last_moment = text, datetime.fromisoformat(text).replace(tzinfo=UTC)

@@ -10,6 +10,7 @@ never was.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -55,12 +56,22 @@ def status_categories(issues: Iterable[Issue]) -> dict[str, StatusCategory]:
     return {issue.status.casefold(): issue.status_category for issue in issues if issue.status}
 
 
+def _upto(changes: list[Change], moment: datetime) -> int:
+    """How many of ``changes`` (oldest first, as facts keep them) were made at ``moment`` or before: a report
+    rebuilding 12 weeks of 2.2 million changes cuts each issue's list rather than filtering it."""
+    return bisect_right(changes, moment, key=_created)
+
+
+def _created(change: Change) -> datetime:
+    return change.created
+
+
 def issue_as_of(issue: Issue, changes: list[Change], moment: datetime, vocabulary: Vocabulary,
                 categories: Mapping[str, StatusCategory]) -> Issue | None:
     """``issue`` as it was at ``moment`` (None: it did not exist yet)."""
     if issue.created is not None and issue.created > moment:
         return None
-    later = [c for c in changes if c.created > moment]
+    later = changes[_upto(changes, moment):]
     resolved = issue.resolved if issue.resolved is None or issue.resolved <= moment else None
     attached = tuple(a for a in issue.attachments if a.created is None or a.created <= moment)
     if not later:
@@ -117,8 +128,7 @@ def facts_as_of(facts: Facts, moment: datetime, vocabulary: Vocabulary) -> Past:
     kept = {i.id for i in issues}
     comments = {issue_id: [c for c in found if c.created is None or c.created <= moment]
                 for issue_id, found in facts.comments.items() if issue_id in kept}
-    changes = {issue_id: [c for c in found if c.created <= moment]
-               for issue_id, found in facts.changes.items() if issue_id in kept}
+    changes = {issue_id: found[:_upto(found, moment)] for issue_id, found in facts.changes.items() if issue_id in kept}
     decisions = [d for found in facts.decisions.values() for d in found if d.at is not None and d.at <= moment]
     return Past(Facts.assemble(issues, comments=comments, changes=changes, program_of=facts.program_of,
                                groups={g: list(m) for g, m in facts.groups.items()}, documents=facts.documents,

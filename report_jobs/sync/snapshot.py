@@ -124,8 +124,7 @@ def reread(runtime: Runtime, facts: Facts, issue_ids: Sequence[str]) -> Facts:
             issues.pop(issue_id, None)
             row = fresh.get(issue_id)
             if row is not None:
-                issues[issue_id] = issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary,
-                                                   row.remote_links)
+                issues[issue_id] = _issue(row, vocabulary)
         changes: Mapping[str, list[Change]]
         if isinstance(facts.changes, StoredChanges):  # a worker's: what was read of these is read again
             facts.changes.forget(wanted)
@@ -163,8 +162,7 @@ def load_issues(session: Session, vocabulary: Vocabulary, project_keys: list[str
     (project records: the gate decisions) added to ``comments`` in the same pass."""
     out = []
     for row in store.stored_issues(session, project_keys):
-        out.append(issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary,
-                                   row.remote_links))
+        out.append(_issue(row, vocabulary))
         if comments is not None:
             comments.extend(comment_from_json(row.id, data) for data in row.comments)
     return out
@@ -332,8 +330,7 @@ class FactsCache:
             if row.deleted:
                 self._issues.pop(row.id, None)
                 continue
-            self._issues[row.id] = issue_from_json({"id": row.id, "key": row.key, "fields": row.fields}, vocabulary,
-                                                   row.remote_links)
+            self._issues[row.id] = _issue(row, vocabulary)
             comments = [comment_from_json(row.id, data) for data in row.comments]
             if comments:
                 self._comments[row.id] = comments
