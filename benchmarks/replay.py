@@ -42,6 +42,15 @@ def request_key(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
+class _Quiet(BaseHTTPRequestHandler):
+    """HTTP/1.1 (connections kept alive, as the client's pool expects), no log line per request."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
@@ -72,12 +81,7 @@ class Recorder:
         self.forwarder = requests.Session()
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(_Quiet):
             def _forward(self) -> None:
                 body = _read_body(self)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in DROPPED_HEADERS}
@@ -117,12 +121,7 @@ def serve(directory: Path, latency_ms: float, port: int = 0) -> None:
     lock = threading.Lock()
     latency = latency_ms / 1000
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(_Quiet):
         def _replay(self) -> None:
             body = _read_body(self)
             if self.path == STATS_PATH:
