@@ -51,3 +51,17 @@ def parse_answer(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         return storable(json.loads(raw))
+
+
+# What Jira puts on every user, status, priority, type and project and no part of pmokit reads: links back to the
+# REST resource and pictures. Dropped before an issue is stored, they are half of a typical issue's JSON.
+DECORATION = frozenset({"self", "avatarUrls", "iconUrl"})
+
+
+def undecorated(value: Any) -> Any:
+    """``value`` (an issue's fields as Jira sent them) without :data:`DECORATION`, at any depth."""
+    if isinstance(value, dict):
+        return {key: undecorated(item) for key, item in value.items() if key not in DECORATION}
+    if isinstance(value, list):
+        return [undecorated(item) for item in value]
+    return value

@@ -220,3 +220,33 @@ def test_the_status_category_migration_fills_what_the_fields_say(store_url):
         assert found == {"1": "done", "2": "indeterminate", "3": None}
     finally:
         engine.dispose()
+
+
+def test_stored_fields_lose_their_decoration_in_a_migration_and_keep_the_rest(store_url):
+    """Revision 0012: a store synced before it keeps each issue's fields without the REST links and pictures no
+    part of pmokit reads (half of a typical issue's JSON); everything else is as it was."""
+    import json
+
+    from pmokit.store import make_engine, upgrade
+
+    engine = make_engine(store_url)
+    fields = {"summary": "支付网关 v2", "assignee": {"accountId": "a-1", "displayName": "Li Na", "self": "http://x/u",
+                                                  "avatarUrls": {"48x48": "http://x/a.png"}},
+              "status": {"name": "Done", "iconUrl": "http://x/i.png", "statusCategory": {"key": "done", "self": "s"}},
+              "labels": ["self"], "customfield_10100": [{"value": "High", "self": "http://x/o"}]}
+    try:
+        upgrade(engine, "0011")
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO issue_snapshot (id, key, project_key, issue_type, status, fields, deleted, synced_at) "
+                "VALUES ('1', 'SHOP-1', 'SHOP', 'Task', 'Done', :fields, false, '2026-12-01 00:00:00')"),
+                {"fields": json.dumps(fields)})
+        upgrade(engine)
+        with engine.connect() as connection:
+            stored = connection.execute(sa.text("SELECT fields FROM issue_snapshot")).scalar_one()
+        stored = json.loads(stored) if isinstance(stored, str) else stored
+        assert stored == {"summary": "支付网关 v2", "assignee": {"accountId": "a-1", "displayName": "Li Na"},
+                          "status": {"name": "Done", "statusCategory": {"key": "done"}}, "labels": ["self"],
+                          "customfield_10100": [{"value": "High"}]}
+    finally:
+        engine.dispose()

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from connector.jira_reader import FetchedIssue
+from connector.storable import undecorated
 from connector.translate import parse_datetime
 from pmokit.store.issues import ChangelogRow
 
@@ -36,7 +37,8 @@ def issue_rows(issues: Sequence[FetchedIssue], remote_links: dict[str, list[Any]
 
 
 def snapshot_row(raw: dict[str, Any], synced_at: datetime, remote_links: list[Any] | None = None) -> dict[str, Any]:
-    fields = raw.get("fields") or {}
+    """The snapshot's columns, its fields kept without what no part of pmokit reads (REST links, pictures)."""
+    fields = undecorated(raw.get("fields") or {})
     key = str(raw.get("key") or "")
     return {"id": str(raw["id"]), "key": key,
             "project_key": str((fields.get("project") or {}).get("key") or key.rsplit("-", 1)[0]),

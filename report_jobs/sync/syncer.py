@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.models import Settings
 from connector.jira_client import JiraConnector
 from connector.jira_reader import FetchedIssue, JiraReader
+from connector.storable import undecorated
 from connector.translate import parse_datetime
 from connector.transport import Accounting
 from connector.vocabulary import resolve_fields
@@ -300,7 +301,7 @@ class Syncer:
             # Read together at the end: one request per 100 records, whatever the batches.
             comments = self.reader.comments(records)
             with self.sessions.begin() as session:
-                store.set_comments(session, comments)
+                store.set_comments(session, {k: undecorated(v) for k, v in comments.items()})
         if newest is None:
             return None
         # A timestamp from the future (a skewed clock, bad data) must not carry the cursor past today.
