@@ -194,7 +194,7 @@ class StoredIssue:
 
 def stored_issues(session: Session, project_keys: Sequence[str] | None = None) -> Iterator[StoredIssue]:
     """Every live issue (of these projects), read as it is used: a caller that translates each and lets its
-    fields go never holds 100,000 decoded field sets at once (2 GB at that size)."""
+    fields go never holds 100,000 decoded field sets at once."""
     query = select(IssueSnapshot.id, IssueSnapshot.key, IssueSnapshot.fields, IssueSnapshot.remote_links) \
         .where(IssueSnapshot.deleted.is_(False))
     if project_keys:
