@@ -8,7 +8,9 @@ load   open-loop load on loopback with signed real payloads at 200 and 1,000 req
        `pmokit serve` on granian (its default) and on waitress, and gunicorn, on a SQLite store: the
        acknowledgement latency p50/p99 is measured from each request's scheduled send time (so a slow answer
        also delays the requests queued behind it, as it would for Jira). Target: p99 < 50 ms, no errors.
-e2e    the sandbox sends its webhooks to `pmokit serve`: events per second from webhook to comment written.
+e2e    the sandbox (a process of its own) sends its webhooks to `pmokit serve` (another): team edits per second
+       from the edit to pmokit's comment written, apart from the events pmokit's own writes echo back; for each
+       of --e2e-variants (WORKERSxWRITES_IN_FLIGHT: 2x1 two workers one write at a time, 2x4 up to four).
 crash  1,000 signed events to `pmokit serve` while it is killed with SIGKILL three times and restarted:
        every event answered 202 is handled, none twice in effect, nothing left but dead letters.
 share  two workers on one PostgreSQL inbox (two runtimes, each with its own engine and connector, as two
@@ -40,7 +42,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -237,93 +238,6 @@ def part_load(seconds: float, runs: int = 3, servers: tuple[str, ...] = SERVERS)
             print(f"{kind:10} {rate:6d} {len(median):6d} {1000 * percentile(median, 50):8.1f} "
                   f"{1000 * percentile(median, 99):8.1f} {1000 * max(median):8.1f}  {each:24} "
                   f"{dict(sorted(statuses.items()))}{'' if ok else '  ERRORS'}")
-
-
-def part_e2e(latency_ms: float = 30.0) -> None:
-    """Four rounds of team edits through webhooks: the first breaks the standard on issues pmokit has not
-    looked at yet (it reads their comments once), the others put them right, break them and put them right
-    again (pmokit knows its comments: the steady state)."""
-    from pmokit.supervisor import Service
-    from tests.syncing import runtime_for, syncer
-
-    with Sandbox.start(seed="demo") as sb, tempfile.TemporaryDirectory() as tmp:
-        runtime = runtime_for(sb, Path(tmp))
-        syncer(runtime).full()
-        service = Service(runtime, bind="127.0.0.1:0", workers=2, schedule=False).start()
-        hook = {"name": "pmokit", "url": f"{service.url}/webhooks/jira", "secret": "sandbox",
-                "events": ["jira:issue_updated", "comment_created"]}
-        sb.session().post(f"{sb.url}/rest/webhooks/1.0/webhook", json=hook).raise_for_status()
-        # Edits that break the standard: milestones moved into the past, risks whose impact is cleared.
-        impact = runtime.jira.fields.resolve("Risk Impact")
-        open_ = [i for i in sb.state.live_issues() if sb.state.statuses[i.status].category != "done"]
-        people = sb.session("li.na@example.com", "sandbox-li.na")
-        targets = [(i.key, "duedate") for i in open_ if i.issue_type == "Milestone"]
-        targets += [(i.key, impact) for i in open_ if i.issue_type == "Risk"]
-        before = {key: people.get(f"{sb.url}/rest/api/2/issue/{key}", params={"fields": field}).json()["fields"]
-                  .get(field) for key, field in targets}
-        breaking = [(key, {"fields": {field: "2020-01-01" if field == "duedate" else None}}) for key, field in targets]
-        mending = [(key, {"fields": {field: before[key]}}) for key, field in targets]
-        started = time.perf_counter()
-        while not all(worker.warmed for worker in service.workers):  # each worker reads the store once, at start
-            time.sleep(0.05)
-        print(f"workers warmed up (the store's facts read, once per start) in {time.perf_counter() - started:.1f} s")
-        sb.set_faults(latency_ms=latency_ms)  # every request from here on waits as on a real site
-        rounds = [("first edits (pmokit reads each issue's comments once)", breaking),
-                  ("the team puts them right (pmokit knows its comments)", mending),
-                  ("and breaks them again (pmokit knows its comments)", breaking),
-                  ("and puts them right again", mending)]
-        for name, edits in rounds:
-            _e2e_round(sb, runtime, people, name, edits, latency_ms)
-        service.close()
-        runtime.close()
-
-
-def _e2e_round(sb: Sandbox, runtime: Any, people: Any, name: str, edits: list, latency_ms: float) -> None:
-    from sqlalchemy import func, select
-
-    from pmokit.store import inbox
-    from pmokit.store.tables import InboxEvent
-
-    with runtime.sessions() as session:
-        done_before = inbox.counts(session)["done"]
-        bot = runtime.jira.account.account_id or runtime.jira.account.name
-        echoes_before = session.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.actor == bot))
-    sb.reset_stats()
-    started = time.perf_counter()
-    # Eight people at once, so that the team's own requests (each waits the latency too) are not the limit.
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(8) as team:
-        for answer in team.map(lambda edit: people.put(f"{sb.url}/rest/api/2/issue/{edit[0]}", json=edit[1]),
-                               edits):
-            answer.raise_for_status()
-    sent = time.perf_counter() - started
-    while True:  # until the sandbox has delivered everything and the inbox has nothing pending
-        sb.site.dispatcher.flush(120)
-        with runtime.sessions() as session:
-            pending = inbox.counts(session)["pending"]
-        if pending == 0 and sb.site.dispatcher.flush(0.2):
-            with runtime.sessions() as session:
-                if inbox.counts(session)["pending"] == 0:
-                    break
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    with runtime.sessions() as session:
-        counts = inbox.counts(session)
-        echoes = session.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.actor == bot))
-    echoes -= echoes_before
-    events = counts["done"] - done_before
-    stats = sb.stats()
-    pmokit_requests = stats["requests_total"] - len(edits)  # the team's PUTs are counted by the sandbox too
-    team_events = events - echoes
-    print(f"end to end at {latency_ms:g} ms Jira latency, {name}: {len(edits)} team edits sent in {sent:.1f} s "
-          f"→ webhooks → pmokit (receiver and 2 workers in one process); all handled in {elapsed:.1f} s: "
-          f"**{len(edits) / elapsed:.1f} team edits/s**; events: {team_events} of the team's "
-          f"({team_events / elapsed:.1f}/s) and {echoes} echoes of pmokit's own writes ({events / elapsed:.1f} "
-          f"events/s in all); pmokit's requests to Jira: {pmokit_requests} ({pmokit_requests / len(edits):.2f} "
-          f"per edit), dead {counts['dead']}")
-    routes = sorted(((n, route) for route, n in stats["requests"].items() if n), reverse=True)
-    print("  requests by route (the team's PUTs among them): " + "; ".join(f"{route} {n}" for n, route in routes))
 
 
 def part_crash(events: int = 1000, kills: int = 3) -> None:
@@ -570,6 +484,8 @@ def main() -> None:
                         help="share: a PostgreSQL server (a database of its own is created and dropped)")
     parser.add_argument("--latency-ms", type=float, default=500.0, help="share: Jira's latency per request")
     parser.add_argument("--e2e-latency-ms", type=float, default=30.0, help="e2e: Jira's latency per request")
+    parser.add_argument("--e2e-variants", default="2x1,2x4",
+                        help="e2e: WORKERSxWRITES_IN_FLIGHT, comma-separated (2x1: two workers, one write at a time)")
     parser.add_argument("--deadline", type=float, default=900.0, help="share: seconds before giving up waiting")
     parser.add_argument("--comment-timeouts", action="store_true",
                         help="share: comment POSTs applied after the client timed out (1.5 s against 1 s)")
@@ -578,7 +494,10 @@ def main() -> None:
     if args.part in ("load", "all"):
         part_load(args.seconds, servers=tuple(args.servers.split(",")))
     if args.part in ("e2e", "all"):
-        part_e2e(args.e2e_latency_ms)
+        from benchmarks.webhooks_e2e import part_e2e
+
+        variants = [tuple(int(n) for n in v.split("x")) for v in args.e2e_variants.split(",")]
+        part_e2e(args.e2e_latency_ms, variants, SECRET, write_config)
     if args.part in ("crash", "all"):
         part_crash()
     if args.part == "share":

@@ -307,3 +307,79 @@ def test_a_person_editing_pmokits_comment_makes_the_worker_read_and_write_it_aga
     assert drain(Worker(runtime)).done == 1
     [after] = sb.state.issue("OMS-1").comments
     assert after["id"] == comment["id"] and after["body"] == comment["body"]
+
+
+def _results_audited_for(runtime) -> set[str]:
+    with runtime.sessions() as session:
+        return set(session.scalars(select(AuditEvent.issue_key).where(AuditEvent.kind == "result",
+                                                                      AuditEvent.issue_key != "")))
+
+
+def test_a_milestone_edit_enforces_the_milestone_and_its_record_and_a_record_edit_its_work(synced):
+    """Issue 18: every edit of a project's work enforced (and leased) the record's whole family, so two workers
+    with events of one project always collided and one of them waited. The work's own change is checked with its
+    record; the record's change (its window) with all its work."""
+    sb, runtime = synced
+    put(runtime, event_for(sb, "OMS-7"))  # a milestone of OMS-1
+    assert drain(Worker(runtime)).done == 1
+    assert _results_audited_for(runtime) == {"OMS-7", "OMS-1"}
+    put(runtime, event_for(sb, "OMS-1"))
+    assert drain(Worker(runtime)).done == 1
+    assert {"OMS-8", "OMS-9", "OMS-10", "OMS-11"} <= _results_audited_for(runtime)
+
+
+def test_an_event_that_needs_an_issue_another_worker_holds_waits_and_the_rest_of_its_batch_goes_on(synced):
+    """Issue 18: when another worker held one issue a batch also acts on (a parent), the whole batch went back
+    for a second; now only the events that need that issue wait a moment (no try counted), the others are
+    done in the same pass, and the waiting ones are done once the issue is free."""
+    from datetime import UTC, datetime
+
+    sb, runtime = synced
+    put(runtime, event_for(sb, "OMS-1", 9))
+    with runtime.sessions.begin() as session:  # another worker's claim: it holds the record OMS-1
+        [held] = inbox.claim(session, 1, timedelta(minutes=5))
+    put(runtime, event_for(sb, "OMS-7"), event_for(sb, "LOG-1"))  # OMS-7's handling acts on its record too
+    report = Worker(runtime).run_once()
+    assert (report.claimed, report.done, report.postponed, report.failed, report.dead) == (2, 1, 1, 0, 0), report
+    with runtime.sessions() as session:
+        events = {e.issue_key: e for e in session.scalars(select(InboxEvent))}
+    assert events["LOG-1"].status == "done"
+    waiting = events["OMS-7"]
+    assert waiting.status == "pending" and waiting.attempts == 0 and waiting.claim is None
+    assert waiting.next_attempt_at.replace(tzinfo=UTC) > datetime.now(UTC) - timedelta(seconds=1)
+    with runtime.sessions.begin() as session:  # the other worker finishes and lets go
+        inbox.finish(session, held, "done")
+        inbox.release(session, held.claim)
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while datetime.now(UTC) < deadline and not Worker(runtime).run_once().done:
+        threading.Event().wait(0.1)
+    with runtime.sessions() as session:
+        assert session.get(InboxEvent, waiting.pk).status == "done"
+
+
+def test_after_work_the_worker_looks_again_soon_and_backs_off_to_the_idle_pause(synced):
+    """Events come in bursts (a team's edits, the echoes of pmokit's own writes): a worker that rested the full
+    idle pause after every empty look left the burst's later events waiting up to half a second each time."""
+    sb, runtime = synced
+
+    class Watch(threading.Event):
+        """Records each pause the worker takes and stops it after a few."""
+
+        def __init__(self):
+            super().__init__()
+            self.pauses: list[float] = []
+
+        def wait(self, timeout=None):
+            self.pauses.append(timeout)
+            if len(self.pauses) == 3:
+                put(runtime, event_for(sb, "OMS-1", 1))  # the next burst, after three empty looks
+            if len(self.pauses) == 10:
+                self.set()
+            return self.is_set()
+
+    put(runtime, event_for(sb, "OMS-1"))
+    watch = Watch()
+    Worker(runtime).run(watch, idle_seconds=0.5, busy_seconds=0.02)
+    assert watch.pauses == [0.02, 0.04, 0.08, 0.02, 0.04, 0.08, 0.16, 0.32, 0.5, 0.5], watch.pauses
+    with runtime.sessions() as session:
+        assert inbox.counts(session)["done"] == 2

@@ -110,13 +110,16 @@ def _lease_issues(session: Session, issue_ids: list[str], token: str, until: dat
 
 
 def lease_more(session: Session, issue_ids: list[str], token: str, lease: timedelta,
-               now: datetime | None = None) -> bool:
-    """Extend a claim to more issues (a batch also acts on its issues' parents); False if another holds one."""
+               now: datetime | None = None) -> set[str]:
+    """Extend a claim to more issues (a batch also acts on its issues' parents): those another holds (none: the
+    claim holds them all now). What could be taken is held even when some could not."""
     now = now or datetime.now(UTC)
     held = set(session.scalars(select(IssueLease.issue_id).where(IssueLease.claim == token,
                                                                  IssueLease.issue_id.in_(issue_ids))))
     wanted = sorted(set(issue_ids) - held)
-    return not wanted or _lease_issues(session, wanted, token, now + lease, now) == set(wanted)
+    if not wanted:
+        return set()
+    return set(wanted) - _lease_issues(session, wanted, token, now + lease, now)
 
 
 def renew(session: Session, token: str, pks: list[int], issue_ids: list[str], lease: timedelta,

@@ -36,6 +36,7 @@ from pmokit.store import inbox
 from pmokit.store.tables import InboxEvent
 from rules.context import Standard
 from rules.decide import is_record
+from rules.facts import Facts
 from rules.kinds import kinds
 from rules.registry import COMMENT, DELETED
 from webhooks.events import changed_comment, is_issue_id
@@ -46,10 +47,9 @@ from ..sync.syncer import Syncer
 from .enforce import Enforcement, enforce
 
 log = logging.getLogger(__name__)
-
-
-class Busy(Exception):
-    """Another worker is acting on an issue this batch would act on too: try the batch again shortly."""
+# Events that need an issue another worker is acting on wait this long (no try counted): about one batch of that
+# worker at Jira's usual latency, so that most find the issue free when they come back.
+BUSY_DELAY = timedelta(seconds=0.3)
 
 
 class LeaseLost(Exception):
@@ -63,6 +63,7 @@ class BatchReport:
     failed: int = 0
     dead: int = 0
     abandoned: int = 0  # events let go unhandled: the lease was lost to another worker
+    postponed: int = 0  # events put back for a moment: another worker was acting on an issue they need
 
 
 class BatchLease:
@@ -78,6 +79,7 @@ class BatchLease:
         self.token = events[0].claim or ""
         self.pks = {e.pk for e in events}
         self.issue_ids = {e.issue_id for e in events}  # the claim leased every issue its events name
+        self.postponed: set[int] = set()  # events put back for a moment: another worker held an issue they need
         self.lost = threading.Event()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -104,6 +106,13 @@ class BatchLease:
     def drop(self, pks: Iterable[int]) -> None:
         """Events no longer part of the batch (already dead letters): not renewed any more."""
         with self._lock:
+            self.pks.difference_update(pks)
+
+    def postpone(self, pks: Iterable[int]) -> None:
+        """Events put back in the inbox for a moment (their claim let go): no longer part of the batch."""
+        pks = set(pks)
+        with self._lock:
+            self.postponed |= pks
             self.pks.difference_update(pks)
 
     def renew(self) -> bool:
@@ -185,12 +194,6 @@ class Worker:
             events = self._bury_malformed(events, lease, report)
             try:
                 outcomes, errors = self._settle(events, lease) if events else ({}, {})
-            except Busy:
-                lease.stop()
-                with self.runtime.sessions.begin() as session:
-                    inbox.postpone(session, events, timedelta(seconds=1))
-                    inbox.release(session, token)
-                return report
             except LeaseLost:
                 lease.stop()
                 with self.runtime.sessions.begin() as session:  # what is still ours, back at once, untried
@@ -205,6 +208,8 @@ class Worker:
         buried = report.dead
         with self.runtime.sessions.begin() as session:
             for event in events:
+                if event.pk in lease.postponed:
+                    continue
                 if event.pk in outcomes:
                     done = inbox.finish(session, event, outcomes[event.pk])
                     report.done += done
@@ -219,25 +224,34 @@ class Worker:
         self._count("dead", report.dead - buried)  # (the malformed ones were counted when buried)
         self._count("retry", report.failed)
         self._count("abandoned", report.abandoned)
+        report.postponed = len(lease.postponed)
+        self._count("postponed", report.postponed)
         if self.metrics is not None:
             self.metrics.processing_seconds.observe(time.perf_counter() - started)
         return report
 
-    def run(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
-        """Until ``stop`` is set: handle batches, resting ``idle_seconds`` when the inbox is empty. The facts are
-        read from the store first (the warm-up, once per start), so the first events wait for Jira, not for it."""
+    def run(self, stop: threading.Event, idle_seconds: float = 0.5, busy_seconds: float = 0.02) -> None:
+        """Until ``stop`` is set: handle batches. When the inbox is empty the worker looks again after
+        ``busy_seconds`` if it just had work (events come in bursts: a team's edits, the echoes of pmokit's own
+        writes), twice as long each time it finds nothing, up to ``idle_seconds``. Looking costs one read (no
+        write lock). The facts are read from the store first (the warm-up, once per start), so the first events
+        wait for Jira, not for it."""
         try:
-            self.warm()
+            log.info("worker warmed up: the store's facts read in %.1f s", self.warm())
         except Exception:
             log.exception("the worker could not read the store; it reads it with its first batch")
+        pause = idle_seconds
         while not stop.is_set():
             try:
                 report = self.run_once()
             except Exception:
                 log.exception("the worker could not reach the inbox; trying again shortly")
                 report = BatchReport()
-            if not report.claimed:
-                stop.wait(idle_seconds)
+            if report.claimed:
+                pause = busy_seconds
+                continue
+            stop.wait(pause)
+            pause = min(idle_seconds, pause * 2)
 
     # -- one batch ----------------------------------------------------------------------------------------
     def _bury_malformed(self, events: list[InboxEvent], lease: BatchLease, report: BatchReport) -> list[InboxEvent]:
@@ -264,9 +278,12 @@ class Worker:
         alone. Not when Jira itself was unavailable past the connector's retries (``GaveUp``):
         that is no event's fault, and handling the halves again would only call a failing Jira more often.
         """
+        events = [e for e in events if e.pk not in lease.postponed]  # (put back by an earlier try of the batch)
+        if not events:
+            return {}, {}
         try:
             outcomes, errors = self._handle(events, lease)
-        except (Busy, LeaseLost):
+        except LeaseLost:
             raise
         except Exception as exc:
             error = describe(exc)
@@ -313,18 +330,21 @@ class Worker:
             targets_of[event.pk] = [k for k in (issue.key, issue.parent_key, issue.epic_key)
                                     if k and k in facts.issues]
         self._forget_changed_comments(work, by_id)
-        targets = list(dict.fromkeys(k for keys in targets_of.values() for k in keys))
-        # A project record's change can change its work's results (milestone dates against the record's window):
-        # its work is enforced too, and leased with it.
-        standard = Standard.of(self.settings)
-        related = [child.key for key in targets if is_record(facts.issues[key], standard)
-                   for child in facts.children.get(key, []) if child.key not in targets]
-        issue_ids = [facts.issues[k].id for k in [*targets, *related] if k in facts.issues]
+        needs = self._needs(work, targets_of, facts)
+        wanted = list(dict.fromkeys(k for keys in needs.values() for k in keys))
         with self.runtime.sessions.begin() as session:
-            more = inbox.lease_more(session, issue_ids, lease.token, timedelta(seconds=lease.seconds))
-        if not more:
+            refused = inbox.lease_more(session, [facts.issues[k].id for k in wanted], lease.token,
+                                       timedelta(seconds=lease.seconds))
+        if refused:
             lease.confirm()  # a claim that was taken over is lost, not busy
-            raise Busy()
+            self._postpone_blocked(work, needs, refused, facts, lease)
+            for pk in lease.postponed:
+                needs.pop(pk, None)
+                targets_of.pop(pk, None)
+            work = [e for e in work if e.pk not in lease.postponed]
+        targets = list(dict.fromkeys(k for keys in targets_of.values() for k in keys))
+        related = [k for k in dict.fromkeys(k for keys in needs.values() for k in keys) if k not in set(targets)]
+        issue_ids = [facts.issues[k].id for k in [*targets, *related]]
         lease.hold(issue_ids)
         errors: dict[int, str] = {}
         if targets:
@@ -351,6 +371,32 @@ class Worker:
                 else:
                     outcomes.setdefault(event.pk, summary)
         return outcomes, errors
+
+    def _needs(self, work: list[InboxEvent], targets_of: dict[int, list[str]], facts: Facts) -> dict[int, list[str]]:
+        """The issues each event's handling acts on: its issue, parent and epic, and when its issue is a project
+        record, the record's work too (the record's own change can change its work's results: milestone dates
+        against the record's window). A change of the work alone leaves its siblings as they were."""
+        standard = Standard.of(self.settings)
+        needs: dict[int, list[str]] = {}
+        for event in work:
+            keys = targets_of.get(event.pk)
+            if keys is None:
+                continue
+            own = facts.issues[keys[0]]
+            family = [c.key for c in facts.children.get(own.key, [])] if is_record(own, standard) else []
+            needs[event.pk] = [*keys, *(k for k in family if k in facts.issues and k not in keys)]
+        return needs
+
+    def _postpone_blocked(self, work: list[InboxEvent], needs: dict[int, list[str]], refused: set[str],
+                          facts: Facts, lease: BatchLease) -> None:
+        """Another worker acts on some of the issues: the events that need one of them wait a moment (no try
+        counted) and the rest of the batch goes on, rather than the whole batch waiting."""
+        blocked = [e for e in work if any(facts.issues[k].id in refused for k in needs.get(e.pk, ()))]
+        if not blocked:
+            return
+        with self.runtime.sessions.begin() as session:
+            inbox.postpone(session, blocked, BUSY_DELAY)
+        lease.postpone(e.pk for e in blocked)
 
     def _forget_changed_comments(self, events: list[InboxEvent], by_id: dict[str, Any]) -> None:
         """Someone else edited or deleted a comment: if it is pmokit's, pmokit no longer knows what it says, so
