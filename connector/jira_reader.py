@@ -27,11 +27,14 @@ CHANGELOG_PAGE = 10000
 DC_PAGE = 1000
 DC_ID_QUERY = 1000  # ids in one Data Center `id in (…)` search
 
-KnownHistories = Callable[[str], set[str]]
+# A history's place in its issue's changelog: by the instant it was made, then by id (see _oldest_first).
+HistoryMark = tuple[datetime, tuple[int, str]]
+# Issue id -> the newest history the store has seen of it (kept or not: see report_jobs.sync.rows), or None.
+KnownHistories = Callable[[str], HistoryMark | None]
 
 
 ALL = "all"  # histories is the whole changelog
-TAIL = "tail"  # histories are the newest ones; every older one is already stored
+TAIL = "tail"  # histories are the newest ones; the store has seen every older one
 NONE = "none"  # the inline changelog was cut: the whole changelog must be fetched
 
 
@@ -54,6 +57,26 @@ class FetchedIssue:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def history_mark(history: dict[str, Any]) -> HistoryMark:
+    return parse_datetime(history.get("created")) or _NEVER, _numeric(history.get("id"))
+
+
+def mark_text(history: dict[str, Any]) -> str:
+    """The mark of ``history`` as the store keeps it: "<UTC instant> <id>"."""
+    moment, _ = history_mark(history)
+    return f"{moment.astimezone(UTC).isoformat()} {history.get('id')}"
+
+
+def mark_from_text(text: str | None) -> HistoryMark | None:
+    if not text:
+        return None
+    moment, _, history_id = text.partition(" ")
+    try:
+        return datetime.fromisoformat(moment), _numeric(history_id)
+    except ValueError:
+        return None
 
 
 def _oldest_first(histories: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,10 +113,10 @@ def _inline(issue: dict[str, Any], known: KnownHistories | None) -> FetchedIssue
         return FetchedIssue(issue, _oldest_first(listed), ALL)
     if listed and known is not None:
         histories = _oldest_first(listed)
-        # Cut, but enough when its oldest history is one already stored: everything older is stored too.
-        stored = known(str(issue["id"]))
-        if str(histories[0].get("id")) in stored:
-            return FetchedIssue(issue, [h for h in histories if str(h.get("id")) not in stored], TAIL)
+        # Cut, but enough when its oldest history is one the store has seen: it has seen every older one too.
+        seen = known(str(issue["id"]))
+        if seen is not None and history_mark(histories[0]) <= seen:
+            return FetchedIssue(issue, [h for h in histories if history_mark(h) > seen], TAIL)
     return FetchedIssue(issue, [], NONE, expected)
 
 

@@ -47,6 +47,20 @@ def truth(sb: Sandbox) -> dict[str, int]:
     return {str(i.id): len(all_histories(sb.state, i)) for i in sb.state.live_issues()}
 
 
+def read_by_pmokit(item: dict) -> bool:
+    """A changelog item of a field pmokit reads: all but the Rank's moves and the system description's and
+    environment's drafts (docs/sync.md, "What the store keeps")."""
+    return not (item.get("field") == "Rank"
+                or (item.get("field") in ("description", "environment") and item.get("fieldtype") == "jira"))
+
+
+def kept(sb: Sandbox) -> dict[str, int]:
+    """Issue id -> number of histories the store should hold: those with an item pmokit reads (none: left out)."""
+    counts = {str(i.id): sum(1 for h in all_histories(sb.state, i) if any(map(read_by_pmokit, h["items"])))
+              for i in sb.state.live_issues()}
+    return {issue_id: n for issue_id, n in counts.items() if n}
+
+
 def ideal_cloud_plan(sb: Sandbox, records: int = 12, lookups: int = 1) -> int:
     """id pages + bulk issue pages + bulk changelog pages for the cut changelogs + a constant.
 

@@ -250,3 +250,42 @@ def test_stored_fields_lose_their_decoration_in_a_migration_and_keep_the_rest(st
                           "customfield_10100": [{"value": "High"}]}
     finally:
         engine.dispose()
+
+
+def test_the_changelog_loses_the_histories_no_one_reads_in_a_migration_and_each_issue_keeps_its_mark(store_url):
+    """Revision 0013: a store synced before it drops the Rank's moves and the system description's drafts (most
+    of its rows; no rule or report reads them), keeps every other item (a custom field named "Description" too),
+    and remembers each issue's newest history, dropped or not, so that the next sync reads no more than before."""
+    from pmokit.store import make_engine, upgrade
+    from pmokit.store.issues import changelog_marks
+
+    engine = make_engine(store_url)
+    items = [("1", "9", "2026-03-01 08:00:00", "Rank", "customfield_10019"),
+             ("1", "10", "2026-02-01 08:00:00", "status", "status"),
+             ("1", "11", "2026-03-03 09:30:00.250000", "description", "description"),
+             ("1", "12", "2026-03-02 08:00:00", "Description", "customfield_10200"),
+             ("2", "20", "2026-01-05 08:00:00", "description", None)]  # Data Center names no field id
+    try:
+        upgrade(engine, "0012")
+        with engine.begin() as connection:
+            for issue_id in ("1", "2", "3"):
+                connection.execute(sa.text(
+                    "INSERT INTO issue_snapshot (id, key, project_key, issue_type, status, fields, deleted, "
+                    "synced_at) VALUES (:id, :key, 'SHOP', 'Task', 'Done', '{}', false, '2026-12-01 00:00:00')"),
+                    {"id": issue_id, "key": f"SHOP-{issue_id}"})
+            for issue_id, history_id, created, field, field_id in items:
+                connection.execute(sa.text(
+                    "INSERT INTO changelog_item (issue_id, history_id, item_index, created, field, field_id) "
+                    "VALUES (:i, :h, 0, :c, :f, :fid)"), {"i": issue_id, "h": history_id, "c": created, "f": field,
+                                                          "fid": field_id})
+        upgrade(engine)
+        with engine.connect() as connection:
+            left = set(connection.execute(sa.text("SELECT issue_id, history_id, field FROM changelog_item")).all())
+        assert left == {("1", "10", "status"), ("1", "12", "Description")}
+        from sqlalchemy.orm import Session
+
+        with Session(engine) as session:
+            assert changelog_marks(session, ["1", "2", "3"]) == {
+                "1": "2026-03-03T09:30:00.250000+00:00 11", "2": "2026-01-05T08:00:00+00:00 20", "3": None}
+    finally:
+        engine.dispose()

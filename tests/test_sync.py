@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from pmokit.store import issues as store_issues
 from pmokit.store.tables import ChangelogItem, IssueSnapshot, SyncCursor
 from sandbox import Sandbox
+from sandbox.histories import all_histories
 from sandbox.seed import SeedOptions
 from tests.conftest import ANCHOR
-from tests.syncing import ideal_cloud_plan, runtime_for, syncer, truth
+from tests.syncing import ideal_cloud_plan, kept, read_by_pmokit, runtime_for, syncer, truth
 
 BENCH_SEED = SeedOptions(issues=1200, long_history_share=0.1, long_history=(150, 150), short_history=(8, 8),
                          anchor=ANCHOR)
@@ -46,7 +47,7 @@ def test_full_sync_is_complete_with_the_ideal_plan(cloud):
     summary = syncer(runtime).full()
     expected = truth(sb)
     assert live(runtime) == set(expected)
-    assert stored_histories(runtime) == {k: v for k, v in expected.items() if v}
+    assert stored_histories(runtime) == kept(sb)
     assert summary.issues == len(expected) and summary.histories == sum(expected.values())
     requests = sb.stats()["requests"]
     assert summary.requests == sum(requests.values()) == ideal_cloud_plan(sb)
@@ -78,8 +79,7 @@ def test_bulk_reads_go_side_by_side_up_to_the_setting_with_the_same_plan(tmp_pat
         runtime.jira.request = counted
         sb.reset_stats()
         summary = syncer(runtime).full()
-        expected = truth(sb)
-        assert stored_histories(runtime) == {k: v for k, v in expected.items() if v}
+        assert stored_histories(runtime) == kept(sb)
         assert summary.requests == sb.stats()["requests_total"] == ideal_cloud_plan(sb)
         assert sb.stats()["requests"]["POST /rest/api/{version}/changelog/bulkfetch"] >= 2
         assert (most[0] == 1) if in_flight == 1 else (2 <= most[0] <= in_flight)
@@ -105,8 +105,7 @@ def test_a_bulk_read_that_fails_stops_the_reads_behind_it_and_moves_no_cursor(tm
             assert session.scalars(sa.select(SyncCursor)).all() == []
         sb.set_faults(latency_ms=5)
         syncer(runtime).full()
-        expected = truth(sb)
-        assert stored_histories(runtime) == {k: v for k, v in expected.items() if v}
+        assert stored_histories(runtime) == kept(sb)
         runtime.close()
 
 
@@ -156,7 +155,7 @@ def test_incremental_with_changes_stays_within_its_plan(cloud, changed):
         labels = {row.key: row.fields["labels"] for row in s.scalars(sa.select(IssueSnapshot)
                                                                      .where(IssueSnapshot.key.in_(keys)))}
     assert all("moved" in labels[k] for k in keys)
-    assert stored_histories(runtime) == {k: v for k, v in truth(sb).items() if v}
+    assert stored_histories(runtime) == kept(sb)
 
 
 def test_incremental_completes_a_long_changelog_that_grew_past_the_inline_cut(cloud):
@@ -170,8 +169,28 @@ def test_incremental_completes_a_long_changelog_that_grew_past_the_inline_cut(cl
     session.put(f"{sb.url}/rest/api/2/issue/{short_one.key}", json={"fields": {"summary": "renamed"}})
     sb.reset_stats()
     syncer(runtime).incremental()
-    assert stored_histories(runtime) == {k: v for k, v in truth(sb).items() if v}
+    assert stored_histories(runtime) == kept(sb)
     assert sb.stats()["requests"]["POST /rest/api/{version}/changelog/bulkfetch"] == 1
+
+
+def test_a_cut_changelog_reaching_back_to_a_history_the_store_left_out_needs_no_full_read(cloud):
+    """The store leaves out histories pmokit does not read (a description's drafts), but remembers the newest it
+    has seen: an inline changelog (the newest 40) whose oldest history is such a one still reaches back far
+    enough, and the issue's 150 histories are not read again."""
+    sb, runtime = cloud
+    syncer(runtime).full()
+    session = sb.session()
+    long_one = next(i for i in sb.state.live_issues() if i.seeded_histories == 150)
+    edit = f"{sb.url}/rest/api/2/issue/{long_one.key}"
+    assert session.put(edit, json={"fields": {"description": "draft A"}}).status_code == 204
+    syncer(runtime).incremental()
+    for n in range(39):  # with the draft above, the 40 the inline changelog shows
+        assert session.put(edit, json={"fields": {"description": f"draft B{n}"}}).status_code == 204
+    sb.reset_stats()
+    syncer(runtime).incremental()
+    assert sb.stats()["requests"].get("POST /rest/api/{version}/changelog/bulkfetch", 0) == 0
+    assert stored_histories(runtime) == kept(sb)
+    assert len(all_histories(sb.state, sb.state.issue(long_one.key))) == 150 + 40  # the inline one was cut
 
 
 def test_reconcile_marks_deleted_issues_with_few_requests(cloud):
@@ -231,7 +250,7 @@ def test_a_crash_between_fetch_and_commit_loses_nothing(cloud, monkeypatch):
         labels = {row.key: row.fields["labels"] for row in s.scalars(sa.select(IssueSnapshot)
                                                                      .where(IssueSnapshot.key.in_(keys)))}
     assert all("crash" in labels[k] for k in keys)
-    assert stored_histories(runtime) == {k: v for k, v in truth(sb).items() if v}
+    assert stored_histories(runtime) == kept(sb)
 
 
 def test_data_center_full_and_incremental_sync(tmp_path):
@@ -240,7 +259,7 @@ def test_data_center_full_and_incremental_sync(tmp_path):
         summary = syncer(runtime).full()
         expected = truth(sb)
         assert live(runtime) == set(expected)
-        assert stored_histories(runtime) == {k: v for k, v in expected.items() if v}
+        assert stored_histories(runtime) == kept(sb)
         # Whole changelogs fetched one by one only where the inline one (100) was cut.
         long_ones = sum(1 for v in expected.values() if v > 100)
         requests = sb.stats()["requests"]
@@ -305,14 +324,21 @@ def test_sync_against_an_unreachable_jira_is_a_clear_error(tmp_path, run_cli):
     assert "Traceback" not in result.output
 
 
-def test_changelog_rows_keep_every_item(cloud):
+def test_changelog_rows_keep_every_item_of_the_fields_pmokit_reads(cloud):
+    """Issue 18: the Rank's moves and the description's drafts were two thirds of the store's rows at 100,000
+    issues, and no rule or report reads them. Every other item is kept, at its index in its history."""
     sb, runtime = cloud
     syncer(runtime).full()
     with runtime.sessions() as s:
-        items = s.scalar(sa.select(sa.func.count()).select_from(ChangelogItem))
-    from sandbox.histories import all_histories
-
-    assert items == sum(len(h["items"]) for i in sb.state.live_issues() for h in all_histories(sb.state, i))
+        stored = s.execute(sa.select(ChangelogItem.issue_id, ChangelogItem.history_id, ChangelogItem.item_index,
+                                     ChangelogItem.field)).all()
+    every = [(str(i.id), str(h["id"]), n, item) for i in sb.state.live_issues()
+             for h in all_histories(sb.state, i) for n, item in enumerate(h["items"])]
+    assert {item["field"] for *_, item in every} >= {"Rank", "description", "status"}  # the test sees all three
+    expected = {(issue_id, history_id, n, item["field"]) for issue_id, history_id, n, item in every
+                if read_by_pmokit(item)}
+    assert len(stored) == len(expected) and set(stored) == expected
+    assert {field for *_, field in stored}.isdisjoint({"Rank", "description"})
 
 
 def test_sync_on_each_store(store_url, tmp_path):
@@ -324,7 +350,7 @@ def test_sync_on_each_store(store_url, tmp_path):
         syncer(runtime).incremental()
         syncer(runtime).full()  # a second full sync replaces changelogs instead of doubling them
         assert live(runtime) == set(truth(sb))
-        assert stored_histories(runtime) == {k: v for k, v in truth(sb).items() if v}
+        assert stored_histories(runtime) == kept(sb)
         runtime.close()
 
 

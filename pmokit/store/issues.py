@@ -47,12 +47,13 @@ _CHANGELOG_INSERT = (f"INSERT INTO changelog_item ({', '.join(CHANGELOG_ROW)}) "
 def save_issues(session: Session, snapshots: Sequence[dict[str, Any]], changelog: Sequence[ChangelogRow],
                 whole: Sequence[str] = ()) -> None:
     """Store issue snapshot rows (columns as in :mod:`.tables`) and changelog rows (:data:`CHANGELOG_ROW`). A
-    snapshot row without ``remote_links`` keeps the links stored; the stored changelog of the issues in ``whole``
-    is replaced."""
-    with_links = [row for row in snapshots if "remote_links" in row]
-    without = [row for row in snapshots if "remote_links" not in row]
-    upsert(session, IssueSnapshot.__table__, with_links, ["id"])
-    upsert(session, IssueSnapshot.__table__, without, ["id"])
+    snapshot row without ``remote_links`` (or ``changelog_mark``) keeps the stored one; the stored changelog of
+    the issues in ``whole`` is replaced."""
+    by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in snapshots:  # rows without remote links or a changelog mark keep the stored ones
+        by_columns.setdefault(frozenset(row), []).append(row)
+    for rows in by_columns.values():
+        upsert(session, IssueSnapshot.__table__, rows, ["id"])
     for start in range(0, len(whole), BATCH):
         session.execute(delete(ChangelogItem).where(ChangelogItem.issue_id.in_(whole[start:start + BATCH])))
     if not changelog:
@@ -93,14 +94,14 @@ def apply_labels(session: Session, changes: dict[str, tuple[set[str], set[str]]]
             row.synced_at = now  # readers that follow the store by synced_at see the new labels
 
 
-def history_ids(session: Session, issue_ids: Sequence[str]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {i: set() for i in issue_ids}
+def changelog_marks(session: Session, issue_ids: Sequence[str]) -> dict[str, str | None]:
+    """Issue id -> the newest changelog history the store has seen of it (``IssueSnapshot.changelog_mark``)."""
+    out: dict[str, str | None] = dict.fromkeys(issue_ids)
     for start in range(0, len(issue_ids), BATCH):
         chunk = issue_ids[start:start + BATCH]
-        for issue_id, history_id in session.execute(
-                select(ChangelogItem.issue_id, ChangelogItem.history_id).where(ChangelogItem.issue_id.in_(chunk))
-                .distinct()):
-            out[issue_id].add(history_id)
+        for issue_id, mark in session.execute(select(IssueSnapshot.id, IssueSnapshot.changelog_mark)
+                                              .where(IssueSnapshot.id.in_(chunk))):
+            out[issue_id] = mark
     return out
 
 

@@ -84,6 +84,9 @@ class IssueSnapshot(Base):
     remote_links: Mapped[list | None] = mapped_column(JSON, nullable=True)  # read for project records only
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     synced_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # The newest changelog history the store has seen of this issue, kept or not ("<UTC instant> <history id>";
+    # see report_jobs.sync.rows): a cut inline changelog that reaches back to it needs no full read.
+    changelog_mark: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class ChangelogItem(Base):

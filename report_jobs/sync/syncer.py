@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.models import Settings
 from connector.jira_client import JiraConnector
-from connector.jira_reader import FetchedIssue, JiraReader
+from connector.jira_reader import FetchedIssue, HistoryMark, JiraReader, KnownHistories, history_mark, mark_from_text
 from connector.storable import undecorated
 from connector.translate import parse_datetime
 from connector.transport import Accounting
@@ -63,10 +63,10 @@ def _project_key(issue: FetchedIssue) -> str:
     return str(((issue.raw.get("fields") or {}).get("project") or {}).get("key") or "")
 
 
-def _links_changed(issue: FetchedIssue, known: set[str]) -> bool:
+def _links_changed(issue: FetchedIssue, seen: HistoryMark | None) -> bool:
     """Jira records remote (web) link changes in the history: only then are the links read again."""
     return any(item.get("field") == "RemoteIssueLink" for history in issue.histories
-               if str(history.get("id")) not in known for item in history.get("items") or [])
+               if seen is None or history_mark(history) > seen for item in history.get("items") or [])
 
 
 class _StoredUpdated(Mapping[str, "datetime | None"]):
@@ -179,8 +179,8 @@ class Syncer:
                 if not ids:
                     return self._finish(summary)
             with self.sessions() as session:
-                known = store.history_ids(session, ids)
-            lookup = lambda i: known.get(i, set())  # noqa: E731
+                known = store.changelog_marks(session, ids)
+            lookup = lambda i: mark_from_text(known.get(i))  # noqa: E731
             batches = self.reader.fetch("", self.field_ids(), lookup, self.batch, ids=ids)
             newest = self._save(batches, summary, len(ids), stored=stored, known=lookup)
         else:
@@ -217,8 +217,8 @@ class Syncer:
         if not wanted:
             return self._finish(summary)
         with self.sessions() as session:
-            known = store.history_ids(session, wanted)
-        lookup = lambda i: known.get(i, set())  # noqa: E731
+            known = store.changelog_marks(session, wanted)
+        lookup = lambda i: mark_from_text(known.get(i))  # noqa: E731
         portfolio = set(projects)
         seen: set[str] = set()
         batches = ([i for i in batch if _project_key(i) in portfolio]
@@ -251,9 +251,9 @@ class Syncer:
         log.info(summary.line())
         return summary
 
-    def _known_from_store(self, issue_id: str) -> set[str]:
+    def _known_from_store(self, issue_id: str) -> HistoryMark | None:
         with self.sessions() as session:
-            return store.history_ids(session, [issue_id])[issue_id]
+            return mark_from_text(store.changelog_marks(session, [issue_id])[issue_id])
 
     def _write(self, rows: IssueRows) -> None:
         with self.sessions.begin() as session:
@@ -261,11 +261,11 @@ class Syncer:
 
     def _save(self, batches: Iterator[list[FetchedIssue]], summary: SyncSummary, expected: int | None,
               stored: Mapping[str, datetime | None] | None = None, seen: set[str] | None = None,
-              known: Callable[[str], set[str]] | None = None) -> datetime | None:
+              known: KnownHistories | None = None) -> datetime | None:
         """Store each batch in its own transaction; the newest ``updated`` seen, for the cursor. (The next
         batch is being read meanwhile: the reader keeps its reads in flight. A thread of its own for the writes
         measured slower, and twice the peak memory, on 2 cores: benchmarks/sync.py --replay.)"""
-        known_ids = known or (lambda issue_id: set())
+        known_marks: KnownHistories = known or (lambda issue_id: None)
         newest: datetime | None = None
         done = 0
         record_type = self.settings.portfolio.record_issue_type
@@ -287,7 +287,7 @@ class Syncer:
             # them on a full sync, for a record new to the store, or when its history shows a link change.
             linked = {i.raw["key"]: i.id for i in changed
                       if _issue_type(i) == record_type and (stored is None or i.id not in stored
-                                                            or _links_changed(i, known_ids(i.id)))}
+                                                            or _links_changed(i, known_marks(i.id)))}
             links = {linked[key]: found for key, found in self.reader.remote_links_of(linked).items()}
             records.extend(i.id for i in changed if _issue_type(i) == record_type)
             rows = issue_rows(changed, links, datetime.now(UTC))
