@@ -36,6 +36,7 @@ def _loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
+load_json = _loads  # what reads the store's JSON columns past SQLAlchemy (pmokit.store.issues)
 JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": _loads}
 SCHEMES = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
