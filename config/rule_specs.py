@@ -53,8 +53,10 @@ class Severity(StrEnum):
 
     @property
     def weight(self) -> int:
-        return {"info": 1, "warning": 2, "error": 4, "blocker": 8}[self.value]
+        return _WEIGHTS[self.value]  # (read for every result of every week a report rebuilds)
 
+
+_WEIGHTS = {"info": 1, "warning": 2, "error": 4, "blocker": 8}
 
 Enforcement = Literal["audit", "flag", "revert"]
 
