@@ -394,9 +394,11 @@ class Worker:
         blocked = [e for e in work if any(facts.issues[k].id in refused for k in needs.get(e.pk, ()))]
         if not blocked:
             return
+        # Out of the heartbeat's renewals first: a renewal after their claim is let go would take the batch's
+        # lease for lost.
+        lease.postpone(e.pk for e in blocked)
         with self.runtime.sessions.begin() as session:
             inbox.postpone(session, blocked, BUSY_DELAY)
-        lease.postpone(e.pk for e in blocked)
 
     def _forget_changed_comments(self, events: list[InboxEvent], by_id: dict[str, Any]) -> None:
         """Someone else edited or deleted a comment: if it is pmokit's, pmokit no longer knows what it says, so
