@@ -21,18 +21,12 @@ from typing import Any
 
 import requests
 
+from tests.serving import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = ("admin@example.com", "sandbox")
 TEAM = ("li.na@example.com", "sandbox-li.na")
 WARM_LINE = "worker warmed up"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait(url: str, timeout: float = 60.0) -> None:
@@ -60,7 +54,7 @@ class Run:
     def __init__(self, directory: Path, *, workers: int, in_flight: int, secret: str, write_config: Any):
         self.directory, self.workers, self.in_flight = directory, workers, in_flight
         env = {**os.environ, "PMOKIT_CONFIG": ""}
-        sandbox_port, self.serve_port = _free_port(), _free_port()
+        sandbox_port, self.serve_port = free_port(), free_port()
         self.sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         self.sandbox = subprocess.Popen(
             [sys.executable, "-m", "pmokit", "sandbox", "serve", "--seed", "demo", "--port", str(sandbox_port)],
@@ -169,7 +163,7 @@ class Run:
                 "routes": stats["requests"]}
 
 
-def report(result: dict[str, Any], workers: int, in_flight: int) -> None:
+def report(result: dict[str, Any]) -> None:
     edits, elapsed, events, echoes = result["edits"], result["elapsed"], result["events"], result["echoes"]
     team = events - echoes
     print(f"  {result['name']}: {edits} team edits sent in {result['sent']:.1f} s; all handled in {elapsed:.1f} s: "
@@ -194,6 +188,6 @@ def part_e2e(latency_ms: float, variants: list[tuple[int, int]], secret: str, wr
                                     ("the team puts them right (pmokit knows its comments)", mending),
                                     ("and breaks them again", breaking),
                                     ("and puts them right again", mending)):
-                    report(run.round(name, edits, latency_ms), workers, in_flight)
+                    report(run.round(name, edits, latency_ms))
             finally:
                 run.close()

@@ -343,7 +343,8 @@ class Worker:
                 targets_of.pop(pk, None)
             work = [e for e in work if e.pk not in lease.postponed]
         targets = list(dict.fromkeys(k for keys in targets_of.values() for k in keys))
-        related = [k for k in dict.fromkeys(k for keys in needs.values() for k in keys) if k not in set(targets)]
+        targeted = set(targets)
+        related = [k for k in dict.fromkeys(k for keys in needs.values() for k in keys) if k not in targeted]
         issue_ids = [facts.issues[k].id for k in [*targets, *related]]
         lease.hold(issue_ids)
         errors: dict[int, str] = {}

@@ -34,9 +34,12 @@ def upgrade() -> None:
     bind = op.get_bind()
     # The marks first, from every history stored (all of them were, until now): as the sync writes them
     # (connector.jira_reader.mark_text on this day: "<UTC instant, isoformat> <history id>").
+    # Only the rows at each issue's newest moment (histories made in the same instant are told apart by id).
     newest: dict[str, tuple[datetime, tuple[int, str], str]] = {}
-    for issue_id, history_id, created in bind.execute(
-            sa.text("SELECT issue_id, history_id, created FROM changelog_item")):
+    for issue_id, history_id, created in bind.execute(sa.text(
+            "SELECT c.issue_id, c.history_id, c.created FROM changelog_item c JOIN (SELECT issue_id, "
+            "max(created) AS newest FROM changelog_item GROUP BY issue_id) m "
+            "ON c.issue_id = m.issue_id AND c.created = m.newest")):
         moment, number = _instant(created), _numeric(str(history_id))
         known = newest.get(issue_id)
         if known is None or (moment, number) > known[:2]:
